@@ -1,0 +1,99 @@
+import { sql } from "drizzle-orm";
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+/** A tenant. SPEC §3. */
+export const companies = pgTable(
+  "companies",
+  {
+    id: uuid().primaryKey(),
+    name: text().notNull(),
+    country: text().notNull(),
+    defaultAreaCode: text().notNull(),
+    billingDay: integer().notNull().default(1),
+    extensionStart: integer().notNull().default(100),
+    extensionEnd: integer().notNull().default(9999),
+    autoPurchaseLicenses: boolean().notNull().default(true),
+    preventOtherSso: boolean().notNull().default(false),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("companies_billing_day", sql`${t.billingDay} between 1 and 31`),
+    check("companies_extension_range", sql`${t.extensionStart} >= 0 and ${t.extensionEnd} >= ${t.extensionStart}`),
+  ],
+);
+
+/** The company's license catalogue with monthly prices. SPEC §5. */
+export const licenseTypes = pgTable(
+  "license_types",
+  {
+    id: uuid().primaryKey(),
+    companyId: uuid()
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    monthlyPriceCents: integer().notNull(),
+    assignsDid: boolean().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("license_types_company_name").on(t.companyId, t.name),
+    check("license_types_price", sql`${t.monthlyPriceCents} >= 0`),
+  ],
+);
+
+export const offices = pgTable(
+  "offices",
+  {
+    id: uuid().primaryKey(),
+    companyId: uuid()
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    country: text().notNull(),
+    main: boolean().notNull().default(false),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("offices_company_name").on(t.companyId, sql`lower(${t.name})`),
+    uniqueIndex("offices_one_main").on(t.companyId).where(sql`${t.main}`),
+    index("offices_company_created").on(t.companyId, t.createdAt),
+  ],
+);
+
+/**
+ * Seats per office and license type: the one hot row of provisioning
+ * (PERFORMANCE.md). Active and provisioning users hold seats; suspended do not.
+ */
+export const seats = pgTable(
+  "seats",
+  {
+    officeId: uuid()
+      .notNull()
+      .references(() => offices.id, { onDelete: "cascade" }),
+    licenseTypeId: uuid()
+      .notNull()
+      .references(() => licenseTypes.id, { onDelete: "cascade" }),
+    companyId: uuid()
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
+    purchased: integer().notNull().default(0),
+    used: integer().notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.officeId, t.licenseTypeId] }),
+    index("seats_company").on(t.companyId),
+    check("seats_used_in_range", sql`${t.used} >= 0 and ${t.used} <= ${t.purchased}`),
+  ],
+);

@@ -1,0 +1,5 @@
+export * from "./companies.ts";
+export * from "./directories.ts";
+export * from "./groups.ts";
+export * from "./telephony.ts";
+export * from "./users.ts";

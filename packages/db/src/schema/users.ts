@@ -1,0 +1,83 @@
+import { sql } from "drizzle-orm";
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { companies, licenseTypes, offices } from "./companies.ts";
+import { directories } from "./directories.ts";
+
+/** Office-like values captured at creation; the office match reads only these (SPEC §5). */
+export type OfficeHints = {
+  officeName?: string;
+  physicalDeliveryOfficeName?: string;
+  department?: string;
+  country?: string;
+};
+
+export type UserStatus = "provisioning" | "active" | "suspended" | "failed";
+
+/**
+ * A SCIM user: the resource as the identity provider sent it, the desired
+ * state the door recorded, and the provisioning outcome the worker reached.
+ */
+export const users = pgTable(
+  "users",
+  {
+    id: uuid().primaryKey(),
+    companyId: uuid()
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
+    directoryId: uuid()
+      .notNull()
+      .references(() => directories.id, { onDelete: "cascade" }),
+    // --- the SCIM resource (columns for what is filtered, indexed or searched)
+    userName: text().notNull(),
+    externalId: text(),
+    displayName: text(),
+    /** Primary (else first) email, for search. */
+    email: text(),
+    active: boolean().notNull(),
+    /** Every client-supplied attribute with canonical names, minus password. */
+    resource: jsonb().$type<Record<string, unknown>>().notNull(),
+    /** scrypt hash of a synced password. */
+    passwordHash: text(),
+    /** A password accepted at the door, encrypted, until the worker hashes it (slow hash off the hot path). */
+    passwordPending: text(),
+    /** meta.version: bumped on every change of the resource. */
+    version: integer().notNull().default(1),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    // --- desired state
+    licenseTypeId: uuid()
+      .notNull()
+      .references(() => licenseTypes.id),
+    officeHints: jsonb().$type<OfficeHints>().notNull(),
+    /** Set by SCIM DELETE: the user is gone for clients; the worker releases and erases it. */
+    deletedAt: timestamp({ withTimezone: true }),
+    /** Bumped whenever the desired state changes; a reconcile job targets a generation. */
+    generation: integer().notNull().default(1),
+    // --- provisioning outcome
+    status: text().$type<UserStatus>().notNull().default("provisioning"),
+    errorCode: text(),
+    errorDetail: text(),
+    officeId: uuid().references(() => offices.id),
+    matchedBy: text(),
+    matchedValue: text(),
+    /** License type of the seat the user holds in its office; null when it holds none. */
+    seatLicenseTypeId: uuid().references(() => licenseTypes.id),
+    did: text(),
+    extension: integer(),
+    /** DIDs released so far; part of the carrier idempotency key, so a new need buys anew and a retry does not. */
+    didAllocations: integer().notNull().default(0),
+    appliedGeneration: integer().notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex("users_company_username").on(t.companyId, sql`lower(${t.userName})`).where(sql`${t.deletedAt} is null`),
+    uniqueIndex("users_directory_external_id")
+      .on(t.directoryId, t.externalId)
+      .where(sql`${t.deletedAt} is null and ${t.externalId} is not null`),
+    index("users_directory_list").on(t.directoryId, t.id).where(sql`${t.deletedAt} is null`),
+    uniqueIndex("users_company_extension").on(t.companyId, t.extension).where(sql`${t.extension} is not null`),
+    uniqueIndex("users_did").on(t.did).where(sql`${t.did} is not null`),
+    index("users_company_status").on(t.companyId, t.status),
+    index("users_office").on(t.officeId),
+    index("users_password_pending").on(t.id).where(sql`${t.passwordPending} is not null`),
+  ],
+);

@@ -1,0 +1,5 @@
+import "./provided.ts";
+
+export * from "./database.ts";
+export * from "./factories.ts";
+export * from "./redis.ts";

@@ -1,0 +1,66 @@
+export {
+  type BillingPeriod,
+  computeBillingPeriod,
+  computeSeatCharge,
+  proratedChargeCents,
+  remainingDays,
+} from "./billing.ts";
+export {
+  addDays,
+  type CivilDate,
+  daysBetween,
+  daysInMonth,
+  formatIsoDate,
+  isIsoDate,
+  isLeapYear,
+  parseIsoDate,
+} from "./calendar.ts";
+export { countryName, isCountryCode, normalizeCountry } from "./country.ts";
+export {
+  type ExtensionRange,
+  formatExtension,
+  isInRange,
+  lowestFreeExtension,
+  MAX_EXTENSION,
+  MAX_EXTENSION_RANGE_SIZE,
+  parseExtension,
+  validateExtensionRange,
+} from "./extensions.ts";
+export { planReconcile, type Step, statusAfter, type UserSnapshot } from "./lifecycle.ts";
+export {
+  isAreaCode,
+  isE164,
+  type NumberAssignment,
+  type NumberPlan,
+  type NumberPool,
+  type NumberRequest,
+  planNumberAssignments,
+  SANDBOX_NUMBERS_PER_AREA_CODE,
+  sandboxCarrierNumber,
+} from "./numbers.ts";
+export {
+  byAge,
+  foldOfficeName,
+  freeSeats,
+  type MatchedBy,
+  type MatchOfficeInput,
+  matchOffice,
+  normalizeForDistance,
+  type OfficeMatch,
+} from "./office-match.ts";
+export { type DecideSeatsInput, type DecideSeatsResult, decideSeat, decideSeats, type SeatDecision } from "./seats.ts";
+export {
+  DEFAULT_LICENSE_CATALOGUE,
+  DEFAULT_LICENSE_TYPE,
+  isProvisioningErrorCode,
+  isUserStatus,
+  type LicenseCatalogueEntry,
+  type LicenseType,
+  type Office,
+  type OfficeHints,
+  PROVISIONING_ERROR_CODES,
+  type ProvisioningErrorCode,
+  type SeatCount,
+  USER_STATUSES,
+  type UserStatus,
+} from "./types.ts";

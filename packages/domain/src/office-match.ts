@@ -1,0 +1,148 @@
+import { distance } from "fastest-levenshtein";
+import { normalizeCountry } from "./country.ts";
+import type { Office, OfficeHints, SeatCount } from "./types.ts";
+
+export type MatchedBy =
+  | "officeName"
+  | "physicalDeliveryOfficeName"
+  | "department"
+  | "country"
+  | "closestName"
+  | "mainOffice";
+
+export type OfficeMatch =
+  | { type: "matched"; officeId: string; matchedBy: MatchedBy; value: string | null }
+  | { type: "fail"; code: "no_office" };
+
+export type MatchOfficeInput = {
+  hints: OfficeHints;
+  licenseTypeId: string;
+  offices: readonly Office[];
+  seats: readonly SeatCount[];
+};
+
+type NameField = "officeName" | "physicalDeliveryOfficeName" | "department";
+const NAME_FIELDS: readonly NameField[] = ["officeName", "physicalDeliveryOfficeName", "department"];
+
+/**
+ * SPEC §5 "Office match", run once at creation: name fields in order, then country, then the
+ * closest name, then the main office. Pure: the caller passes the company's offices and seats.
+ */
+export function matchOffice(input: MatchOfficeInput): OfficeMatch {
+  const offices = [...input.offices].sort(byAge);
+  const oldest = offices[0];
+  if (oldest === undefined) return { type: "fail", code: "no_office" };
+  const hasFreeSeat = (office: Office): boolean => freeSeats(input.seats, office.id, input.licenseTypeId) > 0;
+
+  // SPEC §5 rules 1-3.
+  const given = NAME_FIELDS.flatMap((field) => {
+    const value = presentValue(input.hints[field]);
+    return value === null ? [] : [{ field, value }];
+  });
+  for (const { field, value } of given) {
+    const office = findByName(offices, value);
+    if (office) return matched(office, field, value);
+  }
+
+  // SPEC §5 rule 4: several offices in the country → a free seat of the type first, then the oldest.
+  const country = presentValue(input.hints.country);
+  const code = normalizeCountry(country);
+  if (country !== null && code !== null) {
+    const inCountry = offices.filter((o) => o.country.trim().toUpperCase() === code);
+    const office = inCountry.find(hasFreeSeat) ?? inCountry[0];
+    if (office) return matched(office, "country", country);
+  }
+
+  // SPEC §5 rule 5: closest name among the offices the user can be added to (a free seat), if any.
+  if (given.length > 0) {
+    const withSeat = offices.filter(hasFreeSeat);
+    const closest = findClosest(withSeat.length > 0 ? withSeat : offices, given);
+    if (closest) return matched(closest.office, "closestName", closest.value);
+  }
+
+  // SPEC §5 rule 5, no office-like values: the main office; a company without one gets its oldest.
+  const main = offices.find((o) => o.main) ?? oldest;
+  return matched(main, "mainOffice", null);
+}
+
+function matched(office: Office, matchedBy: MatchedBy, value: string | null): OfficeMatch {
+  return { type: "matched", officeId: office.id, matchedBy, value };
+}
+
+/** Free seats of one license type in one office; rows are summed in case the caller passes several. */
+export function freeSeats(seats: readonly SeatCount[], officeId: string, licenseTypeId: string): number {
+  let free = 0;
+  for (const seat of seats) {
+    if (seat.officeId === officeId && seat.licenseTypeId === licenseTypeId) free += seat.purchased - seat.used;
+  }
+  return Math.max(0, free);
+}
+
+/** Oldest first; the id breaks ties so the order never depends on the input order. */
+export function byAge(a: Office, b: Office): number {
+  const diff = a.createdAt.getTime() - b.createdAt.getTime();
+  if (diff !== 0) return diff;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Trimmed, or null when absent or only white space (SPEC §5: such a value counts as absent). */
+function presentValue(value: string | undefined): string | null {
+  if (typeof value !== "string") return null;
+  const trimmed = value.trim();
+  return trimmed === "" ? null : trimmed;
+}
+
+/** Trim, collapse inner white space, case-fold: an Okta admin expects "new york" to find "New York". */
+export function foldOfficeName(value: string): string {
+  return value.trim().replace(/\s+/g, " ").normalize("NFC").toLowerCase();
+}
+
+// SPEC §5 rules 1-3 say "equal" / "exact match, after trimming white space"; we also ignore
+// case and repeated spaces (see foldOfficeName), but an exact match still wins over a folded one.
+function findByName(offices: readonly Office[], value: string): Office | undefined {
+  const exact = offices.find((o) => o.name.trim() === value);
+  if (exact) return exact;
+  const folded = foldOfficeName(value);
+  return offices.find((o) => foldOfficeName(o.name) === folded);
+}
+
+/** Letters and digits only, lower-case, accents dropped, one space between words. */
+export function normalizeForDistance(value: string): string {
+  return value
+    .normalize("NFD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, " ")
+    .trim();
+}
+
+type Score = { distance: number; length: number };
+
+/**
+ * Levenshtein distance over the longer length, so hints of different lengths compare fairly
+ * ("NYC" is closer to "New York" than to "Oslo"). Compared by cross-multiplying: no floats.
+ */
+function score(a: string, b: string): Score {
+  return { distance: distance(a, b), length: Math.max(1, a.length, b.length) };
+}
+
+function isBetter(a: Score, b: Score): boolean {
+  return a.distance * b.length < b.distance * a.length;
+}
+
+function findClosest(
+  offices: readonly Office[],
+  given: ReadonlyArray<{ field: NameField; value: string }>,
+): { office: Office; value: string } | null {
+  const hints = given.map((g) => ({ value: g.value, normalized: normalizeForDistance(g.value) }));
+  let best: { office: Office; value: string; score: Score } | null = null;
+  // Offices arrive oldest first and only a strictly better score replaces: ties go to the oldest.
+  for (const office of offices) {
+    const name = normalizeForDistance(office.name);
+    for (const hint of hints) {
+      const s = score(hint.normalized, name);
+      if (best === null || isBetter(s, best.score)) best = { office, value: hint.value, score: s };
+    }
+  }
+  return best && { office: best.office, value: best.value };
+}

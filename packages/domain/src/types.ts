@@ -1,0 +1,55 @@
+// Shared shapes of the business rules. Dates are values passed in by the caller
+// (STYLE §3: the clock is an input), ids are opaque strings.
+
+export type LicenseType = { id: string; name: string; monthlyPriceCents: number; assignsDid: boolean };
+
+export type Office = {
+  id: string;
+  name: string;
+  /** ISO 3166-1 alpha-2, upper-case. */
+  country: string;
+  main: boolean;
+  createdAt: Date;
+};
+
+export type SeatCount = { officeId: string; licenseTypeId: string; purchased: number; used: number };
+
+export const USER_STATUSES = ["provisioning", "active", "suspended", "failed"] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
+// SPEC §4: stable snake_case codes, shown as `error` in the telephony extension.
+export const PROVISIONING_ERROR_CODES = [
+  "no_license_available",
+  "no_number_available",
+  "no_office",
+  "no_extension_available",
+] as const;
+export type ProvisioningErrorCode = (typeof PROVISIONING_ERROR_CODES)[number];
+
+/** The user attributes that decide the office (SPEC §4, §5 "Office match"). */
+export type OfficeHints = {
+  officeName?: string;
+  physicalDeliveryOfficeName?: string;
+  department?: string;
+  country?: string;
+};
+
+export type LicenseCatalogueEntry = { name: string; monthlyPriceCents: number; assignsDid: boolean };
+
+// SPEC §5 "License check": the default catalogue; Contact Center (Support) gets no DID.
+export const DEFAULT_LICENSE_CATALOGUE: ReadonlyArray<Readonly<LicenseCatalogueEntry>> = Object.freeze([
+  Object.freeze({ name: "Dialpad_Ai Voice", monthlyPriceCents: 1500, assignsDid: true }),
+  Object.freeze({ name: "Dialpad_Support", monthlyPriceCents: 2500, assignsDid: false }),
+  Object.freeze({ name: "Dialpad_Ai Sales", monthlyPriceCents: 3000, assignsDid: true }),
+]);
+
+/** SPEC §5: the license type of a user whose `licenseType` is absent. */
+export const DEFAULT_LICENSE_TYPE = "Dialpad_Ai Voice";
+
+export function isUserStatus(value: unknown): value is UserStatus {
+  return typeof value === "string" && (USER_STATUSES as readonly string[]).includes(value);
+}
+
+export function isProvisioningErrorCode(value: unknown): value is ProvisioningErrorCode {
+  return typeof value === "string" && (PROVISIONING_ERROR_CODES as readonly string[]).includes(value);
+}

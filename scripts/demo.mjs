@@ -1,0 +1,121 @@
+// `pnpm start`: the demo on a fresh machine. Starts the API (which creates the database
+// if needed and migrates it), seeds a demo company once, issues a SCIM token, prints what
+// an Okta admin needs, then runs the worker too. Ctrl-C stops both gracefully.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+if (existsSync(join(root, ".env"))) process.loadEnvFile(join(root, ".env"));
+const statePath = join(root, ".scimline-demo.json");
+const state = existsSync(statePath) ? JSON.parse(readFileSync(statePath, "utf8")) : {};
+
+const env = {
+  ...process.env,
+  NODE_ENV: process.env.NODE_ENV ?? "production",
+  PORT: process.env.PORT ?? "8080",
+  DATABASE_URL: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/scimline",
+  REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+  ADMIN_API_KEY: process.env.ADMIN_API_KEY ?? state.adminKey ?? `adm_${randomBytes(24).toString("base64url")}`,
+  LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+};
+const base = process.env.PUBLIC_BASE_URL?.replace(/\/+$/, "") ?? `http://localhost:${env.PORT}`;
+const children = [];
+
+function run(name, dir) {
+  const child = spawn(process.execPath, ["--enable-source-maps", "dist/main.js"], {
+    cwd: join(root, dir),
+    env,
+    stdio: "inherit",
+  });
+  child.on("exit", (code, signal) => {
+    console.log(`${name} exited (${signal ?? code})`);
+    for (const other of children) if (other !== child && other.exitCode === null) other.kill("SIGTERM");
+    process.exitCode = code ?? 0;
+  });
+  children.push(child);
+  return child;
+}
+
+async function admin(method, path, body) {
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${env.ADMIN_API_KEY}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = res.status === 204 ? {} : await res.json();
+  if (!res.ok && res.status !== 404) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return { status: res.status, body: json };
+}
+
+async function waitForApi(api) {
+  for (let i = 0; i < 150 && api.exitCode === null; i++) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the API did not answer on ${base}`);
+}
+
+async function seed() {
+  if (state.companyId && (await admin("GET", `/companies/${state.companyId}`)).status === 200) return;
+  const company = (
+    await admin("POST", "/companies", { name: "Demo Company", country: "US", defaultAreaCode: "415", billingDay: 1 })
+  ).body;
+  const sf = (
+    await admin("POST", `/companies/${company.id}/offices`, {
+      name: "San Francisco",
+      country: "US",
+      main: true,
+      seats: { "Dialpad_Ai Voice": 5, Dialpad_Support: 2, "Dialpad_Ai Sales": 2 },
+    })
+  ).body;
+  const ny = (
+    await admin("POST", `/companies/${company.id}/offices`, {
+      name: "New York",
+      country: "US",
+      seats: { "Dialpad_Ai Voice": 3 },
+    })
+  ).body;
+  await admin("POST", `/companies/${company.id}/offices`, {
+    name: "London",
+    country: "GB",
+    seats: { "Dialpad_Ai Voice": 2 },
+  });
+  const range = (prefix, n) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(2, "0")}`);
+  await admin("POST", `/companies/${company.id}/numbers`, { numbers: range("+141555502", 10), officeId: sf.id });
+  await admin("POST", `/companies/${company.id}/numbers`, { numbers: range("+121255502", 5), officeId: ny.id });
+  await admin("POST", `/companies/${company.id}/numbers`, { numbers: range("+165055502", 3) });
+  const directory = (await admin("POST", `/companies/${company.id}/directories`, { name: "Okta" })).body;
+  Object.assign(state, { companyId: company.id, directoryId: directory.id });
+}
+
+const stopAll = () => {
+  for (const child of children) child.kill("SIGTERM");
+};
+process.on("SIGINT", stopAll);
+process.on("SIGTERM", stopAll);
+
+await waitForApi(run("api", "services/api"));
+await seed();
+const token = (await admin("POST", `/directories/${state.directoryId}/tokens`)).body.token;
+state.adminKey = env.ADMIN_API_KEY;
+writeFileSync(statePath, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+run("worker", "services/worker");
+
+console.log(`
+  Scimline demo is running.
+
+  SCIM base URL   ${base}/scim/v2
+  SCIM token      ${token}
+  Admin API       ${base}/api/v1   (Authorization: Bearer <admin key>)
+  Admin key       ${env.ADMIN_API_KEY}
+  OpenAPI         ${base}/api/v1/openapi.json
+  Demo company    ${state.companyId}
+
+  Try:  curl -H "Authorization: Bearer ${token}" ${base}/scim/v2/Users
+  Ctrl-C stops the API and the worker.
+`);

@@ -1,0 +1,157 @@
+import { z } from "@hono/zod-openapi";
+import { isAreaCode, isE164, normalizeCountry } from "@scimline/domain";
+
+export const Id = z.uuid().openapi({ example: "019a6b1e-7c1d-7f3a-9a53-2b1c3d4e5f60" });
+export const CompanyParams = z.object({ id: Id.openapi({ param: { name: "id", in: "path" } }) });
+export const DirectoryParams = CompanyParams;
+
+export const Country = z
+  .string()
+  .trim()
+  .min(2)
+  .max(80)
+  .transform((value, ctx) => {
+    const code = normalizeCountry(value);
+    if (!code) {
+      ctx.addIssue({ code: "custom", message: "must be an ISO 3166-1 alpha-2 code or an English country name" });
+      return z.NEVER;
+    }
+    return code;
+  })
+  .openapi({ type: "string", example: "US" });
+
+export const AreaCode = z
+  .string()
+  .refine(isAreaCode, "must be a 3-digit North American area code (first digit 2-9)")
+  .openapi({ example: "415" });
+
+export const E164 = z
+  .string()
+  .refine(isE164, "must be an E.164 number such as +14155550100")
+  .openapi({ example: "+14155550100" });
+
+export const LicenseTypeInput = z.object({
+  name: z.string().trim().min(1).max(100),
+  monthlyPriceCents: z.number().int().min(0).max(100_000_000),
+  assignsDid: z.boolean(),
+});
+
+export const LicenseTypeView = z
+  .object({ id: Id, name: z.string(), monthlyPriceCents: z.number().int(), assignsDid: z.boolean() })
+  .openapi("LicenseType");
+
+export const ExtensionRange = z
+  .object({ start: z.number().int().min(0).max(999_999_999), end: z.number().int().min(0).max(999_999_999) })
+  .refine((r) => r.end >= r.start, "end must be ≥ start")
+  .refine((r) => r.end - r.start < 200_000, "a range holds at most 200,000 extensions");
+
+export const Settings = z
+  .object({ autoPurchaseLicenses: z.boolean(), preventOtherSso: z.boolean() })
+  .openapi("CompanySettings");
+
+export const CompanyCreate = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    country: Country,
+    defaultAreaCode: AreaCode,
+    billingDay: z.number().int().min(1).max(31).optional(),
+    extensionRange: ExtensionRange.optional(),
+    licenseTypes: z
+      .array(LicenseTypeInput)
+      .min(1)
+      .max(50)
+      .refine((l) => new Set(l.map((x) => x.name)).size === l.length, "license type names must be unique")
+      .optional(),
+    autoPurchaseLicenses: z.boolean().optional(),
+    preventOtherSso: z.boolean().optional(),
+  })
+  .openapi("CompanyCreate");
+
+export const CompanyView = z
+  .object({
+    id: Id,
+    name: z.string(),
+    country: z.string(),
+    defaultAreaCode: z.string(),
+    billingDay: z.number().int(),
+    extensionRange: z.object({ start: z.number().int(), end: z.number().int() }),
+    settings: Settings,
+    autoPurchaseLicenses: z.boolean(),
+    preventOtherSso: z.boolean(),
+    licenseTypes: z.array(LicenseTypeView),
+    createdAt: z.string(),
+  })
+  .openapi("Company");
+
+export const SettingsUpdate = Settings.partial().openapi("CompanySettingsUpdate");
+
+export const OfficeCreate = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    country: Country,
+    main: z.boolean().optional(),
+    seats: z.record(z.string(), z.number().int().min(0).max(1_000_000)).optional(),
+  })
+  .openapi("OfficeCreate");
+
+export const SeatView = z.object({ purchased: z.number().int(), used: z.number().int() });
+
+export const OfficeView = z
+  .object({
+    id: Id,
+    companyId: Id,
+    name: z.string(),
+    country: z.string(),
+    main: z.boolean(),
+    seats: z.record(z.string(), SeatView),
+    createdAt: z.string(),
+  })
+  .openapi("Office");
+
+export const NumbersCreate = z
+  .object({ numbers: z.array(E164).min(1).max(100_000), officeId: Id.optional() })
+  .openapi("NumbersCreate");
+
+export const NumberView = z
+  .object({ e164: z.string(), officeId: Id.nullable(), assignedUserId: Id.nullable(), source: z.string() })
+  .openapi("PhoneNumber");
+
+export const DirectoryCreate = z.object({ name: z.string().trim().min(1).max(200) }).openapi("DirectoryCreate");
+
+export const DirectoryView = z
+  .object({ id: Id, companyId: Id, name: z.string(), scimBaseUrl: z.string(), createdAt: z.string() })
+  .openapi("Directory");
+
+export const TokenCreated = z
+  .object({ id: Id, token: z.string(), hint: z.string(), directoryId: Id, createdAt: z.string() })
+  .openapi("TokenCreated");
+
+export const TokenView = z
+  .object({ id: Id, hint: z.string(), directoryId: Id, createdAt: z.string(), revokedAt: z.string().nullable() })
+  .openapi("Token");
+
+export const ErrorBody = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), requestId: z.string() }) })
+  .openapi("Error");
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorBody } },
+});
+
+/** The error responses every admin route can give. */
+export const errorResponses = {
+  400: errorResponse("Invalid request"),
+  401: errorResponse("Missing or wrong admin key"),
+  404: errorResponse("Not found (or another company's)"),
+} as const;
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const body = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});

@@ -1,0 +1,36 @@
+import { z } from "zod";
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATABASE_URL: z.url().default("postgres://postgres@127.0.0.1:5432/scimline"),
+  REDIS_URL: z.url().default("redis://127.0.0.1:6379"),
+  /** Bearer key of the admin API and the dashboards. */
+  ADMIN_API_KEY: z.string().min(16, "must be at least 16 characters"),
+  /** Base URL for meta.location; by default taken from each request. */
+  PUBLIC_BASE_URL: z.url().optional(),
+  QUEUE_PREFIX: z.string().min(1).default("{scimline}"),
+  API_DB_POOL_MAX: z.coerce.number().int().min(1).max(50).default(8),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** How long a token → directory lookup is cached; a revoked token stops working within this. */
+  AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
+  /** Key (base64, 32 bytes) that seals a password until the worker hashes it; derived from ADMIN_API_KEY when unset. */
+  PASSWORD_ENCRYPTION_KEY: z.string().optional(),
+  /** Create the database if missing and apply migrations at start (SPEC §8: the demo runs on a fresh machine). */
+  MIGRATE_ON_START: bool.default(true),
+});
+
+export type Config = Readonly<z.infer<typeof schema>>;
+
+/** Reads the environment once; an invalid one stops the process naming every bad key (never a value). */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const keys = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new Error(`invalid configuration:\n  ${keys.join("\n  ")}`);
+  }
+  return Object.freeze(result.data);
+}

@@ -1,0 +1,203 @@
+import type { Database } from "@scimline/db";
+import { newId, schema } from "@scimline/db";
+import type { OfficeHints } from "@scimline/domain";
+import { and, count, eq, isNull, type SQL, sql } from "drizzle-orm";
+import type { ScimPrincipal } from "../tenancy.ts";
+import { ScimError } from "./errors.ts";
+import { isUniqueViolation } from "./pg-errors.ts";
+
+const { users, offices, licenseTypes } = schema;
+
+/** A user as SCIM shows it: the stored resource plus the provisioning outcome. */
+export type UserRow = {
+  id: string;
+  userName: string;
+  externalId: string | null;
+  active: boolean;
+  resource: Record<string, unknown>;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  status: string;
+  errorCode: string | null;
+  officeId: string | null;
+  officeName: string | null;
+  matchedBy: string | null;
+  matchedValue: string | null;
+  did: string | null;
+  extension: number | null;
+  licenseTypeId: string;
+  licenseTypeName: string;
+};
+
+export const userColumns = {
+  id: users.id,
+  userName: users.userName,
+  externalId: users.externalId,
+  active: users.active,
+  resource: users.resource,
+  version: users.version,
+  createdAt: users.createdAt,
+  updatedAt: users.updatedAt,
+  status: users.status,
+  errorCode: users.errorCode,
+  officeId: users.officeId,
+  officeName: sql<string | null>`(select ${offices.name} from ${offices} where ${offices.id} = ${users.officeId})`,
+  matchedBy: users.matchedBy,
+  matchedValue: users.matchedValue,
+  did: users.did,
+  extension: users.extension,
+  licenseTypeId: users.licenseTypeId,
+  licenseTypeName: sql<string>`(select ${licenseTypes.name} from ${licenseTypes} where ${licenseTypes.id} = ${users.licenseTypeId})`,
+};
+
+/** Rows a directory may see: its own, not deleted (SPEC §3: each directory sees only what it provisioned). */
+export const visibleTo = (p: ScimPrincipal): SQL =>
+  and(eq(users.companyId, p.companyId), eq(users.directoryId, p.directoryId), isNull(users.deletedAt)) as SQL;
+
+const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+
+export function uniquenessError(error: unknown): ScimError | null {
+  if (isUniqueViolation(error, "users_company_username")) {
+    return new ScimError(409, "uniqueness", "A user with this userName already exists in this company");
+  }
+  if (isUniqueViolation(error, "users_directory_external_id")) {
+    return new ScimError(409, "uniqueness", "A user with this externalId already exists in this directory");
+  }
+  return null;
+}
+
+export type NewUser = {
+  userName: string;
+  externalId: string | null;
+  displayName: string | null;
+  email: string | null;
+  active: boolean;
+  document: Record<string, unknown>;
+  passwordSealed: string | null;
+  licenseTypeId: string;
+  officeHints: OfficeHints;
+};
+
+/**
+ * The door's write: the user (resource + desired state) and its outbox row in ONE
+ * statement, so an accepted create is durable in a single round trip (PERFORMANCE.md).
+ */
+export async function insertUser(
+  database: Database,
+  p: ScimPrincipal,
+  u: NewUser,
+): Promise<{ id: string; createdAt: Date }> {
+  const id = newId();
+  try {
+    const [row] = await database.sql<{ id: string; created_at: string }[]>`
+      with u as (
+        insert into users (id, company_id, directory_id, user_name, external_id, display_name, email, active,
+                           resource, password_pending, license_type_id, office_hints)
+        values (${id}, ${p.companyId}, ${p.directoryId}, ${u.userName}, ${u.externalId}, ${u.displayName}, ${u.email},
+                ${u.active}, ${JSON.stringify(u.document)}, ${u.passwordSealed}, ${u.licenseTypeId},
+                ${JSON.stringify(u.officeHints)})
+        returning id, company_id, generation, created_at
+      ), o as (
+        insert into outbox (company_id, user_id, generation) select company_id, id, generation from u
+      )
+      select id, created_at from u`;
+    if (!row) throw new Error("insert returned no row");
+    return { id: row.id, createdAt: new Date(row.created_at) };
+  } catch (error) {
+    throw uniquenessError(error) ?? error;
+  }
+}
+
+export async function findUser(database: Database, p: ScimPrincipal, id: string): Promise<UserRow | null> {
+  if (!isUuid(id)) return null;
+  const [row] = await database.db
+    .select(userColumns)
+    .from(users)
+    .where(and(visibleTo(p), eq(users.id, id)));
+  return (row as UserRow | undefined) ?? null;
+}
+
+export async function listUsers(
+  database: Database,
+  p: ScimPrincipal,
+  query: { where?: SQL; orderBy?: SQL; offset: number; limit: number },
+): Promise<{ total: number; rows: UserRow[] }> {
+  const where = query.where ? and(visibleTo(p), query.where) : visibleTo(p);
+  const [totals] = await database.db.select({ total: count() }).from(users).where(where);
+  const total = totals?.total ?? 0;
+  if (query.limit === 0 || total <= query.offset) return { total, rows: [] };
+  const rows = await database.db
+    .select(userColumns)
+    .from(users)
+    .where(where)
+    .orderBy(...(query.orderBy ? [query.orderBy] : []), users.id)
+    .offset(query.offset)
+    .limit(query.limit);
+  return { total, rows: rows as UserRow[] };
+}
+
+export type UserChange = {
+  userName: string;
+  externalId: string | null;
+  displayName: string | null;
+  email: string | null;
+  active: boolean;
+  document: Record<string, unknown>;
+  passwordSealed: string | null;
+  /** The desired state changed: bump the generation and write an outbox row in the same statement. */
+  reconcile: boolean;
+};
+
+/** Applies a change if the row is still at `expectedVersion`; false when someone else got there first. */
+export async function updateUser(
+  database: Database,
+  p: ScimPrincipal,
+  id: string,
+  expectedVersion: number,
+  u: UserChange,
+): Promise<boolean> {
+  const bump = u.reconcile ? 1 : 0;
+  try {
+    const rows = await database.sql`
+      with u as (
+        update users set
+          user_name = ${u.userName}, external_id = ${u.externalId}, display_name = ${u.displayName},
+          email = ${u.email}, active = ${u.active}, resource = ${JSON.stringify(u.document)},
+          password_pending = coalesce(${u.passwordSealed}, password_pending),
+          version = version + 1, updated_at = now(), generation = generation + ${bump}
+        where id = ${id} and company_id = ${p.companyId} and directory_id = ${p.directoryId}
+          and deleted_at is null and version = ${expectedVersion}
+        returning id, company_id, generation
+      ), o as (
+        insert into outbox (company_id, user_id, generation)
+        select company_id, id, generation from u where ${u.reconcile}
+      )
+      select id from u`;
+    return rows.length === 1;
+  } catch (error) {
+    throw uniquenessError(error) ?? error;
+  }
+}
+
+/**
+ * Marks the user deleted and scrubs its personal data in one statement, with its
+ * outbox row; memberships go at once. The worker frees its resources and erases the row.
+ */
+export async function deleteUser(database: Database, p: ScimPrincipal, id: string): Promise<boolean> {
+  const rows = await database.sql`
+    with u as (
+      update users set
+        deleted_at = now(), generation = generation + 1, version = version + 1, updated_at = now(),
+        user_name = '', external_id = null, display_name = null, email = null, resource = '{}'::jsonb,
+        password_hash = null, password_pending = null, office_hints = '{}'::jsonb
+      where id = ${id} and company_id = ${p.companyId} and directory_id = ${p.directoryId} and deleted_at is null
+      returning id, company_id, generation
+    ), m as (
+      delete from group_members where user_id in (select id from u)
+    ), o as (
+      insert into outbox (company_id, user_id, generation) select company_id, id, generation from u
+    )
+    select id from u`;
+  return rows.length === 1;
+}

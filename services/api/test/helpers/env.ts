@@ -1,0 +1,73 @@
+import { createDb, type Database, passwordSealKey } from "@scimline/db";
+import { createTestDatabase, type TestDatabase, testRedisUrl } from "@scimline/db/testing";
+import { Redis } from "ioredis";
+import pino from "pino";
+import { afterAll, beforeAll, inject } from "vitest";
+import { createApp } from "../../src/app.ts";
+import { type Config, loadConfig } from "../../src/config.ts";
+import type { AppDeps } from "../../src/deps.ts";
+import { Tenancy } from "../../src/tenancy.ts";
+
+export const ADMIN_KEY = "test-admin-key-0123456789";
+
+export type TestEnv = {
+  app: ReturnType<typeof createApp>;
+  deps: AppDeps;
+  database: Database;
+  testDb: TestDatabase;
+};
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    ADMIN_API_KEY: ADMIN_KEY,
+    AUTH_CACHE_TTL_MS: "0",
+    LOG_LEVEL: "silent",
+    NODE_ENV: "test",
+    ...overrides,
+  });
+}
+
+/** A database of its own (from the migrated template) and an app over it, for one test file. */
+export async function startTestEnv(
+  overrides: Partial<AppDeps> = {},
+  env: Record<string, string> = {},
+): Promise<TestEnv> {
+  const testDb = await createTestDatabase(inject("templateDatabase"));
+  const config = testConfig({ DATABASE_URL: testDb.url, ...env });
+  const database = createDb(testDb.url, { max: 4 });
+  const redis = new Redis(testRedisUrl(), { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+  await redis.connect();
+  const deps: AppDeps = {
+    config,
+    database,
+    tenancy: new Tenancy(database, config.AUTH_CACHE_TTL_MS),
+    redis,
+    logger: pino({ level: "silent" }),
+    passwordKey: passwordSealKey(undefined, ADMIN_KEY),
+    clock: () => new Date(),
+    ...overrides,
+  };
+  return { app: createApp(deps), deps, database, testDb };
+}
+
+export async function stopTestEnv(env: TestEnv | undefined): Promise<void> {
+  if (!env) return;
+  await env.database.close();
+  env.deps.redis.disconnect();
+  await env.testDb.drop();
+}
+
+/** Registers beforeAll/afterAll for a file; the returned getter gives the env inside tests. */
+export function useTestEnv(overrides: Partial<AppDeps> = {}, env: Record<string, string> = {}): () => TestEnv {
+  let current: TestEnv | undefined;
+  beforeAll(async () => {
+    current = await startTestEnv(overrides, env);
+  });
+  afterAll(async () => {
+    await stopTestEnv(current);
+  });
+  return () => {
+    if (!current) throw new Error("test env not started");
+    return current;
+  };
+}

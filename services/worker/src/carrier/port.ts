@@ -1,0 +1,6 @@
+/** A telephony carrier we buy numbers from. Purchases are idempotent by key (STYLE §3). */
+export type CarrierPurchase = { type: "purchased"; e164: string } | { type: "unavailable" };
+
+export interface CarrierPort {
+  buyNumber(request: { areaCode: string; idempotencyKey: string }): Promise<CarrierPurchase>;
+}

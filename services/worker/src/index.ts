@@ -1,0 +1,5 @@
+export type { CarrierPort, CarrierPurchase } from "./carrier/port.ts";
+export { SandboxCarrier } from "./carrier/sandbox.ts";
+export { loadConfig, type WorkerConfig } from "./config.ts";
+export { reconcileBatch } from "./reconcile/run-batch.ts";
+export { createRuntime, type Runtime, type RuntimeOptions } from "./runtime.ts";

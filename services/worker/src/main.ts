@@ -1,0 +1,65 @@
+import { existsSync } from "node:fs";
+import { createDb, passwordSealKey } from "@scimline/db";
+import pino from "pino";
+import { SandboxCarrier } from "./carrier/sandbox.ts";
+import { loadConfig } from "./config.ts";
+import { createRuntime } from "./runtime.ts";
+
+// The only place that touches the environment and signals (STYLE §2).
+for (const file of [".env", "../../.env"]) if (existsSync(file)) process.loadEnvFile(file);
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  console.error(`scimline worker: ${(error as Error).message}`);
+  process.exit(1);
+}
+
+const logger = pino({ level: config.LOG_LEVEL, base: { service: "worker" } }, pino.destination({ sync: false }));
+const database = createDb(config.DATABASE_URL, { max: config.WORKER_DB_POOL_MAX, applicationName: "scimline-worker" });
+const redisUrl = new URL(config.REDIS_URL);
+const connection = {
+  host: redisUrl.hostname,
+  port: Number(redisUrl.port || 6379),
+  ...(redisUrl.password ? { password: decodeURIComponent(redisUrl.password) } : {}),
+  ...(redisUrl.username ? { username: decodeURIComponent(redisUrl.username) } : {}),
+  ...(redisUrl.pathname.length > 1 ? { db: Number(redisUrl.pathname.slice(1)) } : {}),
+  maxRetriesPerRequest: null,
+};
+
+const runtime = createRuntime({
+  sql: database.sql,
+  connection,
+  prefix: config.QUEUE_PREFIX,
+  carrier: new SandboxCarrier(database.sql, config.CARRIER_NUMBERS_PER_AREA_CODE),
+  logger,
+  clock: () => new Date(),
+  passwordKey: passwordSealKey(config.PASSWORD_ENCRYPTION_KEY, config.ADMIN_API_KEY),
+  concurrency: config.WORKER_CONCURRENCY,
+  batchSize: config.BATCH_SIZE,
+  batchConcurrency: config.BATCH_CONCURRENCY,
+  attempts: config.JOB_ATTEMPTS,
+  backoffMs: config.JOB_BACKOFF_MS,
+  relayIntervalMs: config.RELAY_INTERVAL_MS,
+  relayBatch: config.RELAY_BATCH,
+});
+runtime.start();
+logger.info({ concurrency: config.WORKER_CONCURRENCY, batchSize: config.BATCH_SIZE }, "worker started");
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down: finishing active jobs");
+  const force = setTimeout(() => process.exit(1), 30_000);
+  force.unref();
+  await runtime.stop();
+  await database.close();
+  logger.info("stopped");
+  logger.flush();
+  clearTimeout(force);
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -1,0 +1,97 @@
+import type { TxSql } from "@scimline/db";
+
+/**
+ * Free numbers for a company's DID requests, locked with SKIP LOCKED so concurrent
+ * batches never wait on or share one: per office its own lowest k, then just enough
+ * unbound ones for what the office pools could not cover, in one round trip.
+ * The ORDER BY matches the partial index numbers_free (e164 COLLATE "C"), which alone
+ * can serve it however many numbers are assigned (PERFORMANCE.md "Number claims").
+ */
+export async function claimNumbers(
+  tx: TxSql,
+  companyId: string,
+  perOffice: ReadonlyMap<string, number>,
+): Promise<{ byOffice: Map<string, string[]>; unbound: string[] }> {
+  const officeIds = [...perOffice.keys()];
+  const counts = officeIds.map((id) => perOffice.get(id) ?? 0);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const rows = await tx<{ e164: string; office_id: string | null }[]>`
+    with wanted as (
+      select * from unnest(${tx.array(officeIds)}::uuid[], ${tx.array(counts)}::int[]) as w(office_id, k)
+    ), own as (
+      select n.e164, n.office_id from wanted w
+      cross join lateral (
+        select e164, office_id from numbers
+        where company_id = ${companyId} and office_id = w.office_id and assigned_user_id is null
+        order by e164 collate "C" limit w.k
+        for update skip locked
+      ) n
+    ), unbound as (
+      select e164, office_id from numbers
+      where company_id = ${companyId} and office_id is null and assigned_user_id is null
+      order by e164 collate "C"
+      limit greatest(0, ${total}::int - (select count(*) from own))
+      for update skip locked
+    )
+    select e164, office_id from own union all select e164, office_id from unbound`;
+  const byOffice = new Map<string, string[]>();
+  const unbound: string[] = [];
+  for (const row of rows) {
+    if (row.office_id === null) unbound.push(row.e164);
+    else byOffice.set(row.office_id, [...(byOffice.get(row.office_id) ?? []), row.e164]);
+  }
+  const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  for (const list of byOffice.values()) list.sort(byCode);
+  unbound.sort(byCode);
+  return { byOffice, unbound };
+}
+
+/** The n lowest free extensions of a company (SPEC §5), skipping ones another batch holds. */
+export async function claimExtensions(tx: TxSql, companyId: string, n: number): Promise<number[]> {
+  if (n === 0) return [];
+  const rows = await tx<{ extension: number }[]>`
+    select extension from extension_pool
+    where company_id = ${companyId} and user_id is null
+    order by extension limit ${n}
+    for update skip locked`;
+  return rows.map((r) => r.extension).sort((a, b) => a - b);
+}
+
+export type SeatRow = { officeId: string; licenseTypeId: string; purchased: number; used: number };
+export const seatKey = (officeId: string, licenseTypeId: string) => `${officeId}/${licenseTypeId}`;
+
+/**
+ * Locks the hot seats rows in a fixed order (no deadlocks between batches). A row
+ * missing for a license type added after the office was created starts at zero.
+ */
+export async function lockSeats(
+  tx: TxSql,
+  companyId: string,
+  pairs: ReadonlyArray<{ officeId: string; licenseTypeId: string }>,
+): Promise<Map<string, SeatRow>> {
+  const sorted = [...pairs].sort((a, b) =>
+    seatKey(a.officeId, a.licenseTypeId).localeCompare(seatKey(b.officeId, b.licenseTypeId)),
+  );
+  const offices = tx.array(sorted.map((p) => p.officeId));
+  const types = tx.array(sorted.map((p) => p.licenseTypeId));
+  const select = () => tx<{ office_id: string; license_type_id: string; purchased: number; used: number }[]>`
+    select s.office_id, s.license_type_id, s.purchased, s.used
+    from seats s join unnest(${offices}::uuid[], ${types}::uuid[]) as p(office_id, license_type_id)
+      on s.office_id = p.office_id and s.license_type_id = p.license_type_id
+    order by s.office_id, s.license_type_id
+    for update of s`;
+  let rows = await select();
+  if (rows.length < sorted.length) {
+    await tx`
+      insert into seats (office_id, license_type_id, company_id, purchased, used)
+      select p.office_id, p.license_type_id, ${companyId}, 0, 0 from unnest(${offices}::uuid[], ${types}::uuid[]) as p(office_id, license_type_id)
+      on conflict do nothing`;
+    rows = await select();
+  }
+  return new Map(
+    rows.map((r) => [
+      seatKey(r.office_id, r.license_type_id),
+      { officeId: r.office_id, licenseTypeId: r.license_type_id, purchased: r.purchased, used: r.used },
+    ]),
+  );
+}

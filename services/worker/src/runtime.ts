@@ -1,0 +1,92 @@
+import { PROVISIONING_QUEUE, type ReconcileJobData, type Sql } from "@scimline/db";
+import { type ConnectionOptions, Queue, Worker } from "bullmq";
+import type { Logger } from "pino";
+import type { CarrierPort } from "./carrier/port.ts";
+import { OutboxRelay } from "./outbox-relay.ts";
+import { PasswordSweeper } from "./password-sweeper.ts";
+import { createProcessor } from "./processor.ts";
+import { Batcher } from "./reconcile/batcher.ts";
+import type { Outcome } from "./reconcile/draft.ts";
+import { reconcileBatch } from "./reconcile/run-batch.ts";
+
+export type RuntimeOptions = {
+  sql: Sql;
+  /** ioredis options for BullMQ (each Worker/Queue opens its own connections). */
+  connection: ConnectionOptions;
+  prefix: string;
+  carrier: CarrierPort;
+  logger: Logger;
+  clock: () => Date;
+  passwordKey: Buffer;
+  concurrency: number;
+  batchSize: number;
+  batchConcurrency: number;
+  attempts: number;
+  backoffMs: number;
+  relayIntervalMs: number;
+  relayBatch: number;
+  onStep?: (step: string, outcome: string, seconds: number) => void;
+};
+
+/** UTC calendar date: charges are prorated by day (SPEC §5). */
+export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/** Queue, relay, worker and sweeper of one worker process, started and stopped together. */
+export function createRuntime(o: RuntimeOptions) {
+  const queue = new Queue<ReconcileJobData>(PROVISIONING_QUEUE, {
+    connection: o.connection,
+    prefix: o.prefix,
+    defaultJobOptions: {
+      attempts: o.attempts,
+      backoff: { type: "exponential", delay: o.backoffMs, jitter: 0.5 },
+      removeOnComplete: { age: 24 * 3600, count: 50_000 },
+      removeOnFail: { age: 14 * 24 * 3600 },
+    },
+  });
+  const batcher = new Batcher<string, Outcome>((ids) => reconcileBatch(o.sql, ids, isoDay(o.clock())), {
+    maxSize: o.batchSize,
+    maxConcurrent: o.batchConcurrency,
+  });
+  const relay = new OutboxRelay(o.sql, queue, o.logger, { intervalMs: o.relayIntervalMs, batch: o.relayBatch });
+  const sweeper = new PasswordSweeper(
+    o.sql,
+    o.passwordKey,
+    o.logger,
+    async () => (await queue.getWaitingCount()) === 0,
+  );
+  let worker: Worker<ReconcileJobData, Outcome> | null = null;
+
+  return {
+    queue,
+    batcher,
+    relay,
+    sweeper,
+    start() {
+      worker = new Worker<ReconcileJobData, Outcome>(
+        PROVISIONING_QUEUE,
+        createProcessor({
+          sql: o.sql,
+          batcher,
+          carrier: o.carrier,
+          logger: o.logger,
+          ...(o.onStep ? { onStep: o.onStep } : {}),
+        }),
+        { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency },
+      );
+      worker.on("failed", (job, error) => o.logger.warn({ jobId: job?.id, reason: error.message }, "job failed"));
+      worker.on("error", (error) => o.logger.error({ err: { message: error.message } }, "worker error"));
+      relay.start();
+      sweeper.start();
+      return worker;
+    },
+    /** Graceful: stop taking work, let active jobs finish, then stop the relay and sweeper. */
+    async stop() {
+      await worker?.close();
+      await relay.stop();
+      await sweeper.stop();
+      await queue.close();
+    },
+  };
+}
+
+export type Runtime = ReturnType<typeof createRuntime>;

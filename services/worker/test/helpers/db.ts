@@ -1,0 +1,51 @@
+import { createDb, type Database } from "@scimline/db";
+import { createTestDatabase, type TestDatabase } from "@scimline/db/testing";
+import { afterAll, beforeAll, inject } from "vitest";
+
+/** A database of its own for a test file; each test seeds its own company. */
+export function useDatabase(): () => Database {
+  let testDb: TestDatabase | undefined;
+  let database: Database | undefined;
+  beforeAll(async () => {
+    testDb = await createTestDatabase(inject("templateDatabase"));
+    database = createDb(testDb.url, { max: 6 });
+  });
+  afterAll(async () => {
+    await database?.close();
+    await testDb?.drop();
+  });
+  return () => {
+    if (!database) throw new Error("database not ready");
+    return database;
+  };
+}
+
+export type UserState = {
+  status: string;
+  error_code: string | null;
+  office_id: string | null;
+  matched_by: string | null;
+  matched_value: string | null;
+  seat_license_type_id: string | null;
+  did: string | null;
+  extension: number | null;
+};
+
+export async function userState(database: Database, id: string): Promise<UserState | undefined> {
+  const [row] = await database.sql<UserState[]>`
+    select status, error_code, office_id, matched_by, matched_value, seat_license_type_id, did, extension from users where id = ${id}`;
+  return row;
+}
+
+export async function seatsOf(database: Database, officeId: string, licenseTypeId: string) {
+  const [row] = await database.sql<{ purchased: number; used: number }[]>`
+    select purchased, used from seats where office_id = ${officeId} and license_type_id = ${licenseTypeId}`;
+  return row;
+}
+
+export async function chargesOf(database: Database, companyId: string) {
+  return database.sql<
+    { user_id: string; amount_cents: number; quantity: number; period_start: string; period_end: string }[]
+  >`
+    select user_id, amount_cents, quantity, period_start::text, period_end::text from charges where company_id = ${companyId} order by created_at`;
+}

@@ -1,0 +1,117 @@
+import { seedCompany, seedNumbers, seedOffice, seedUser, setDesired } from "@scimline/db/testing";
+import { afterEach, describe, expect, test } from "vitest";
+import type { Runtime } from "../src/runtime.ts";
+import { useDatabase } from "./helpers/db.ts";
+import { eventually, testRuntime } from "./helpers/runtime.ts";
+
+const db = useDatabase();
+let runtime: Runtime | undefined;
+
+afterEach(async () => {
+  if (!runtime) return;
+  await runtime.queue.obliterate({ force: true });
+  await runtime.stop();
+  runtime = undefined;
+});
+
+const countByStatus = async (companyId: string) => {
+  const rows = await db().sql<{ status: string; n: number }[]>`
+    select status, count(*)::int as n from users where company_id = ${companyId} group by status`;
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+};
+
+describe("outbox → BullMQ → reconcile", () => {
+  test("50 users created at once in one office with 10 pool numbers get 50 distinct DIDs, 40 from the carrier", async () => {
+    const { sql } = db();
+    const company = await seedCompany(sql, { areaCode: "628" });
+    const office = await seedOffice(sql, company, { name: "HQ", main: true, seats: { "Dialpad_Ai Voice": 50 } });
+    await seedNumbers(
+      sql,
+      company,
+      Array.from({ length: 10 }, (_, i) => `+1628555020${i}`),
+      office,
+    );
+    await Promise.all(Array.from({ length: 50 }, () => seedUser(sql, company)));
+    runtime = testRuntime(db());
+    runtime.start();
+
+    await eventually(async () => (await countByStatus(company.companyId)).active === 50, 30_000, "50 active users");
+
+    const dids = await sql<{ did: string; source: string }[]>`
+      select u.did, n.source from users u join numbers n on n.e164 = u.did and n.assigned_user_id = u.id
+      where u.company_id = ${company.companyId}`;
+    expect(new Set(dids.map((d) => d.did)).size).toBe(50);
+    expect(dids.filter((d) => d.source === "carrier")).toHaveLength(40);
+    const carrier = dids
+      .filter((d) => d.source === "carrier")
+      .map((d) => d.did)
+      .sort();
+    expect(carrier[0]).toBe("+16285550100");
+    expect(carrier[39]).toBe("+16285550139");
+    const [outbox] = await sql`select count(*)::int as n from outbox where company_id = ${company.companyId}`;
+    expect(outbox?.n).toBe(0);
+    const exts =
+      await sql`select count(distinct extension)::int as n from users where company_id = ${company.companyId}`;
+    expect(exts[0]?.n).toBe(50);
+  });
+
+  test("when the carrier has no number left the job retries, then fails the user with no_number_available", async () => {
+    const { sql } = db();
+    const company = await seedCompany(sql, { areaCode: "629" });
+    await seedOffice(sql, company, { name: "HQ", main: true, seats: { "Dialpad_Ai Voice": 3 } });
+    const ids = await Promise.all(Array.from({ length: 3 }, () => seedUser(sql, company)));
+    runtime = testRuntime(db(), { carrierNumbers: 2, attempts: 2, backoffMs: 20 });
+    runtime.start();
+
+    await eventually(async () => (await countByStatus(company.companyId)).failed === 1, 20_000, "one failed user");
+    await eventually(async () => (await countByStatus(company.companyId)).active === 2, 20_000, "two active users");
+    const [failed] =
+      await sql`select id, error_code, did from users where company_id = ${company.companyId} and status = 'failed'`;
+    expect(failed).toMatchObject({ error_code: "no_number_available", did: null });
+    expect(ids).toContain(failed?.id);
+    const jobs = await runtime.queue.getFailed();
+    expect(jobs.map((j) => j.failedReason)).toContainEqual(expect.stringContaining("no_number_available"));
+  });
+
+  test("a business wait fails its job with the code, and a retry after the fix provisions the user", async () => {
+    const { sql } = db();
+    const company = await seedCompany(sql, { autoPurchase: false });
+    const office = await seedOffice(sql, company, { name: "HQ", main: true });
+    await seedNumbers(sql, company, ["+14155550900"]);
+    const id = await seedUser(sql, company);
+    runtime = testRuntime(db());
+    runtime.start();
+
+    const job = await eventually(async () => (await runtime?.queue.getFailed())?.[0], 20_000, "a failed job");
+    expect(job.failedReason).toMatch(/^no_license_available/);
+    expect(job.attemptsMade).toBe(1);
+    await sql`update seats set purchased = 1 where office_id = ${office}`;
+    await job.retry();
+
+    await eventually(async () => (await countByStatus(company.companyId)).active === 1, 20_000, "active after retry");
+    const [user] = await sql`select did, extension, error_code from users where id = ${id}`;
+    expect(user).toEqual({ did: "+14155550900", extension: 100, error_code: null });
+  });
+
+  test("create, deactivate, reactivate and delete queued back to back converge to the last desired state", async () => {
+    const { sql } = db();
+    const company = await seedCompany(sql);
+    const office = await seedOffice(sql, company, { name: "HQ", main: true, seats: { "Dialpad_Ai Voice": 1 } });
+    await seedNumbers(sql, company, ["+14155550950"]);
+    const id = await seedUser(sql, company);
+    await setDesired(sql, id, { active: false });
+    await setDesired(sql, id, { active: true });
+    await setDesired(sql, id, { deleted: true });
+    runtime = testRuntime(db());
+    runtime.start();
+
+    await eventually(async () => (await sql`select 1 from users where id = ${id}`).length === 0, 20_000, "erased");
+    const [seat] =
+      await sql`select purchased, used from seats where office_id = ${office} and license_type_id = ${company.licenseTypes["Dialpad_Ai Voice"] ?? ""}`;
+    expect(seat).toEqual({ purchased: 1, used: 0 });
+    const [number] = await sql`select assigned_user_id from numbers where e164 = '+14155550950'`;
+    expect(number?.assigned_user_id).toBeNull();
+    const charges = await sql`select 1 from charges where company_id = ${company.companyId}`;
+    expect(charges).toHaveLength(0);
+  });
+});
