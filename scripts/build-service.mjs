@@ -23,7 +23,8 @@ const result = await build({
       setup(b) {
         b.onResolve({ filter: /^[^./]/ }, (args) => {
           // JSON data (country names) is bundled: Node 20 needs import attributes esbuild drops.
-          if (args.path.startsWith("@scimline/") || args.path.startsWith("node:") || args.path.endsWith(".json")) return undefined;
+          if (args.path.startsWith("@scimline/") || args.path.startsWith("node:") || args.path.endsWith(".json"))
+            return undefined;
           return { path: args.path, external: true };
         });
       },
