@@ -7,6 +7,7 @@ import {
   scrypt,
   timingSafeEqual,
 } from "node:crypto";
+import { randomBytesPooled } from "./random.ts";
 
 /** A new SCIM bearer token: 256 random bits. Shown once; only its hash is stored. */
 export const generateToken = (prefix: string): string => `${prefix}_${randomBytes(32).toString("base64url")}`;
@@ -33,7 +34,7 @@ export function passwordSealKey(configured: string | undefined, adminApiKey: str
 
 /** AES-256-GCM: the door seals a password in microseconds instead of hashing it on the hot path. */
 export function sealPassword(key: Buffer, password: string): string {
-  const iv = randomBytes(12);
+  const iv = randomBytesPooled(12);
   const cipher = createCipheriv("aes-256-gcm", key, iv);
   const body = Buffer.concat([cipher.update(password, "utf8"), cipher.final()]);
   return `v1.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64url")}`;

@@ -10,16 +10,17 @@ import { healthRoutes } from "./ops/health.ts";
 import { scimDiscoveryRoutes } from "./scim/discovery.ts";
 import { ScimError } from "./scim/errors.ts";
 import { scimGroupsRoutes } from "./scim/groups.ts";
+import { MAX_BODY_BYTES } from "./scim/request.ts";
 import { scimErrorResponse } from "./scim/respond.ts";
 import { scimUsersRoutes } from "./scim/users.ts";
-
-export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** The whole HTTP surface. Reads no env, opens nothing, never listens (STYLE §2). */
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>({ strict: false });
   app.use(requestContext(deps.logger));
+  // SCIM reads its bodies itself, with the same limit (scim/request.ts).
   app.use(
+    "/api/*",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {

@@ -1,9 +1,43 @@
+import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
 import { badRequest, ScimError } from "./errors.ts";
 
-/** The JSON body of a SCIM request; malformed JSON is 400 invalidSyntax (RFC 7644 §3.12). */
-export async function readJson(c: Context): Promise<unknown> {
+export const MAX_BODY_BYTES = 1024 * 1024;
+const tooLarge = () => new ScimError(413, undefined, "The request body is larger than 1 MiB");
+
+/** Reads the Node request stream itself: materialising a WHATWG Request per call costs a third of the door's CPU. */
+function readIncoming(incoming: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    incoming.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        incoming.removeAllListeners("data");
+        incoming.resume();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    incoming.on("end", () => resolve(Buffer.concat(chunks, size).toString("utf8")));
+    incoming.on("error", reject);
+  });
+}
+
+async function readText(c: Context): Promise<string> {
+  const declared = Number(c.req.header("content-length") ?? 0);
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (incoming && !incoming.readableDidRead) return readIncoming(incoming);
   const text = await c.req.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge();
+  return text;
+}
+
+/** The JSON body of a SCIM request (≤ 1 MiB, else 413); malformed JSON is 400 invalidSyntax (RFC 7644 §3.12). */
+export async function readJson(c: Context): Promise<unknown> {
+  const text = await readText(c);
   if (text.trim() === "") throw badRequest("invalidSyntax", "the request body is empty");
   try {
     return JSON.parse(text);
