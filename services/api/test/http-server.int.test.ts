@@ -14,10 +14,11 @@ let tenant: Tenant;
 
 beforeAll(async () => {
   tenant = await createTenant(env());
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: env().app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve());
+  port = await new Promise<number>((resolve) => {
+    server = serve({ fetch: env().app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) =>
+      resolve(info.port),
+    );
   });
-  port = (server?.address() as AddressInfo).port;
 });
 afterAll(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
