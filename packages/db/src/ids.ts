@@ -1,5 +1,23 @@
 import { v7 } from "uuid";
 import { randomBytesPooled } from "./random.ts";
 
-/** Time-ordered UUIDs (v7): stable list order and compact btree inserts. */
-export const newId = (): string => v7({ random: randomBytesPooled(16) });
+let lastMs = Number.NEGATIVE_INFINITY;
+let seq = 0;
+
+/**
+ * Time-ordered UUIDs (v7): stable list order and compact btree inserts. Monotonic
+ * within a process (a counter within one millisecond, as RFC 9562 §6.2 method 1), so
+ * ids follow creation order; the random bytes come from the pool.
+ */
+export function newId(): string {
+  const random = randomBytesPooled(16);
+  const now = Date.now();
+  if (now > lastMs) {
+    lastMs = now;
+    seq = (((random[6] ?? 0) & 0x7f) << 24) | ((random[7] ?? 0) << 16) | ((random[8] ?? 0) << 8) | (random[9] ?? 0);
+  } else {
+    seq = (seq + 1) | 0;
+    if (seq === 0) lastMs++;
+  }
+  return v7({ random, msecs: lastMs, seq });
+}
