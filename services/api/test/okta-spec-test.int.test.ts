@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
+import { runOktaSpecTest } from "../scripts/runscope.ts";
 import { createTenant, oktaUser, scim } from "./helpers/clients.ts";
 import { useTestEnv } from "./helpers/env.ts";
-import { runOktaSpecTest } from "./helpers/runscope.ts";
 
 const env = useTestEnv();
 const file = fileURLToPath(new URL("./fixtures/okta/runscope-spec-test.json", import.meta.url));

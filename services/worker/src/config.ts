@@ -15,6 +15,9 @@ const schema = z.object({
   BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
   JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(1000),
+  /** After a worker dies, its active jobs are taken back once their lock expires. */
+  JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+  STALLED_CHECK_MS: z.coerce.number().int().min(500).default(30_000),
   RELAY_INTERVAL_MS: z.coerce.number().int().min(5).default(50),
   RELAY_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
   /** How many numbers the sandbox carrier sells per area code (SPEC §5: 100; fewer for tests). */

@@ -43,6 +43,8 @@ const runtime = createRuntime({
   backoffMs: config.JOB_BACKOFF_MS,
   relayIntervalMs: config.RELAY_INTERVAL_MS,
   relayBatch: config.RELAY_BATCH,
+  lockDurationMs: config.JOB_LOCK_MS,
+  stalledIntervalMs: config.STALLED_CHECK_MS,
 });
 runtime.start();
 logger.info({ concurrency: config.WORKER_CONCURRENCY, batchSize: config.BATCH_SIZE }, "worker started");

@@ -25,6 +25,9 @@ export type RuntimeOptions = {
   backoffMs: number;
   relayIntervalMs: number;
   relayBatch: number;
+  /** A job whose worker died is taken back after its lock expires (BullMQ stalled-job check). */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
   onStep?: (step: string, outcome: string, seconds: number) => void;
 };
 
@@ -71,7 +74,13 @@ export function createRuntime(o: RuntimeOptions) {
           logger: o.logger,
           ...(o.onStep ? { onStep: o.onStep } : {}),
         }),
-        { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency },
+        {
+          connection: o.connection,
+          prefix: o.prefix,
+          concurrency: o.concurrency,
+          lockDuration: o.lockDurationMs ?? 30_000,
+          stalledInterval: o.stalledIntervalMs ?? 30_000,
+        },
       );
       worker.on("failed", (job, error) => o.logger.warn({ jobId: job?.id, reason: error.message }, "job failed"));
       worker.on("error", (error) => o.logger.error({ err: { message: error.message } }, "worker error"));

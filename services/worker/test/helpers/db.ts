@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from "@scimline/db/testing";
 import { afterAll, beforeAll, inject } from "vitest";
 
 /** A database of its own for a test file; each test seeds its own company. */
-export function useDatabase(): () => Database {
+export function useDatabase(): () => Database & { url: string } {
   let testDb: TestDatabase | undefined;
   let database: Database | undefined;
   beforeAll(async () => {
@@ -15,8 +15,8 @@ export function useDatabase(): () => Database {
     await testDb?.drop();
   });
   return () => {
-    if (!database) throw new Error("database not ready");
-    return database;
+    if (!database || !testDb) throw new Error("database not ready");
+    return Object.assign(database, { url: testDb.url });
   };
 }
 
