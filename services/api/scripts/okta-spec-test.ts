@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { runOktaSpecTest } from "./runscope.ts";
+import { oktaSpecVariables, runOktaSpecTest } from "./runscope.ts";
 
 const { values } = parseArgs({ options: { url: { type: "string" }, token: { type: "string" } } });
 if (!values.url || !values.token) {
@@ -30,19 +30,8 @@ if (((await probe.json()) as { totalResults?: number }).totalResults === 0) {
   });
 }
 
-const suffix = randomUUID().slice(0, 8);
 const file = fileURLToPath(new URL("../test/fixtures/okta/runscope-spec-test.json", import.meta.url));
-const results = await runOktaSpecTest(file, (url, init) => fetch(url, init), {
-  SCIMBaseURL: base,
-  auth,
-  InvalidUserEmail: `nobody-${suffix}@example.com`,
-  UserIdThatDoesNotExist: randomUUID(),
-  randomEmail: `Runscope${suffix}@atko.com`,
-  randomUsername: `Runscope${suffix}@atko.com`,
-  randomUsernameCaps: `RUNSCOPE${suffix.toUpperCase()}@ATKO.COM`,
-  randomGivenName: `Given${suffix}`,
-  randomFamilyName: `Family${suffix}`,
-});
+const results = await runOktaSpecTest(file, (url, init) => fetch(url, init), oktaSpecVariables(base, values.token));
 let failed = 0;
 for (const r of results) {
   const ok = r.failures.length === 0;

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 
 /**
@@ -64,6 +65,22 @@ function check(a: Assertion, status: number, json: unknown, ms: number, vars: Re
     }
   })();
   return ok ? null : `${label} (got ${JSON.stringify(actual)})`;
+}
+
+/** The variables Okta's SPEC test expects, fresh for one run against `base`. */
+export function oktaSpecVariables(base: string, token: string): Record<string, string> {
+  const suffix = randomUUID().slice(0, 8);
+  return {
+    SCIMBaseURL: base,
+    auth: `Bearer ${token}`,
+    InvalidUserEmail: `nobody-${suffix}@example.com`,
+    UserIdThatDoesNotExist: randomUUID(),
+    randomEmail: `Runscope${suffix}@atko.com`,
+    randomUsername: `Runscope${suffix}@atko.com`,
+    randomUsernameCaps: `RUNSCOPE${suffix.toUpperCase()}@ATKO.COM`,
+    randomGivenName: `Given${suffix}`,
+    randomFamilyName: `Family${suffix}`,
+  };
 }
 
 export async function runOktaSpecTest(

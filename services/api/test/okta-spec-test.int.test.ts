@@ -1,7 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
-import { runOktaSpecTest } from "../scripts/runscope.ts";
+import { oktaSpecVariables, runOktaSpecTest } from "../scripts/runscope.ts";
 import { createTenant, oktaUser, scim } from "./helpers/clients.ts";
 import { useTestEnv } from "./helpers/env.ts";
 
@@ -12,18 +11,11 @@ test("Okta's SCIM 2.0 SPEC test (its Runscope export) passes every required and 
   const tenant = await createTenant(env());
   // The first step expects at least one user to exist, as in a real org.
   expect((await scim(env(), tenant.token, "POST", "/Users", oktaUser("existing.person@example.com"))).status).toBe(201);
-  const suffix = randomUUID().slice(0, 8);
-  const results = await runOktaSpecTest(file, (url, init) => Promise.resolve(env().app.request(url, init)), {
-    SCIMBaseURL: "http://localhost/scim/v2",
-    auth: `Bearer ${tenant.token}`,
-    InvalidUserEmail: `nobody-${suffix}@example.com`,
-    UserIdThatDoesNotExist: randomUUID(),
-    randomEmail: `Runscope${suffix}@atko.com`,
-    randomUsername: `Runscope${suffix}@atko.com`,
-    randomUsernameCaps: `RUNSCOPE${suffix.toUpperCase()}@ATKO.COM`,
-    randomGivenName: `Given${suffix}`,
-    randomFamilyName: `Family${suffix}`,
-  });
+  const results = await runOktaSpecTest(
+    file,
+    (url, init) => Promise.resolve(env().app.request(url, init)),
+    oktaSpecVariables("http://localhost/scim/v2", tenant.token),
+  );
   expect(results.length).toBe(12);
   expect(results.filter((r) => r.failures.length > 0)).toEqual([]);
 });
