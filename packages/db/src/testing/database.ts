@@ -30,7 +30,8 @@ function templateName(): string {
 
 /**
  * Migrates the template database once (vitest globalSetup). Serialised with an
- * advisory lock because turbo runs the packages' test suites in parallel.
+ * advisory lock because turbo runs the packages' test suites in parallel. Templates of
+ * other migration sets are left alone: another checkout's run may be using one.
  */
 export async function prepareTemplateDatabase(): Promise<string> {
   const server = testServerUrl();
@@ -41,9 +42,6 @@ export async function prepareTemplateDatabase(): Promise<string> {
     const exists = await admin`select 1 from pg_database where datname = ${name}`;
     if (exists.length === 0) await admin.unsafe(`create database ${quote(name)}`);
     await runMigrations(withDatabase(server, name));
-    const stale =
-      await admin`select datname from pg_database where datname like 'scimline\_tpl\_%' and datname <> ${name}`;
-    for (const row of stale) await admin.unsafe(`drop database if exists ${quote(row.datname)} with (force)`);
     await admin`select pg_advisory_unlock(727274)`;
   } finally {
     await admin.end({ timeout: 5 });
