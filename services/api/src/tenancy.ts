@@ -29,8 +29,10 @@ export class Tenancy {
   }
 
   principal(token: string): Promise<ScimPrincipal | null> {
-    const tokenHash = hashToken(token);
-    return this.tokens.get(tokenHash, async () => {
+    // Keyed by the token itself (process memory only, never stored or logged): a hit costs
+    // no SHA-256. The database only ever sees and keeps the hash.
+    return this.tokens.get(token, async () => {
+      const tokenHash = hashToken(token);
       const { db } = this.database;
       const [row] = await db
         .select({

@@ -130,6 +130,9 @@ export function projectResource(
 ): Record<string, unknown> {
   const attributes = parseAttributeList(params.attributes);
   const excluded = parseAttributeList(params.excludedAttributes);
+  // Nothing asked: resources are built without `returned: never` values (the password is
+  // never stored in them) and we define no `returned: request` ones, so the walk would copy.
+  if (attributes.length === 0 && excluded.length === 0) return resource;
   const { schemas, ...rest } = resource;
   const out = projectObject(rest, topLevel(type), {
     include: attributes.length > 0 ? selection(type, attributes) : "all",

@@ -74,6 +74,10 @@ export function checkIfMatch(c: Context, currentEtag: string): void {
 
 /** Base of meta.location: PUBLIC_BASE_URL when configured, else the request's own origin. */
 export function scimBaseUrl(c: Context, publicBaseUrl: string | undefined): string {
-  const origin = publicBaseUrl ? publicBaseUrl.replace(/\/+$/, "") : new URL(c.req.url).origin;
+  const url = c.req.url;
+  // The request URL is absolute (scheme://host/path): its origin is everything before the path.
+  const origin = publicBaseUrl
+    ? publicBaseUrl.replace(/\/+$/, "")
+    : url.slice(0, url.indexOf("/", url.indexOf("//") + 2));
   return `${origin}/scim/v2`;
 }
