@@ -123,6 +123,9 @@ function projectObject(node: Node, levels: (key: string) => Level, pass: Pass): 
  * never an `always` one). `returned: never` never appears; `request` only when named. An extension
  * object emptied by the projection is dropped, and its URN with it from `schemas`.
  */
+const hasNeverReturned = (resource: Record<string, unknown>) =>
+  Object.keys(resource).some((key) => key.toLowerCase() === "password");
+
 export function projectResource(
   resource: Record<string, unknown>,
   type: "User" | "Group",
@@ -130,9 +133,9 @@ export function projectResource(
 ): Record<string, unknown> {
   const attributes = parseAttributeList(params.attributes);
   const excluded = parseAttributeList(params.excludedAttributes);
-  // Nothing asked: resources are built without `returned: never` values (the password is
-  // never stored in them) and we define no `returned: request` ones, so the walk would copy.
-  if (attributes.length === 0 && excluded.length === 0) return resource;
+  // Nothing asked and no `returned: never` value (the password; we define no `request` ones):
+  // the walk would only copy, and it cost the door 6% of its CPU.
+  if (attributes.length === 0 && excluded.length === 0 && !hasNeverReturned(resource)) return resource;
   const { schemas, ...rest } = resource;
   const out = projectObject(rest, topLevel(type), {
     include: attributes.length > 0 ? selection(type, attributes) : "all",
