@@ -1,9 +1,10 @@
 import type { Database } from "@scimline/db";
 import { newId, schema } from "@scimline/db";
 import type { OfficeHints } from "@scimline/domain";
-import { and, count, eq, isNull, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { ScimPrincipal } from "../tenancy.ts";
 import { ScimError } from "./errors.ts";
+import type { ListCache } from "./list-cache.ts";
 import { isUniqueViolation } from "./pg-errors.ts";
 
 const { users, offices, licenseTypes } = schema;
@@ -122,7 +123,9 @@ export async function listUsers(
   database: Database,
   p: ScimPrincipal,
   query: { where?: SQL; orderBy?: SQL; offset: number; limit: number },
+  cache: ListCache,
 ): Promise<{ total: number; rows: UserRow[] }> {
+  if (!query.where && !query.orderBy) return listDirectory(database, p, query, cache);
   const where = query.where ? and(visibleTo(p), query.where) : visibleTo(p);
   const [totals] = await database.db.select({ total: count() }).from(users).where(where);
   const total = totals?.total ?? 0;
@@ -135,6 +138,44 @@ export async function listUsers(
     .offset(query.offset)
     .limit(query.limit);
   return { total, rows: rows as UserRow[] };
+}
+
+/**
+ * An import page (no filter, no sort): ids from an index-only scan of users_directory_list
+ * (the directory implies the company), continuing from where the previous page ended when
+ * known; then the 100 full rows by id.
+ */
+async function listDirectory(
+  database: Database,
+  p: ScimPrincipal,
+  query: { offset: number; limit: number },
+  cache: ListCache,
+): Promise<{ total: number; rows: UserRow[] }> {
+  const inDirectory = and(eq(users.directoryId, p.directoryId), isNull(users.deletedAt));
+  let total = cache.count(p.directoryId);
+  if (total === undefined) {
+    const [totals] = await database.db.select({ total: count() }).from(users).where(inDirectory);
+    total = totals?.total ?? 0;
+    cache.rememberCount(p.directoryId, total);
+  }
+  if (query.limit === 0 || total <= query.offset) return { total, rows: [] };
+  const after = cache.boundary(p.directoryId, query.offset);
+  const page = database.db
+    .select({ id: users.id })
+    .from(users)
+    .where(after ? and(inDirectory, gt(users.id, after)) : inDirectory)
+    .orderBy(users.id)
+    .limit(query.limit);
+  const ids = (await (after ? page : page.offset(query.offset))).map((r) => r.id);
+  if (ids.length === 0) return { total, rows: [] };
+  const rows = (await database.db
+    .select(userColumns)
+    .from(users)
+    .where(and(visibleTo(p), inArray(users.id, ids)))
+    .orderBy(users.id)) as UserRow[];
+  const last = ids.at(-1);
+  if (last) cache.rememberBoundary(p.directoryId, query.offset + ids.length, last);
+  return { total, rows };
 }
 
 export type UserChange = {

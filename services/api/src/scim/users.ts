@@ -3,6 +3,7 @@ import type { AppDeps, AppEnv } from "../deps.ts";
 import { acceptCreateUser, checkVersion, patchUser, removeUser, replaceUser } from "../use-cases/users.ts";
 import { ScimError } from "./errors.ts";
 import { compileUserFilter, compileUserSort } from "./filter.ts";
+import { ListCache } from "./list-cache.ts";
 import { projectResource } from "./projection.ts";
 import { checkIfMatch, pagination, readJson, scimBaseUrl } from "./request.ts";
 import { scimJson } from "./respond.ts";
@@ -13,6 +14,7 @@ import { findUser, listUsers, type UserRow } from "./user-store.ts";
 /** /scim/v2/Users (SPEC §4, RFC 7644 §3). */
 export function scimUsersRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
+  const lists = new ListCache();
   const base = (c: Parameters<typeof scimBaseUrl>[0]) => scimBaseUrl(c, deps.config.PUBLIC_BASE_URL);
   const project = (c: Parameters<typeof scimBaseUrl>[0], row: UserRow) =>
     projectResource(toScimUser(row, base(c)), "User", {
@@ -31,12 +33,17 @@ export function scimUsersRoutes(deps: AppDeps) {
     const filter = c.req.query("filter");
     const where = filter !== undefined && filter.trim() !== "" ? compileUserFilter(filter) : undefined;
     const orderBy = compileUserSort(c.req.query("sortBy"), c.req.query("sortOrder"));
-    const { total, rows } = await listUsers(deps.database, c.var.principal, {
-      ...(where ? { where } : {}),
-      ...(orderBy ? { orderBy } : {}),
-      offset: startIndex - 1,
-      limit: count,
-    });
+    const { total, rows } = await listUsers(
+      deps.database,
+      c.var.principal,
+      {
+        ...(where ? { where } : {}),
+        ...(orderBy ? { orderBy } : {}),
+        offset: startIndex - 1,
+        limit: count,
+      },
+      lists,
+    );
     return scimJson(c, {
       schemas: [SCHEMA.listResponse],
       totalResults: total,
@@ -48,6 +55,7 @@ export function scimUsersRoutes(deps: AppDeps) {
 
   app.post("/", async (c) => {
     const row = await acceptCreateUser(deps, c.var.principal, await readJson(c));
+    lists.changed(c.var.principal.directoryId);
     return single(c, row, 201);
   });
 
@@ -73,6 +81,7 @@ export function scimUsersRoutes(deps: AppDeps) {
 
   app.delete("/:id", async (c) => {
     await removeUser(deps, c.var.principal, c.req.param("id"), ifMatch(c));
+    lists.changed(c.var.principal.directoryId);
     return c.body(null, 204);
   });
 

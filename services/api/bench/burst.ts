@@ -1,0 +1,207 @@
+// pnpm bench:burst — the Okta burst benchmark (issue 8). Starts the built API and worker(s)
+// against a fresh database and queue prefix, then measures: the door alone against a bare
+// Hono+INSERT ceiling, a burst of N creates until all are provisioned, reads at 100k users,
+// and (with --long) whether the door stays fast over 70 s. Prints figures and a --json line.
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { load, oktaBody, percentile, root, rssSampler, startNode, stop, waitHealthy } from "./lib.ts";
+import { seedReadCompany, setupCompany, verifyBurst } from "./seed.ts";
+
+const { values: o } = parseArgs({
+  options: {
+    n: { type: "string", default: "10000" },
+    c: { type: "string", default: "100" },
+    workers: { type: "string", default: "1" },
+    duration: { type: "string", default: "10" },
+    users: { type: "string", default: "100000" },
+    long: { type: "boolean", default: false },
+    skip: { type: "string", default: "" },
+    json: { type: "boolean", default: false },
+  },
+});
+const N = Number(o.n);
+const C = Number(o.c);
+const skip = new Set(o.skip.split(",").filter(Boolean));
+const server = process.env.BENCH_DATABASE_SERVER ?? "postgres://postgres@127.0.0.1:5432";
+const DB = `${server}/scimline_bench`;
+const ADMIN = `bench-${randomUUID()}`;
+const PORT = Number(process.env.BENCH_PORT ?? 8180);
+const base = `http://127.0.0.1:${PORT}`;
+const prefix = `{bench-${randomUUID().slice(0, 8)}}`;
+const env = {
+  NODE_ENV: "production",
+  DATABASE_URL: DB,
+  REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+  ADMIN_API_KEY: ADMIN,
+  QUEUE_PREFIX: prefix,
+  PORT: String(PORT),
+  LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+  SCIM_RATE_LIMIT: "1000000",
+};
+const out: Record<string, unknown> = {
+  machine: { cores: (await import("node:os")).cpus().length, node: process.version },
+  n: N,
+  connections: C,
+  workers: Number(o.workers),
+};
+const say = (line: string) => o.json || console.log(line);
+
+const admin = postgres(`${server}/postgres`, { max: 1, onnotice: () => {} });
+await admin.unsafe("drop database if exists scimline_bench with (force)");
+await admin.unsafe("create database scimline_bench");
+await admin.end();
+const sql = postgres(DB, { max: 2, onnotice: () => {} });
+
+const api = startNode("dist/main.js", join(root, "services/api"), env);
+await waitHealthy(`${base}/healthz`, api);
+const adminApi = async (method: string, path: string, body?: unknown) => {
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return (await res.json()) as Record<string, string>;
+};
+const scimUrl = `${base}/scim/v2/Users`;
+
+try {
+  if (!skip.has("door")) {
+    const a = await setupCompany(adminApi, { name: "Door", seats: 0, numbers: 0, start: 100000 });
+    const ours = await load(scimUrl, { Authorization: `Bearer ${a.token}` }, oktaBody(`door${Date.now()}`, "HQ"), {
+      connections: C,
+      duration: Number(o.duration),
+    });
+    await sql`delete from outbox`;
+    const bare = startNode(join(root, "services/api/bench/bare-door.mjs"), join(root, "services/api"), {
+      ...env,
+      PORT: String(PORT + 1),
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    const ceiling = await load(`http://127.0.0.1:${PORT + 1}/scim/v2/Users`, {}, oktaBody(`bare${Date.now()}`, "HQ"), {
+      connections: C,
+      duration: Number(o.duration),
+    });
+    await stop(bare);
+    out.door = { scimline: ours, bare: ceiling, ratio: Math.round((ours.rps / ceiling.rps) * 100) / 100 };
+    say(
+      `door alone (${C} connections, ${o.duration} s): Scimline ${ours.rps} req/s p99 ${ours.p99} ms | bare Hono+INSERT ${ceiling.rps} req/s p99 ${ceiling.p99} ms | ratio ${Math.round((ours.rps / ceiling.rps) * 100)}% | non-2xx ${ours.non2xx}`,
+    );
+  }
+
+  if (!skip.has("burst")) {
+    const b = await setupCompany(adminApi, { name: "Burst", seats: N / 2, numbers: N, start: 200000 });
+    const workers = Array.from({ length: Number(o.workers) }, () =>
+      startNode("dist/main.js", join(root, "services/worker"), env),
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    const rss = rssSampler([api, ...workers]);
+    const t0 = performance.now();
+    const door = await load(scimUrl, { Authorization: `Bearer ${b.token}` }, oktaBody(`burst${Date.now()}`, "HQ"), {
+      connections: C,
+      amount: N,
+    });
+    const doorMs = performance.now() - t0;
+    for (;;) {
+      const [row] = await sql<
+        { n: number }[]
+      >`select count(*)::int as n from users where company_id = ${b.companyId} and status = 'active'`;
+      if ((row?.n ?? 0) >= N || performance.now() - t0 > 300_000) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const allMs = performance.now() - t0;
+    rss.stop();
+    const check = await verifyBurst(sql, b.companyId, N);
+    for (const w of workers) await stop(w);
+    out.burst = {
+      doorMs: Math.round(doorMs),
+      doorRps: Math.round((N / doorMs) * 1000),
+      p50: door.p50,
+      p95: door.p95,
+      p99: door.p99,
+      max: door.max,
+      non2xx: door.non2xx,
+      allProvisionedMs: Math.round(allMs),
+      usersPerSecond: Math.round((N / allMs) * 1000),
+      apiPeakRssMb: rss.peakMb(api),
+      workerPeakRssMb: workers.map((w) => rss.peakMb(w)),
+      check,
+    };
+    say(
+      `burst of ${N}: door ${Math.round((N / doorMs) * 1000)} req/s (p50 ${door.p50} p95 ${door.p95} p99 ${door.p99} max ${door.max} ms), all provisioned in ${(allMs / 1000).toFixed(2)} s = ${Math.round((N / allMs) * 1000)} users/s; peak RSS api ${rss.peakMb(api)} MB, worker ${workers.map((w) => rss.peakMb(w)).join("/")} MB; ${check.ok ? "verified" : `FAILED ${JSON.stringify(check)}`}`,
+    );
+  }
+
+  if (!skip.has("reads")) {
+    const users = Number(o.users);
+    const r = await seedReadCompany(sql, adminApi, users);
+    const names = Array.from({ length: 2000 }, () => `read.${Math.floor(Math.random() * users)}@bench.example.com`);
+    const lookups: number[] = [];
+    for (const name of names) {
+      const s = performance.now();
+      const res = await fetch(`${scimUrl}?filter=${encodeURIComponent(`userName eq "${name}"`)}`, {
+        headers: { Authorization: `Bearer ${r.token}` },
+      });
+      const body = (await res.json()) as { totalResults: number };
+      lookups.push(performance.now() - s);
+      if (body.totalResults !== 1) throw new Error(`lookup of ${name} found ${body.totalResults}`);
+    }
+    const pages: number[] = [];
+    let seen = 0;
+    for (let start = 1; start <= users; start += 100) {
+      const s = performance.now();
+      const res = await fetch(`${scimUrl}?startIndex=${start}&count=100`, {
+        headers: { Authorization: `Bearer ${r.token}` },
+      });
+      seen += ((await res.json()) as { Resources: unknown[] }).Resources.length;
+      pages.push(performance.now() - s);
+    }
+    if (process.env.BENCH_DEBUG)
+      console.log(
+        "slowest lookups (index:ms)",
+        lookups
+          .map((ms, i) => [i, Math.round(ms)])
+          .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+          .slice(0, 15)
+          .join(" "),
+      );
+    lookups.sort((x, y) => x - y);
+    pages.sort((x, y) => x - y);
+    out.reads = {
+      users,
+      lookupP50: +percentile(lookups, 50).toFixed(2),
+      lookupP99: +percentile(lookups, 99).toFixed(2),
+      pages: pages.length,
+      pageP50: +percentile(pages, 50).toFixed(2),
+      pageP99: +percentile(pages, 99).toFixed(2),
+      seen,
+    };
+    say(
+      `reads at ${users} users: userName lookup p50 ${percentile(lookups, 50).toFixed(2)} ms p99 ${percentile(lookups, 99).toFixed(2)} ms; ${pages.length} import pages p50 ${percentile(pages, 50).toFixed(1)} ms p99 ${percentile(pages, 99).toFixed(1)} ms (${seen} users read)`,
+    );
+  }
+
+  if (o.long) {
+    const l = await setupCompany(adminApi, { name: "Long", seats: 0, numbers: 0, start: 300000 });
+    const run = await load(scimUrl, { Authorization: `Bearer ${l.token}` }, oktaBody(`long${Date.now()}`, "HQ"), {
+      connections: C,
+      duration: 70,
+    });
+    const avg = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
+    const first = avg(run.perSecond.slice(1, 11));
+    const last = avg(run.perSecond.slice(-11, -1));
+    out.long = { first10s: first, last10s: last, change: Math.round(((last - first) / first) * 100) / 100 };
+    say(
+      `long run (70 s): first 10 s ${first} req/s, last 10 s ${last} req/s (${Math.round(((last - first) / first) * 100)}%)`,
+    );
+  }
+} finally {
+  await stop(api);
+  const redis = new (await import("ioredis")).Redis(env.REDIS_URL);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+  await sql.end();
+}
+console.log(JSON.stringify(out));

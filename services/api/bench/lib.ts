@@ -1,0 +1,144 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+// autocannon ships no types; the bench uses a small part of it.
+// @ts-expect-error untyped module
+import autocannonModule from "autocannon";
+
+export type LoadResult = {
+  requests: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+  perSecond: number[];
+};
+type Instance = { on(event: "response", cb: () => void): void };
+type Run = (opts: Record<string, unknown>, cb?: (err: unknown, res: AutocannonResult) => void) => Instance;
+type AutocannonResult = {
+  requests: { total: number; average: number };
+  latency: { p50: number; p97_5: number; p99: number; max: number; [k: string]: number };
+  non2xx: number;
+  errors: number;
+  duration: number;
+};
+const autocannon = autocannonModule as Run;
+
+export const root = fileURLToPath(new URL("../../..", import.meta.url));
+
+/** Drives POSTs with unique bodies; `amount` (a fixed number) or `duration` (seconds). */
+export function load(
+  url: string,
+  headers: Record<string, string>,
+  body: (i: number) => string,
+  opts: { connections: number; duration?: number; amount?: number },
+): Promise<LoadResult> {
+  let i = 0;
+  const perSecond: number[] = [];
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url,
+        method: "POST",
+        headers: { "Content-Type": "application/scim+json", ...headers },
+        connections: opts.connections,
+        ...(opts.amount ? { amount: opts.amount } : { duration: opts.duration ?? 10 }),
+        requests: [{ setupRequest: (r: Record<string, unknown>) => ({ ...r, body: body(i++) }) }],
+      },
+      (err, res) => {
+        if (err) return reject(err);
+        const seconds = res.duration;
+        resolve({
+          requests: res.requests.total,
+          rps: Math.round(res.requests.total / seconds),
+          p50: res.latency.p50,
+          p95: res.latency.p97_5 ?? res.latency.p99,
+          p99: res.latency.p99,
+          max: res.latency.max,
+          non2xx: res.non2xx,
+          errors: res.errors,
+          perSecond,
+        });
+      },
+    );
+    instance.on("response", () => {
+      const s = Math.floor((Date.now() - started) / 1000);
+      perSecond[s] = (perSecond[s] ?? 0) + 1;
+    });
+  });
+}
+
+export function startNode(script: string, cwd: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [script], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+}
+
+export async function waitHealthy(url: string, child: ChildProcess, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline && child.exitCode === null) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not become healthy`);
+}
+
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill("SIGTERM");
+  await new Promise((r) => child.once("exit", r));
+}
+
+/** Peak resident set size of processes, sampled from /proc every 100 ms. */
+export function rssSampler(children: ChildProcess[]) {
+  const peak = new Map<number, number>();
+  const timer = setInterval(() => {
+    for (const c of children) {
+      if (!c.pid) continue;
+      try {
+        const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${c.pid}/status`, "utf8"))?.[1] ?? 0);
+        peak.set(c.pid, Math.max(peak.get(c.pid) ?? 0, kb));
+      } catch {}
+    }
+  }, 100);
+  return {
+    stop: () => clearInterval(timer),
+    peakMb: (c: ChildProcess) => Math.round((peak.get(c.pid ?? -1) ?? 0) / 1024),
+  };
+}
+
+export const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+
+/** An Okta create body (IDP-BEHAVIOUR §1 row 4) with the enterprise extension. */
+export function oktaBody(prefix: string, office: string) {
+  return (i: number) =>
+    JSON.stringify({
+      schemas: [
+        "urn:ietf:params:scim:schemas:core:2.0:User",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+      ],
+      userName: `${prefix}.${i}@bench.example.com`,
+      name: { givenName: "Bench", familyName: `User${i}` },
+      emails: [{ primary: true, value: `${prefix}.${i}@bench.example.com`, type: "work" }],
+      displayName: `Bench User${i}`,
+      locale: "en-US",
+      externalId: `00u${prefix}${i}`,
+      groups: [],
+      password: "tempP@ss123!",
+      active: true,
+      "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+        officeName: office,
+        department: "Engineering",
+        employeeNumber: String(i),
+      },
+    });
+}
