@@ -59,9 +59,13 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
       : new AdminError(503, "UNAVAILABLE", "The service is temporarily unavailable; retry shortly");
     c.header("Retry-After", "5");
   } else if (error instanceof HTTPException) {
+    // Hono's JSON validator throws a bare 400 for a body that is not JSON.
+    const badJson = error.status === 400 && /json/i.test(error.message);
     mapped = scim
-      ? new ScimError(error.status, undefined, error.message || "Request refused")
-      : new AdminError(error.status as ContentfulStatusCode, "HTTP_ERROR", error.message || "Request refused");
+      ? new ScimError(error.status, badJson ? "invalidSyntax" : undefined, error.message || "Request refused")
+      : badJson
+        ? new AdminError(400, "INVALID_JSON", "The request body is not valid JSON")
+        : new AdminError(error.status as ContentfulStatusCode, "HTTP_ERROR", error.message || "Request refused");
   }
   if (!mapped) {
     c.var.logger?.error({ err: error }, "unhandled error");

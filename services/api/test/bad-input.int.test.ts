@@ -313,3 +313,15 @@ describe("bad input gets a SCIM error, never a 500 or a partial write", () => {
     expect(t.token).toMatch(/^scim_/);
   });
 });
+
+describe("the admin API refuses a body that is not JSON", () => {
+  test("400 INVALID_JSON", async () => {
+    const res = await env().app.request("/api/v1/companies", {
+      method: "POST",
+      headers: { Authorization: "Bearer test-admin-key-0123456789", "Content-Type": "application/json" },
+      body: "{oops",
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("INVALID_JSON");
+  });
+});

@@ -1,8 +1,10 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
-import { createCompany, findCompany, updateSettings } from "./company-store.ts";
-import { body, CompanyCreate, CompanyParams, CompanyView, errorResponses, json, SettingsUpdate } from "./schemas.ts";
+import { createCompany, findCompany } from "./company-store.ts";
+import { updateCompany } from "./company-update.ts";
+import { body, CompanyCreate, CompanyParams, CompanyView, errors, json, NOT_FOUND, SettingsUpdate } from "./schemas.ts";
+import { CompanyUpdate } from "./setup-schemas.ts";
 import { validationHook } from "./validation.ts";
 
 const tags = ["Companies"];
@@ -13,7 +15,7 @@ const create = createRoute({
   tags,
   summary: "Create a company (tenant) with its license catalogue",
   request: { body: body(CompanyCreate) },
-  responses: { 201: json(CompanyView, "The company"), ...errorResponses },
+  responses: { 201: json(CompanyView, "The company"), ...errors({}, { body: true }) },
 });
 
 const get = createRoute({
@@ -22,22 +24,54 @@ const get = createRoute({
   tags,
   summary: "A company with its settings and license catalogue",
   request: { params: CompanyParams },
-  responses: { 200: json(CompanyView, "The company"), ...errorResponses },
+  responses: { 200: json(CompanyView, "The company"), ...errors({ 404: NOT_FOUND.company }) },
+});
+
+const patch = createRoute({
+  method: "patch",
+  path: "/companies/{id}",
+  tags,
+  summary: "Change the company's setup: name, country, billing day, default area code, extension range, settings",
+  request: { params: CompanyParams, body: body(CompanyUpdate) },
+  responses: {
+    200: json(CompanyView, "The company after the change"),
+    ...errors(
+      {
+        404: NOT_FOUND.company,
+        409: "EXTENSION_RANGE_IN_USE: a narrower range would leave assigned extensions outside it; SAML_NOT_CONFIGURED: preventOtherSso needs a SAML configuration first",
+      },
+      { body: true },
+    ),
+  },
 });
 
 const putSettings = createRoute({
   method: "put",
   path: "/companies/{id}/settings",
   tags,
-  summary: "Change settings: automatic license purchase, SSO enforcement",
+  summary:
+    "Change settings: automatic license purchase (turning it on resumes users waiting for a seat), SSO enforcement",
   request: { params: CompanyParams, body: body(SettingsUpdate) },
-  responses: { 200: json(CompanyView, "The company after the change"), ...errorResponses },
+  responses: {
+    200: json(CompanyView, "The company after the change"),
+    ...errors(
+      { 404: NOT_FOUND.company, 409: "SAML_NOT_CONFIGURED: preventOtherSso needs a SAML configuration first" },
+      { body: true },
+    ),
+  },
 });
 
 export const companyNotFound = (id: string) => new AdminError(404, "COMPANY_NOT_FOUND", `Company ${id} not found`);
 
 export function companyRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const changed = async (id: string, found: boolean) => {
+    if (!found) throw companyNotFound(id);
+    deps.tenancy.invalidateCompany(id);
+    const company = await findCompany(deps.database, id);
+    if (!company) throw companyNotFound(id);
+    return company;
+  };
 
   app.openapi(create, async (c) => {
     const company = await createCompany(deps.database, c.req.valid("json"), deps.clock());
@@ -51,13 +85,16 @@ export function companyRoutes(deps: AppDeps) {
     return c.json(company, 200);
   });
 
+  app.openapi(patch, async (c) => {
+    const { id } = c.req.valid("param");
+    const found = await updateCompany(deps.database, id, c.req.valid("json"));
+    return c.json(await changed(id, found), 200);
+  });
+
   app.openapi(putSettings, async (c) => {
     const { id } = c.req.valid("param");
-    if (!(await updateSettings(deps.database, id, c.req.valid("json")))) throw companyNotFound(id);
-    deps.tenancy.invalidateCompany(id);
-    const company = await findCompany(deps.database, id);
-    if (!company) throw companyNotFound(id);
-    return c.json(company, 200);
+    const found = await updateCompany(deps.database, id, c.req.valid("json"));
+    return c.json(await changed(id, found), 200);
   });
 
   return app;

@@ -2,7 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import { type Database, newId, schema } from "@scimline/db";
 import { DEFAULT_LICENSE_CATALOGUE } from "@scimline/domain";
 import { asc, eq, sql } from "drizzle-orm";
-import type { CompanyCreate, CompanyView, SettingsUpdate } from "./schemas.ts";
+import type { CompanyCreate, CompanyView } from "./schemas.ts";
 
 const { companies, licenseTypes, extensionPool } = schema;
 
@@ -72,15 +72,6 @@ export async function findCompany(database: Database, id: string) {
     .select()
     .from(licenseTypes)
     .where(eq(licenseTypes.companyId, id))
-    .orderBy(asc(licenseTypes.createdAt), asc(licenseTypes.name));
+    .orderBy(asc(licenseTypes.createdAt), asc(licenseTypes.id));
   return companyView(company, licenses);
-}
-
-export async function updateSettings(database: Database, id: string, input: z.infer<typeof SettingsUpdate>) {
-  const rows = await database.db
-    .update(companies)
-    .set({ ...input, updatedAt: sql`now()` })
-    .where(eq(companies.id, id))
-    .returning({ id: companies.id });
-  return rows.length === 1;
 }

@@ -12,9 +12,10 @@ import {
   DirectoryCreate,
   DirectoryParams,
   DirectoryView,
-  errorResponses,
+  errors,
   Id,
   json,
+  NOT_FOUND,
   TokenCreated,
   TokenView,
 } from "./schemas.ts";
@@ -22,6 +23,7 @@ import { validationHook } from "./validation.ts";
 
 const { directories, scimTokens } = schema;
 const tags = ["Directories and SCIM tokens"];
+const TokenIdParam = Id.openapi({ param: { name: "tokenId", in: "path" } });
 
 const createDirectory = createRoute({
   method: "post",
@@ -29,7 +31,13 @@ const createDirectory = createRoute({
   tags,
   summary: "Add a SCIM directory (one per identity-provider org or domain)",
   request: { params: CompanyParams, body: body(DirectoryCreate) },
-  responses: { 201: json(DirectoryView, "The directory"), ...errorResponses },
+  responses: {
+    201: json(DirectoryView, "The directory"),
+    ...errors(
+      { 404: NOT_FOUND.company, 409: "DIRECTORY_EXISTS: the company has a directory of that name" },
+      { body: true },
+    ),
+  },
 });
 
 const listDirectories = createRoute({
@@ -38,7 +46,10 @@ const listDirectories = createRoute({
   tags,
   summary: "The company's directories",
   request: { params: CompanyParams },
-  responses: { 200: json(z.object({ directories: z.array(DirectoryView) }), "Directories"), ...errorResponses },
+  responses: {
+    200: json(z.object({ directories: z.array(DirectoryView) }), "Directories"),
+    ...errors({ 404: NOT_FOUND.company }),
+  },
 });
 
 const createToken = createRoute({
@@ -47,7 +58,7 @@ const createToken = createRoute({
   tags,
   summary: "Issue a SCIM bearer token; it is shown only in this response",
   request: { params: DirectoryParams },
-  responses: { 201: json(TokenCreated, "The token, shown once"), ...errorResponses },
+  responses: { 201: json(TokenCreated, "The token, shown once"), ...errors({ 404: NOT_FOUND.directory }) },
 });
 
 const listTokens = createRoute({
@@ -56,7 +67,7 @@ const listTokens = createRoute({
   tags,
   summary: "The directory's tokens (hints only, never the tokens)",
   request: { params: DirectoryParams },
-  responses: { 200: json(z.object({ tokens: z.array(TokenView) }), "Tokens"), ...errorResponses },
+  responses: { 200: json(z.object({ tokens: z.array(TokenView) }), "Tokens"), ...errors({ 404: NOT_FOUND.directory }) },
 });
 
 const revokeToken = createRoute({
@@ -64,13 +75,11 @@ const revokeToken = createRoute({
   path: "/directories/{id}/tokens/{tokenId}",
   tags,
   summary: "Revoke a token (it stops working within AUTH_CACHE_TTL_MS on every API process)",
-  request: {
-    params: z.object({
-      id: Id.openapi({ param: { name: "id", in: "path" } }),
-      tokenId: Id.openapi({ param: { name: "tokenId", in: "path" } }),
-    }),
+  request: { params: z.object({ id: Id.openapi({ param: { name: "id", in: "path" } }), tokenId: TokenIdParam }) },
+  responses: {
+    204: { description: "Revoked" },
+    ...errors({ 404: "TOKEN_NOT_FOUND: no such live token in that directory" }),
   },
-  responses: { 204: { description: "Revoked" }, ...errorResponses },
 });
 
 const scimUrl = (origin: string) => `${origin}/scim/v2`;

@@ -5,8 +5,9 @@ import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
 import { companyNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
-import { body, CompanyParams, errorResponses, json, NumbersCreate, NumberView } from "./schemas.ts";
+import { body, CompanyParams, E164, errors, Id, json, NOT_FOUND, NumbersCreate, NumberView } from "./schemas.ts";
 import { validationHook } from "./validation.ts";
+import { lockWaitingUsers, requeueUsers } from "./waiting.ts";
 
 const { numbers, offices } = schema;
 const tags = ["Numbers"];
@@ -15,12 +16,18 @@ const create = createRoute({
   method: "post",
   path: "/companies/{id}/numbers",
   tags,
-  summary: "Add phone numbers to the unassigned pool (bound to an office, or to none)",
+  summary:
+    "Add phone numbers to the unassigned pool (bound to an office, or to none); users waiting for a number continue",
   request: { params: CompanyParams, body: body(NumbersCreate) },
   responses: {
     201: json(z.object({ added: z.number().int(), numbers: z.array(NumberView) }), "The numbers added"),
-    409: json(z.object({}), "A number is already known"),
-    ...errorResponses,
+    ...errors(
+      {
+        404: "COMPANY_NOT_FOUND or OFFICE_NOT_FOUND (officeId of no office of the company)",
+        409: "NUMBER_EXISTS: a number is already known (to this company or another); nothing was added",
+      },
+      { body: true },
+    ),
   },
 });
 
@@ -33,7 +40,30 @@ const list = createRoute({
     params: CompanyParams,
     query: z.object({ assigned: z.enum(["true", "false"]).optional() }),
   },
-  responses: { 200: json(z.object({ numbers: z.array(NumberView) }), "Numbers"), ...errorResponses },
+  responses: {
+    200: json(z.object({ numbers: z.array(NumberView) }), "Numbers"),
+    ...errors({ 404: NOT_FOUND.company }),
+  },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/companies/{id}/numbers/{e164}",
+  tags,
+  summary: "Remove an unassigned number from the pool (URL-encode the +: %2B)",
+  request: {
+    params: z.object({
+      id: Id.openapi({ param: { name: "id", in: "path" } }),
+      e164: E164.openapi({ param: { name: "e164", in: "path" } }),
+    }),
+  },
+  responses: {
+    204: { description: "Removed" },
+    ...errors({
+      404: "COMPANY_NOT_FOUND or NUMBER_NOT_FOUND (also for another company's number)",
+      409: "NUMBER_ASSIGNED: the number belongs to a user; give the user another number first",
+    }),
+  },
 });
 
 export function numberRoutes(deps: AppDeps) {
@@ -52,12 +82,15 @@ export function numberRoutes(deps: AppDeps) {
     }
     const unique = [...new Set(input.numbers)];
     // All or nothing: a number known anywhere (this company or another) is refused.
-    const inserted = await deps.database.db.transaction(async (tx) => {
-      const rows = await tx
-        .insert(numbers)
-        .values(unique.map((e164) => ({ e164, companyId: id, officeId: input.officeId ?? null })))
-        .onConflictDoNothing()
-        .returning();
+    const inserted = await deps.database.sql.begin(async (tx) => {
+      // SPEC §5 DID rule 1: users waiting for a number continue, one per new number they can use.
+      const waiting = await lockWaitingUsers(tx, id, "no_number_available", { officeId: input.officeId });
+      const rows = await tx<{ e164: string; office_id: string | null }[]>`
+        insert into numbers (e164, company_id, office_id)
+        select n, ${id}, ${input.officeId ?? null}::uuid from unnest(${tx.array(unique)}::text[]) with ordinality as t(n, i)
+        order by i
+        on conflict do nothing
+        returning e164, office_id`;
       if (rows.length !== unique.length) {
         const added = new Set(rows.map((n) => n.e164));
         const taken = unique.filter((n) => !added.has(n));
@@ -67,17 +100,16 @@ export function numberRoutes(deps: AppDeps) {
           `Already known: ${taken.slice(0, 10).join(", ")}${taken.length > 10 ? ", …" : ""}`,
         );
       }
+      await requeueUsers(
+        tx,
+        waiting.slice(0, rows.length).map((u) => u.id),
+      );
       return rows;
     });
     return c.json(
       {
         added: inserted.length,
-        numbers: inserted.map(({ e164, officeId, assignedUserId, source }) => ({
-          e164,
-          officeId,
-          assignedUserId,
-          source,
-        })),
+        numbers: inserted.map((n) => ({ e164: n.e164, officeId: n.office_id, assignedUserId: null, source: "pool" })),
       },
       201,
     );
@@ -107,6 +139,24 @@ export function numberRoutes(deps: AppDeps) {
       )
       .orderBy(asc(numbers.e164));
     return c.json({ numbers: rows }, 200);
+  });
+
+  app.openapi(remove, async (c) => {
+    const { id, e164 } = c.req.valid("param");
+    // A worker claiming the number holds its row lock: the delete waits and then sees it assigned.
+    const deleted = await deps.database.db
+      .delete(numbers)
+      .where(and(eq(numbers.e164, e164), eq(numbers.companyId, id), isNull(numbers.assignedUserId)))
+      .returning({ e164: numbers.e164 });
+    if (deleted.length === 1) return c.body(null, 204);
+    if (!(await findCompany(deps.database, id))) throw companyNotFound(id);
+    const [known] = await deps.database.db
+      .select({ assignedUserId: numbers.assignedUserId })
+      .from(numbers)
+      .where(and(eq(numbers.e164, e164), eq(numbers.companyId, id)));
+    if (!known) throw new AdminError(404, "NUMBER_NOT_FOUND", `Number ${e164} not found in company ${id}`);
+    const holder = known.assignedUserId ? ` (user ${known.assignedUserId})` : "";
+    throw new AdminError(409, "NUMBER_ASSIGNED", `Number ${e164} is assigned to a user${holder}`);
   });
 
   return app;

@@ -1,6 +1,6 @@
 import type { z } from "@hono/zod-openapi";
 import { type Database, newId, schema } from "@scimline/db";
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { AdminError } from "../errors.ts";
 import { isUniqueViolation } from "../scim/pg-errors.ts";
 import type { OfficeCreate, OfficeView } from "./schemas.ts";
@@ -58,6 +58,8 @@ export async function createOffice(database: Database, companyId: string, input:
   const id = newId();
   try {
     const row = await database.db.transaction(async (tx) => {
+      // One admin change of the company's offices at a time (see office-update.ts), so "main" stays unique.
+      await tx.execute(sql`select 1 from companies where id = ${companyId} for no key update`);
       const existing = await tx
         .select({ id: offices.id })
         .from(offices)

@@ -1,43 +1,14 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { schema } from "@scimline/db";
-import { and, asc, eq, gt, ilike, isNull, ne, or, type SQL, sql } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { companyNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
-import { CompanyParams, errorResponses, Id, json } from "./schemas.ts";
+import { CompanyParams, errors, Id, json, NOT_FOUND } from "./schemas.ts";
+import { listTeam, TeamMember, TeamQuery } from "./team.ts";
 import { validationHook } from "./validation.ts";
 
-const { users, offices, licenseTypes, charges, seats } = schema;
-
-export const TeamMember = z
-  .object({
-    id: Id,
-    userName: z.string(),
-    displayName: z.string().nullable(),
-    email: z.string().nullable(),
-    status: z.enum(["provisioning", "active", "suspended", "failed"]),
-    error: z.string().nullable(),
-    officeId: Id.nullable(),
-    officeName: z.string().nullable(),
-    matchedBy: z.string().nullable(),
-    did: z.string().nullable(),
-    extension: z.string().nullable(),
-    licenseType: z.string(),
-    createdAt: z.string(),
-  })
-  .openapi("TeamMember");
-
-const TeamQuery = z.object({
-  q: z
-    .string()
-    .trim()
-    .max(200)
-    .optional()
-    .openapi({ description: "Search over name, userName and email (also finds suspended users)" }),
-  status: z.enum(["provisioning", "active", "suspended", "failed"]).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: Id.optional().openapi({ description: "nextCursor of the previous page" }),
-});
+const { offices, licenseTypes, charges, seats } = schema;
 
 const teamList = createRoute({
   method: "get",
@@ -46,8 +17,14 @@ const teamList = createRoute({
   summary: "The team list: suspended users only when searched for or asked by status; deleted users never",
   request: { params: CompanyParams, query: TeamQuery },
   responses: {
-    200: json(z.object({ users: z.array(TeamMember), nextCursor: Id.nullable() }), "A page of users, oldest first"),
-    ...errorResponses,
+    200: json(
+      z.object({
+        users: z.array(TeamMember),
+        nextCursor: Id.nullable().openapi({ description: "Pass as cursor for the next page; null on the last page" }),
+      }),
+      "A page of users, oldest first",
+    ),
+    ...errors({ 404: NOT_FOUND.company }),
   },
 });
 
@@ -77,7 +54,7 @@ const chargeList = createRoute({
       }),
       "Charges, oldest first",
     ),
-    ...errorResponses,
+    ...errors({ 404: NOT_FOUND.company }),
   },
 });
 
@@ -102,11 +79,9 @@ const seatList = createRoute({
       }),
       "Seats",
     ),
-    ...errorResponses,
+    ...errors({ 404: NOT_FOUND.company }),
   },
 });
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 
 export function reportRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -116,40 +91,8 @@ export function reportRoutes(deps: AppDeps) {
 
   app.openapi(teamList, async (c) => {
     const { id } = c.req.valid("param");
-    const { q, status, limit, cursor } = c.req.valid("query");
     await requireCompany(id);
-    const where: Array<SQL | undefined> = [eq(users.companyId, id), isNull(users.deletedAt)];
-    if (status) where.push(eq(users.status, status));
-    else if (!q) where.push(ne(users.status, "suspended"));
-    if (q) {
-      const pattern = `%${escapeLike(q)}%`;
-      where.push(or(ilike(users.displayName, pattern), ilike(users.userName, pattern), ilike(users.email, pattern)));
-    }
-    if (cursor) where.push(gt(users.id, cursor));
-    const rows = await deps.database.db
-      .select({
-        id: users.id,
-        userName: users.userName,
-        displayName: users.displayName,
-        email: users.email,
-        status: users.status,
-        error: users.errorCode,
-        officeId: users.officeId,
-        officeName: offices.name,
-        matchedBy: users.matchedBy,
-        did: users.did,
-        extension: sql<string | null>`${users.extension}::text`,
-        licenseType: licenseTypes.name,
-        createdAt: users.createdAt,
-      })
-      .from(users)
-      .innerJoin(licenseTypes, eq(licenseTypes.id, users.licenseTypeId))
-      .leftJoin(offices, eq(offices.id, users.officeId))
-      .where(and(...where))
-      .orderBy(asc(users.id))
-      .limit(limit + 1);
-    const page = rows.slice(0, limit).map((r) => ({ ...r, createdAt: r.createdAt.toISOString() }));
-    return c.json({ users: page, nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null }, 200);
+    return c.json(await listTeam(deps.database, id, c.req.valid("query")), 200);
   });
 
   app.openapi(chargeList, async (c) => {
@@ -190,7 +133,7 @@ export function reportRoutes(deps: AppDeps) {
       .innerJoin(offices, eq(offices.id, seats.officeId))
       .innerJoin(licenseTypes, eq(licenseTypes.id, seats.licenseTypeId))
       .where(eq(seats.companyId, id))
-      .orderBy(asc(offices.createdAt), asc(offices.id), asc(licenseTypes.name));
+      .orderBy(asc(offices.createdAt), asc(offices.id), asc(licenseTypes.createdAt), asc(licenseTypes.id));
     return c.json({ seats: rows }, 200);
   });
 

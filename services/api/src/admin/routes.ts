@@ -1,13 +1,17 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
 import { companyRoutes } from "./companies.ts";
 import { directoryRoutes } from "./directories.ts";
+import { licenseTypeRoutes } from "./license-types.ts";
 import { numberRoutes } from "./numbers.ts";
 import { officeRoutes } from "./offices.ts";
 import { reportRoutes } from "./reports.ts";
 import { userAdminRoutes } from "./users.ts";
 import { validationHook } from "./validation.ts";
+
+const PUBLIC = /^\/api\/v1\/(?:openapi\.json|docs)\/?$/;
 
 /** /api/v1: the company admin's API (SPEC §6). The OpenAPI document is generated from the same zod schemas. */
 export function adminRoutes(deps: AppDeps) {
@@ -22,16 +26,24 @@ export function adminRoutes(deps: AppDeps) {
     info: {
       title: "Scimline admin API",
       version: "1.0.0",
-      description: "Company setup, numbers, directories and SCIM tokens.",
+      description:
+        "The company admin's API (the admin portal): company setup and settings, license catalogue, offices and seats, number pool, directories and SCIM tokens, team list, seats and charges, and the admin-only changes of a user's license type, DID and extension. Errors are `{error: {code, message, requestId}}` with stable UPPER_SNAKE codes.",
     },
+    servers: [{ url: "/api/v1" }],
     security: [{ adminKey: [] }],
   });
+  // A browsable reference of the same document; both are public, like any API reference.
+  app.get(
+    "/docs",
+    Scalar((c) => ({ url: c.req.path.replace(/\/docs\/?$/, "/openapi.json"), pageTitle: "Scimline admin API" })),
+  );
 
   app.use("*", async (c, next) => {
-    if (c.req.path.endsWith("/openapi.json")) return next();
+    if (PUBLIC.test(c.req.path)) return next();
     return adminAuth(deps.config.ADMIN_API_KEY)(c, next);
   });
   app.route("/", companyRoutes(deps));
+  app.route("/", licenseTypeRoutes(deps));
   app.route("/", officeRoutes(deps));
   app.route("/", numberRoutes(deps));
   app.route("/", directoryRoutes(deps));

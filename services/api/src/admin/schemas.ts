@@ -2,8 +2,12 @@ import { z } from "@hono/zod-openapi";
 import { isAreaCode, isE164, normalizeCountry } from "@scimline/domain";
 
 export const Id = z.uuid().openapi({ example: "019a6b1e-7c1d-7f3a-9a53-2b1c3d4e5f60" });
-export const CompanyParams = z.object({ id: Id.openapi({ param: { name: "id", in: "path" } }) });
+const pathParam = (name: string) => Id.openapi({ param: { name, in: "path" } });
+export const CompanyParams = z.object({ id: pathParam("id") });
 export const DirectoryParams = CompanyParams;
+export const OfficeParams = z.object({ id: pathParam("id"), officeId: pathParam("officeId") });
+export const UserParams = z.object({ id: pathParam("id"), userId: pathParam("userId") });
+export const LicenseTypeParams = z.object({ id: pathParam("id"), licenseTypeId: pathParam("licenseTypeId") });
 
 export const Country = z
   .string()
@@ -139,11 +143,27 @@ const errorResponse = (description: string) => ({
   content: { "application/json": { schema: ErrorBody } },
 });
 
-/** The error responses every admin route can give. */
-export const errorResponses = {
-  400: errorResponse("Invalid request"),
-  401: errorResponse("Missing or wrong admin key"),
-  404: errorResponse("Not found (or another company's)"),
+/**
+ * The error responses of a route: its own 404/409 cases (descriptions list the codes) plus
+ * what every admin route can answer. Routes with a body can also get 413.
+ */
+export const errors = (own: { 400?: string; 404?: string; 409?: string } = {}, options: { body?: boolean } = {}) => ({
+  400: errorResponse(
+    own[400] ?? "VALIDATION_FAILED (the message names each bad field), or INVALID_JSON for a body that is not JSON",
+  ),
+  401: errorResponse("UNAUTHORIZED: missing or wrong admin key"),
+  ...(own[404] ? { 404: errorResponse(own[404]) } : {}),
+  ...(own[409] ? { 409: errorResponse(own[409]) } : {}),
+  ...(options.body ? { 413: errorResponse("PAYLOAD_TOO_LARGE: the body is larger than 1 MiB") } : {}),
+  500: errorResponse("INTERNAL: an unexpected error, logged with the requestId"),
+  503: errorResponse("UNAVAILABLE: the database cannot be reached; retry after Retry-After seconds"),
+});
+
+export const NOT_FOUND = {
+  company: "COMPANY_NOT_FOUND",
+  office: "COMPANY_NOT_FOUND or OFFICE_NOT_FOUND (also for another company's office)",
+  user: "COMPANY_NOT_FOUND or USER_NOT_FOUND (also for another company's user, and for deleted users)",
+  directory: "DIRECTORY_NOT_FOUND",
 } as const;
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -155,3 +175,6 @@ export const body = <T extends z.ZodType>(schema: T) => ({
   required: true,
   content: { "application/json": { schema } },
 });
+
+/** A PATCH body must change something: `{}` is refused rather than silently ignored. */
+export const nonEmpty = (value: Record<string, unknown>) => Object.values(value).some((v) => v !== undefined);

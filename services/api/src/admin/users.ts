@@ -1,28 +1,99 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { MAX_EXTENSION } from "@scimline/domain";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
-import { errorResponses, Id, json } from "./schemas.ts";
+import { companyNotFound } from "./companies.ts";
+import { findCompany } from "./company-store.ts";
+import { body, E164, errors, Id, json, NOT_FOUND, nonEmpty, UserParams } from "./schemas.ts";
+import { findTeamMember, TeamMember } from "./team.ts";
+import { changeUser } from "./user-change.ts";
 import { validationHook } from "./validation.ts";
 
-const UserParams = z.object({
-  id: Id.openapi({ param: { name: "id", in: "path" } }),
-  userId: Id.openapi({ param: { name: "userId", in: "path" } }),
+const tags = ["Team"];
+
+// Extensions are shown as strings (the SCIM telephony extension) and stored as integers: both are accepted.
+const Extension = z
+  .union([z.number().int().min(0).max(MAX_EXTENSION), z.string().regex(/^\d{1,9}$/, "must be 1-9 digits")])
+  .transform(Number)
+  .openapi({
+    description: "An extension inside the company's range, as a number or a string of digits",
+    example: "205",
+  });
+
+export const UserChange = z
+  .strictObject({
+    licenseType: z.string().trim().min(1).max(100).optional().openapi({
+      description: "A license type name of the company's catalogue; the worker moves the seat (and DID) within moments",
+    }),
+    did: E164.optional().openapi({ description: "An unassigned number of the company's pool" }),
+    extension: Extension.optional(),
+  })
+  .refine(nonEmpty, "give at least one of licenseType, did, extension")
+  .openapi("UserChange", { minProperties: 1 });
+
+const get = createRoute({
+  method: "get",
+  path: "/companies/{id}/users/{userId}",
+  tags,
+  summary: "One user as the team list shows it (suspended ones too; deleted ones are gone)",
+  request: { params: UserParams },
+  responses: { 200: json(TeamMember, "The user"), ...errors({ 404: NOT_FOUND.user }) },
+});
+
+const patch = createRoute({
+  method: "patch",
+  path: "/companies/{id}/users/{userId}",
+  tags,
+  summary: "Change a user's license type, DID or extension (the only place they change)",
+  description:
+    "DID and extension change at once. A license change is applied by the worker within moments with the provisioning rules: the old seat is released, one of the new type is taken or bought (prorated charge), and a DID is allocated or released as the new type requires. A suspended user's new license takes effect on reactivation.",
+  request: { params: UserParams, body: body(UserChange) },
+  responses: {
+    200: json(TeamMember, "The user after the change"),
+    ...errors(
+      {
+        400: "VALIDATION_FAILED; UNKNOWN_LICENSE_TYPE (the message lists the company's); LICENSE_HAS_NO_DID; EXTENSION_OUT_OF_RANGE",
+        404: `${NOT_FOUND.user}; NUMBER_NOT_FOUND: the number is not in the company's pool`,
+        409: "NUMBER_TAKEN; EXTENSION_TAKEN; NO_LICENSE_AVAILABLE: auto-purchase is off and the user's office has no free seat of the new type",
+      },
+      { body: true },
+    ),
+  },
 });
 
 const retry = createRoute({
   method: "post",
   path: "/companies/{id}/users/{userId}/retry",
-  tags: ["Team"],
+  tags,
   summary: "Retry a user's provisioning (after adding seats, numbers or an office); it continues where it stopped",
   request: { params: UserParams },
   responses: {
     202: json(z.object({ id: Id, status: z.string(), generation: z.number().int() }), "Queued"),
-    ...errorResponses,
+    ...errors({ 404: NOT_FOUND.user }),
   },
 });
 
 export function userAdminRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const userNotFound = async (id: string, userId: string) => {
+    if (!(await findCompany(deps.database, id))) return companyNotFound(id);
+    return new AdminError(404, "USER_NOT_FOUND", `User ${userId} not found in company ${id}`);
+  };
+
+  app.openapi(get, async (c) => {
+    const { id, userId } = c.req.valid("param");
+    const user = await findTeamMember(deps.database, id, userId);
+    if (!user) throw await userNotFound(id, userId);
+    return c.json(user, 200);
+  });
+
+  app.openapi(patch, async (c) => {
+    const { id, userId } = c.req.valid("param");
+    if (!(await changeUser(deps.database, id, userId, c.req.valid("json")))) throw await userNotFound(id, userId);
+    const user = await findTeamMember(deps.database, id, userId);
+    if (!user) throw await userNotFound(id, userId);
+    return c.json(user, 200);
+  });
 
   app.openapi(retry, async (c) => {
     const { id, userId } = c.req.valid("param");
@@ -36,7 +107,7 @@ export function userAdminRoutes(deps: AppDeps) {
         insert into outbox (company_id, user_id, generation) select company_id, id, generation from u
       )
       select id, status, generation from u`;
-    if (!row) throw new AdminError(404, "USER_NOT_FOUND", `User ${userId} not found in company ${id}`);
+    if (!row) throw await userNotFound(id, userId);
     return c.json(row, 202);
   });
 

@@ -61,14 +61,21 @@ export const scim = (
 
 export type Tenant = { companyId: string; directoryId: string; token: string; officeIds: Record<string, string> };
 
+/** How createTenant calls the admin API (admin-*.int tests pass one that checks replies against the OpenAPI document). */
+export type AdminClient = (env: TestEnv, method: string, path: string, body?: unknown) => Promise<Reply>;
+
+const adminClient = admin;
+
 /** A company with offices, a directory and a token, set up through the admin API. */
 export async function createTenant(
   env: TestEnv,
   options: {
     offices?: Array<{ name: string; country: string; main?: boolean; seats?: Record<string, number> }>;
     company?: Record<string, unknown>;
+    client?: AdminClient;
   } = {},
 ): Promise<Tenant> {
+  const admin = options.client ?? adminClient;
   const company = await admin(env, "POST", "/companies", {
     name: "Acme",
     country: "US",

@@ -1,0 +1,88 @@
+import type { z } from "@hono/zod-openapi";
+import type { Database, TxSql } from "@scimline/db";
+import { AdminError } from "../errors.ts";
+import type { CompanyUpdate } from "./setup-schemas.ts";
+import { lockWaitingUsers, requeueUsers } from "./waiting.ts";
+
+type Range = { start: number; end: number };
+type CompanyChange = Partial<Omit<z.infer<typeof CompanyUpdate>, "extensionRange">> & { extensionRange?: Range };
+
+const listed = (values: number[]) => `${values.slice(0, 10).join(", ")}${values.length > 10 ? ", …" : ""}`;
+
+/**
+ * A new extension range: missing extensions join the free list; free ones outside it leave.
+ * Extensions outside are locked first, so a worker claiming one concurrently is waited for
+ * and seen (SPEC §5: extensions stay company-unique and inside the range).
+ */
+async function applyExtensionRange(tx: TxSql, companyId: string, to: Range): Promise<number> {
+  const outside = await tx<{ extension: number; user_id: string | null }[]>`
+    select extension, user_id from extension_pool
+    where company_id = ${companyId} and (extension < ${to.start} or extension > ${to.end})
+    order by extension
+    for update`;
+  const users = await tx<{ extension: number }[]>`
+    select extension from users
+    where company_id = ${companyId} and extension is not null and (extension < ${to.start} or extension > ${to.end})`;
+  const held = [
+    ...new Set([
+      ...outside.filter((r) => r.user_id !== null).map((r) => r.extension),
+      ...users.map((u) => u.extension),
+    ]),
+  ].sort((a, b) => a - b);
+  if (held.length > 0) {
+    throw new AdminError(
+      409,
+      "EXTENSION_RANGE_IN_USE",
+      `Extension(s) ${listed(held)} are assigned and fall outside ${to.start}-${to.end}; give those users other extensions first`,
+    );
+  }
+  if (outside.length > 0) {
+    await tx`delete from extension_pool where company_id = ${companyId} and (extension < ${to.start} or extension > ${to.end})`;
+  }
+  await tx`
+    insert into extension_pool (company_id, extension)
+    select ${companyId}, g from generate_series(${to.start}::int, ${to.end}::int) g
+    on conflict do nothing`;
+  const [free] = await tx<{ n: number }[]>`
+    select count(*)::int as n from extension_pool where company_id = ${companyId} and user_id is null`;
+  return free?.n ?? 0;
+}
+
+/**
+ * Company setup and settings in one transaction; false when the company does not exist.
+ * Users waiting for what the change provides continue (SPEC §5): turning auto-purchase on
+ * resumes those waiting for a seat, a wider range those waiting for an extension.
+ */
+export async function updateCompany(database: Database, companyId: string, change: CompanyChange): Promise<boolean> {
+  return database.sql.begin(async (tx) => {
+    // NO KEY UPDATE serialises admin changes without blocking the worker's foreign-key reads.
+    const [company] = await tx<{ auto_purchase_licenses: boolean; extension_start: number; extension_end: number }[]>`
+      select auto_purchase_licenses, extension_start, extension_end from companies where id = ${companyId}
+      for no key update`;
+    if (!company) return false;
+    const seatsUnblocked = change.autoPurchaseLicenses === true && !company.auto_purchase_licenses;
+    const range = change.extensionRange;
+    const rangeChanged = range && (range.start !== company.extension_start || range.end !== company.extension_end);
+    const waitingSeat = seatsUnblocked ? await lockWaitingUsers(tx, companyId, "no_license_available") : [];
+    const waitingExtension = rangeChanged ? await lockWaitingUsers(tx, companyId, "no_extension_available") : [];
+    const freeExtensions = range && rangeChanged ? await applyExtensionRange(tx, companyId, range) : 0;
+    await tx`
+      update companies set
+        name = coalesce(${change.name ?? null}, name),
+        country = coalesce(${change.country ?? null}, country),
+        billing_day = coalesce(${change.billingDay ?? null}::int, billing_day),
+        default_area_code = coalesce(${change.defaultAreaCode ?? null}, default_area_code),
+        extension_start = coalesce(${range?.start ?? null}::int, extension_start),
+        extension_end = coalesce(${range?.end ?? null}::int, extension_end),
+        auto_purchase_licenses = coalesce(${change.autoPurchaseLicenses ?? null}::bool, auto_purchase_licenses),
+        prevent_other_sso = coalesce(${change.preventOtherSso ?? null}::bool, prevent_other_sso),
+        updated_at = now()
+      where id = ${companyId}`;
+    const resumed = [...waitingSeat, ...waitingExtension.slice(0, freeExtensions)];
+    await requeueUsers(
+      tx,
+      resumed.map((u) => u.id),
+    );
+    return true;
+  });
+}
