@@ -114,6 +114,9 @@ console.log(`
   Admin API       ${base}/api/v1   (Authorization: Bearer <admin key>)
   Admin key       ${env.ADMIN_API_KEY}
   OpenAPI         ${base}/api/v1/openapi.json
+  Dashboard       ${base}/admin/queues   (user admin, password the admin key)
+  Overview        ${base}/admin
+  Metrics         ${base}/metrics   (worker: http://localhost:${env.WORKER_METRICS_PORT ?? "9464"}/metrics)
   Demo company    ${state.companyId}
 
   Try:  curl -H "Authorization: Bearer ${token}" ${base}/scim/v2/Users

@@ -4,9 +4,13 @@ import { HTTPException } from "hono/http-exception";
 import { adminRoutes } from "./admin/routes.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
 import { handleError } from "./errors.ts";
+import { scimRateLimit } from "./middleware/rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { scimAuth } from "./middleware/scim-auth.ts";
+import { DASHBOARD_PATH, dashboardRoutes } from "./ops/dashboard.ts";
 import { healthRoutes } from "./ops/health.ts";
+import { createApiMetrics, metricsRoutes } from "./ops/metrics.ts";
+import { overviewRoutes } from "./ops/overview.ts";
 import { scimDiscoveryRoutes } from "./scim/discovery.ts";
 import { ScimError } from "./scim/errors.ts";
 import { scimGroupsRoutes } from "./scim/groups.ts";
@@ -17,7 +21,9 @@ import { scimUsersRoutes } from "./scim/users.ts";
 /** The whole HTTP surface. Reads no env, opens nothing, never listens (STYLE §2). */
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>({ strict: false });
+  const metrics = createApiMetrics(deps, deps.metricsRegistry);
   app.use(requestContext(deps.logger));
+  app.use(metrics.middleware);
   // SCIM reads its bodies itself, with the same limit (scim/request.ts).
   app.use(
     "/api/*",
@@ -30,13 +36,16 @@ export function createApp(deps: AppDeps) {
   );
 
   app.route("/", healthRoutes(deps));
+  app.route("/", metricsRoutes(metrics, deps.config.METRICS_TOKEN));
+  app.route("/", overviewRoutes(deps));
+  app.route(DASHBOARD_PATH, dashboardRoutes(deps));
 
   const scim = new Hono<AppEnv>({ strict: false });
   scim.route("/", scimDiscoveryRoutes(deps));
-  scim.use("/Users/*", scimAuth(deps.tenancy));
-  scim.use("/Users", scimAuth(deps.tenancy));
-  scim.use("/Groups/*", scimAuth(deps.tenancy));
-  scim.use("/Groups", scimAuth(deps.tenancy));
+  // "/Users/*" also matches "/Users": one registration, so auth and the limit run once per request.
+  const limit = scimRateLimit(deps);
+  scim.use("/Users/*", scimAuth(deps.tenancy), limit);
+  scim.use("/Groups/*", scimAuth(deps.tenancy), limit);
   scim.route("/Users", scimUsersRoutes(deps));
   scim.route("/Groups", scimGroupsRoutes(deps));
   scim.all("*", (c) => scimErrorResponse(c, new ScimError(404, undefined, `No SCIM endpoint at ${c.req.path}`)));

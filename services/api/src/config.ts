@@ -21,6 +21,11 @@ const schema = z.object({
   PASSWORD_ENCRYPTION_KEY: z.string().optional(),
   /** Create the database if missing and apply migrations at start (SPEC §8: the demo runs on a fresh machine). */
   MIGRATE_ON_START: bool.default(true),
+  /** SCIM requests per second per token (SPEC §8: well above Entra's 25/s per tenant). */
+  SCIM_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  SCIM_RATE_LIMIT_ENABLED: bool.default(true),
+  /** When set, /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open (block it at the ingress). */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;

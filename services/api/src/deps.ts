@@ -1,6 +1,9 @@
-import type { Database } from "@scimline/db";
+import type { Database, ReconcileJobData } from "@scimline/db";
+import type { Queue } from "bullmq";
+import type { RateLimitInfo } from "hono-rate-limiter";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import type { Config } from "./config.ts";
 import type { ScimPrincipal, Tenancy } from "./tenancy.ts";
 
@@ -9,13 +12,19 @@ export type AppDeps = {
   config: Config;
   database: Database;
   tenancy: Tenancy;
-  /** For readiness, rate limits and queues; commands fail fast when Redis is down (the door never waits on it). */
+  /** For readiness and rate limits; commands fail fast when Redis is down (the door never waits on it). */
   redis: Redis;
+  /** BullMQ producers for the dashboard, job retries and queue metrics; the door never uses them. */
+  queues: ApiQueues;
   logger: Logger;
   /** Seals a password until the worker's slow hash (see @scimline/db secrets). */
   passwordKey: Buffer;
   clock: () => Date;
+  /** Where the app registers its metrics; main.ts passes one with the process metrics. Default: a fresh one. */
+  metricsRegistry?: Registry;
 };
+
+export type ApiQueues = { provisioning: Queue<ReconcileJobData> };
 
 /** Request-scoped values. */
 export type AppEnv = {
@@ -23,5 +32,7 @@ export type AppEnv = {
     requestId: string;
     logger: Logger;
     principal: ScimPrincipal;
+    /** Set by the SCIM rate limiter. */
+    rateLimit: RateLimitInfo;
   };
 };

@@ -1,8 +1,19 @@
 import { existsSync } from "node:fs";
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
+import { Server as NetServer } from "node:net";
 import { serve } from "@hono/node-server";
-import { createDb, ensureDatabase, passwordSealKey, runMigrations } from "@scimline/db";
+import {
+  createDb,
+  ensureDatabase,
+  PROVISIONING_QUEUE,
+  passwordSealKey,
+  type ReconcileJobData,
+  runMigrations,
+} from "@scimline/db";
+import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import pino from "pino";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { createApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
 import { Tenancy } from "./tenancy.ts";
@@ -31,38 +42,70 @@ const database = createDb(config.DATABASE_URL, { max: config.API_DB_POOL_MAX, ap
 // Fail fast: the door never waits on Redis (offline queue off, one retry per command).
 const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
 redis.on("error", (error) => logger.warn({ err: { message: error.message } }, "redis error"));
+// The dashboard's, the job retry's and the metrics' producer: fails fast too; never used by the door.
+const provisioning = new Queue<ReconcileJobData>(PROVISIONING_QUEUE, {
+  connection: { url: config.REDIS_URL, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+  prefix: config.QUEUE_PREFIX,
+});
+provisioning.on("error", (error) => logger.warn({ err: { message: error.message } }, "queue redis error"));
+const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry });
 
 const app = createApp({
   config,
   database,
   tenancy: new Tenancy(database, config.AUTH_CACHE_TTL_MS),
   redis,
+  queues: { provisioning },
   logger,
   passwordKey: passwordSealKey(config.PASSWORD_ENCRYPTION_KEY, config.ADMIN_API_KEY),
   clock: () => new Date(),
+  metricsRegistry,
 });
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
   logger.info({ port: info.port }, "listening");
 });
 
+// Responses not yet started when SIGTERM arrives, and every later one, say `Connection: close`,
+// so keep-alive clients move to another process instead of holding this one open.
+const unanswered = new Set<ServerResponse>();
 let stopping = false;
+server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
+  if (stopping) res.setHeader("Connection", "close");
+  else {
+    unanswered.add(res);
+    res.once("close", () => unanswered.delete(res));
+  }
+});
+
+const settle = (promise: Promise<unknown>, ms: number) =>
+  Promise.race([promise.catch(() => undefined), new Promise((r) => setTimeout(r, ms).unref())]);
+
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  logger.info({ signal }, "shutting down: no new connections, finishing in-flight requests");
-  const force = setTimeout(() => process.exit(1), 25_000);
+  logger.info({ signal, inFlight: unanswered.size }, "shutting down: no new connections, finishing in-flight requests");
+  const force = setTimeout(() => {
+    logger.error("in-flight requests did not finish in 25 s; exiting");
+    logger.flush();
+    process.exit(1);
+  }, 25_000);
   force.unref();
-  server.close(async () => {
-    await database.close();
+  for (const res of unanswered) if (!res.headersSent) res.setHeader("Connection", "close");
+  // net's close stops accepting without http's instant cut of idle keep-alive sockets (a request on
+  // its way there would be reset): each gets one more answer, with Connection: close, or is closed
+  // once idle for 0.5 s. The callback runs when every connection is gone.
+  setInterval(() => (server as HttpServer).closeIdleConnections(), 500).unref();
+  NetServer.prototype.close.call(server, async () => {
+    await settle(database.close(), 5000);
+    await settle(provisioning.close(), 2000);
     redis.disconnect();
     logger.info("stopped");
     logger.flush();
     clearTimeout(force);
     process.exit(0);
   });
-  // Idle keep-alive sockets would hold close() open.
-  (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -23,6 +23,9 @@ const schema = z.object({
   /** How many numbers the sandbox carrier sells per area code (SPEC §5: 100; fewer for tests). */
   CARRIER_NUMBERS_PER_AREA_CODE: z.coerce.number().int().min(0).max(100).default(100),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** GET /metrics and /healthz of this process (Prometheus' usual exporter port); 0 turns them off. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  WORKER_METRICS_HOST: z.string().min(1).default("0.0.0.0"),
   ADMIN_API_KEY: z.string().min(16, "must be at least 16 characters"),
   PASSWORD_ENCRYPTION_KEY: z.string().optional(),
 });

@@ -1,8 +1,10 @@
 import { existsSync } from "node:fs";
+import type { Server } from "node:http";
 import { createDb, passwordSealKey } from "@scimline/db";
 import pino from "pino";
 import { SandboxCarrier } from "./carrier/sandbox.ts";
 import { loadConfig } from "./config.ts";
+import { createWorkerMetrics, serveMetrics } from "./metrics.ts";
 import { createRuntime } from "./runtime.ts";
 
 // The only place that touches the environment and signals (STYLE §2).
@@ -28,6 +30,7 @@ const connection = {
   maxRetriesPerRequest: null,
 };
 
+const metrics = createWorkerMetrics();
 const runtime = createRuntime({
   sql: database.sql,
   connection,
@@ -45,11 +48,11 @@ const runtime = createRuntime({
   relayBatch: config.RELAY_BATCH,
   lockDurationMs: config.JOB_LOCK_MS,
   stalledIntervalMs: config.STALLED_CHECK_MS,
+  onStep: metrics.onStep,
+  onJob: metrics.onJob,
 });
-runtime.start();
-logger.info({ concurrency: config.WORKER_CONCURRENCY, batchSize: config.BATCH_SIZE }, "worker started");
-
 let stopping = false;
+let metricsServer: Server | null = null;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
@@ -58,6 +61,8 @@ async function shutdown(signal: string) {
   force.unref();
   await runtime.stop();
   await database.close();
+  metricsServer?.close();
+  metricsServer?.closeAllConnections();
   logger.info("stopped");
   logger.flush();
   clearTimeout(force);
@@ -65,3 +70,26 @@ async function shutdown(signal: string) {
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
+
+// Under `pnpm dev` the worker may start before the API has created and migrated the database.
+for (let waited = false; !stopping; waited = true) {
+  const ready = await database.sql`select to_regclass('outbox') is not null as ready`.then(
+    ([row]) => row?.ready === true,
+    () => false,
+  );
+  if (ready) break;
+  if (!waited) logger.info("waiting for the database schema (the API migrates it at start)");
+  await new Promise((r) => setTimeout(r, 500));
+}
+if (!stopping) {
+  runtime.start();
+  logger.info({ concurrency: config.WORKER_CONCURRENCY, batchSize: config.BATCH_SIZE }, "worker started");
+  if (config.WORKER_METRICS_PORT > 0) {
+    metricsServer = await serveMetrics(metrics, {
+      port: config.WORKER_METRICS_PORT,
+      host: config.WORKER_METRICS_HOST,
+      logger,
+      healthy: () => !stopping,
+    });
+  }
+}

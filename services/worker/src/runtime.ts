@@ -29,6 +29,8 @@ export type RuntimeOptions = {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   onStep?: (step: string, outcome: string, seconds: number) => void;
+  /** Each attempt that ends, for metrics: `retried` attempts go back to the queue with backoff. */
+  onJob?: (outcome: "completed" | "failed" | "retried", seconds: number) => void;
 };
 
 /** UTC calendar date: charges are prorated by day (SPEC §5). */
@@ -82,7 +84,19 @@ export function createRuntime(o: RuntimeOptions) {
           stalledInterval: o.stalledIntervalMs ?? 30_000,
         },
       );
-      worker.on("failed", (job, error) => o.logger.warn({ jobId: job?.id, reason: error.message }, "job failed"));
+      const ran = (job: { processedOn?: number | undefined } | undefined) =>
+        job?.processedOn ? Math.max(0, Date.now() - job.processedOn) / 1000 : 0;
+      // One line per job, with its id: what ops search for after reading it in the dashboard.
+      worker.on("completed", (job, outcome) => {
+        o.logger.info({ jobId: job.id, userId: job.data.userId, outcome: outcome.type }, "job completed");
+        o.onJob?.("completed", ran(job));
+      });
+      worker.on("failed", (job, error) => {
+        // finishedOn is set only when the job stays failed; otherwise it was put back with backoff.
+        const final = job?.finishedOn !== undefined;
+        o.logger.warn({ jobId: job?.id, userId: job?.data.userId, reason: error.message, final }, "job failed");
+        o.onJob?.(final ? "failed" : "retried", ran(job));
+      });
       worker.on("error", (error) => o.logger.error({ err: { message: error.message } }, "worker error"));
       relay.start();
       sweeper.start();

@@ -4,6 +4,7 @@ import type { AppDeps, AppEnv } from "../deps.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
 import { companyRoutes } from "./companies.ts";
 import { directoryRoutes } from "./directories.ts";
+import { jobRoutes } from "./jobs.ts";
 import { licenseTypeRoutes } from "./license-types.ts";
 import { numberRoutes } from "./numbers.ts";
 import { officeRoutes } from "./offices.ts";
@@ -49,5 +50,6 @@ export function adminRoutes(deps: AppDeps) {
   app.route("/", directoryRoutes(deps));
   app.route("/", reportRoutes(deps));
   app.route("/", userAdminRoutes(deps));
+  app.route("/", jobRoutes(deps));
   return app;
 }

@@ -24,7 +24,8 @@ export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
     log.info(
       {
         method: c.req.method,
-        route: routePath(c, -1),
+        // The pattern of the handler that answered (after next(); -1 would be a catch-all).
+        route: routePath(c),
         status: c.res.status,
         durationMs: Math.round((performance.now() - started) * 100) / 100,
       },

@@ -1,5 +1,6 @@
-import { createDb, type Database, passwordSealKey } from "@scimline/db";
-import { createTestDatabase, type TestDatabase, testRedisUrl } from "@scimline/db/testing";
+import { createDb, type Database, PROVISIONING_QUEUE, passwordSealKey, type ReconcileJobData } from "@scimline/db";
+import { createTestDatabase, type TestDatabase, testQueuePrefix, testRedisUrl } from "@scimline/db/testing";
+import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import pino from "pino";
 import { afterAll, beforeAll, inject } from "vitest";
@@ -15,6 +16,8 @@ export type TestEnv = {
   deps: AppDeps;
   database: Database;
   testDb: TestDatabase;
+  /** The env's own provisioning queue (deps.queues unless a test passed others). */
+  queue: Queue<ReconcileJobData>;
 };
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
@@ -33,26 +36,40 @@ export async function startTestEnv(
   env: Record<string, string> = {},
 ): Promise<TestEnv> {
   const testDb = await createTestDatabase(inject("templateDatabase"));
-  const config = testConfig({ DATABASE_URL: testDb.url, ...env });
+  const config = testConfig({
+    DATABASE_URL: testDb.url,
+    REDIS_URL: testRedisUrl(),
+    QUEUE_PREFIX: testQueuePrefix(),
+    ...env,
+  });
   const database = createDb(testDb.url, { max: 4 });
-  const redis = new Redis(testRedisUrl(), { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+  const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
   await redis.connect();
+  // As main.ts builds it, on the file's own prefix (QUEUE_PREFIX); a test may pass a worker's queue instead.
+  const provisioning = new Queue<ReconcileJobData>(PROVISIONING_QUEUE, {
+    connection: { url: config.REDIS_URL, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+    prefix: config.QUEUE_PREFIX,
+  });
+  provisioning.on("error", () => {});
   const deps: AppDeps = {
     config,
     database,
     tenancy: new Tenancy(database, config.AUTH_CACHE_TTL_MS),
     redis,
+    queues: { provisioning },
     logger: pino({ level: "silent" }),
     passwordKey: passwordSealKey(undefined, ADMIN_KEY),
     clock: () => new Date(),
     ...overrides,
   };
-  return { app: createApp(deps), deps, database, testDb };
+  return { app: createApp(deps), deps, database, testDb, queue: provisioning };
 }
 
 export async function stopTestEnv(env: TestEnv | undefined): Promise<void> {
   if (!env) return;
   await env.database.close();
+  await env.queue.obliterate({ force: true }).catch(() => {});
+  await env.queue.close();
   env.deps.redis.disconnect();
   await env.testDb.drop();
 }

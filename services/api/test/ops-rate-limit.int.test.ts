@@ -1,0 +1,134 @@
+import { testRedisUrl } from "@scimline/db/testing";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createApp } from "../src/app.ts";
+import { loadConfig } from "../src/config.ts";
+import type { AppDeps } from "../src/deps.ts";
+import { createTenant, oktaUser, type Tenant } from "./helpers/clients.ts";
+import { ADMIN_KEY, testConfig, useTestEnv } from "./helpers/env.ts";
+import { OwnRedis } from "./helpers/redis-server.ts";
+
+const LIMIT = 5;
+const env = useTestEnv({}, { SCIM_RATE_LIMIT: String(LIMIT) });
+const clients: Redis[] = [];
+let redisServer: OwnRedis | undefined;
+
+/** An API process of its own: its own Redis connection, as main.ts opens it. */
+async function instance(url = testRedisUrl(), overrides: Partial<AppDeps> = {}) {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+  redis.on("error", () => {});
+  clients.push(redis);
+  await redis.connect();
+  return createApp({ ...env().deps, redis, ...overrides });
+}
+
+const list = (app: ReturnType<typeof createApp>, token: string) =>
+  app.request("/scim/v2/Users?count=1", { headers: { Authorization: `Bearer ${token}` } });
+const create = (app: ReturnType<typeof createApp>, token: string, userName: string) =>
+  app.request("/scim/v2/Users", {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/scim+json" },
+    body: JSON.stringify(oktaUser(userName)),
+  });
+
+let tenant: Tenant;
+let other: Tenant;
+beforeAll(async () => {
+  tenant = await createTenant(env());
+  other = await createTenant(env(), { company: { name: "Other" } });
+});
+afterAll(async () => {
+  for (const redis of clients) redis.disconnect();
+  await redisServer?.stop();
+});
+
+describe("per-token rate limit at the SCIM door", () => {
+  test("shared by two API instances through Redis: over the limit, 429 with an integer Retry-After and a SCIM error", async () => {
+    const [a, b] = [await instance(), await instance()];
+    await list(a, other.token); // warm up (first request compiles routes) on another token
+    // A burst, alternating between the instances, well inside one window.
+    const replies = await Promise.all(
+      Array.from({ length: LIMIT + 3 }, (_, i) => list(i % 2 === 0 ? a : b, tenant.token)),
+    );
+    const statuses = replies.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(LIMIT);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(3);
+    const limited = replies.find((r) => r.status === 429);
+    if (!limited) throw new Error("never limited");
+    expect(limited.headers.get("retry-after")).toMatch(/^[1-9]\d*$/);
+    expect(limited.headers.get("content-type")).toMatch(/^application\/scim\+json/);
+    expect(await limited.json()).toMatchObject({
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"],
+      status: "429",
+      detail: expect.stringContaining(`at most ${LIMIT} per second`),
+    });
+
+    // Another token (another directory) is not affected; the limit clears with its window.
+    expect((await list(b, other.token)).status).toBe(200);
+    const wait = Number(limited.headers.get("retry-after"));
+    await new Promise((r) => setTimeout(r, wait * 1000 + 50));
+    expect((await list(a, tenant.token)).status).toBe(200);
+  });
+
+  test("discovery endpoints (no token) and the admin API are not limited", async () => {
+    const app = await instance();
+    for (let i = 0; i < LIMIT + 2; i++) {
+      expect((await app.request("/scim/v2/ServiceProviderConfig")).status).toBe(200);
+      expect(
+        (
+          await app.request(`/api/v1/companies/${tenant.companyId}`, {
+            headers: { Authorization: `Bearer ${ADMIN_KEY}` },
+          })
+        ).status,
+      ).toBe(200);
+    }
+  });
+
+  test("SCIM_RATE_LIMIT_ENABLED=false turns it off", async () => {
+    const app = await instance(testRedisUrl(), {
+      config: testConfig({ DATABASE_URL: env().testDb.url, SCIM_RATE_LIMIT: "1", SCIM_RATE_LIMIT_ENABLED: "false" }),
+    });
+    for (let i = 0; i < 4; i++) expect((await list(app, other.token)).status).toBe(200);
+  });
+
+  test("Redis down: the limiter fails open and every create is accepted and recorded; Redis back: limits again", async () => {
+    redisServer = await OwnRedis.start();
+    const app = await instance(redisServer.url);
+    const fresh = await createTenant(env(), { company: { name: "Burst" } });
+    await redisServer.stop();
+
+    const names = Array.from({ length: LIMIT * 2 }, (_, i) => `burst.${i}@example.com`);
+    const statuses: number[] = [];
+    for (const name of names) statuses.push((await create(app, fresh.token, name)).status);
+    expect(statuses).toEqual(names.map(() => 201));
+    const [row] = await env().database.sql<{ n: number }[]>`
+      select count(*)::int as n from users where company_id = ${fresh.companyId}`;
+    expect(row?.n).toBe(names.length);
+
+    await redisServer.restart();
+    const deadline = Date.now() + 15_000;
+    let limited = false;
+    while (!limited && Date.now() < deadline) {
+      const res = await list(app, fresh.token);
+      await res.arrayBuffer();
+      limited = res.status === 429;
+      if (!limited) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(limited).toBe(true);
+  });
+});
+
+describe("configuration", () => {
+  test("defaults: 200 per second per token, enabled", () => {
+    const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY });
+    expect(config.SCIM_RATE_LIMIT).toBe(200);
+    expect(config.SCIM_RATE_LIMIT_ENABLED).toBe(true);
+  });
+
+  test("invalid values stop the start naming the keys, never the values", () => {
+    expect(() =>
+      loadConfig({ ADMIN_API_KEY: ADMIN_KEY, SCIM_RATE_LIMIT: "lots", SCIM_RATE_LIMIT_ENABLED: "maybe" }),
+    ).toThrow(/SCIM_RATE_LIMIT:[\s\S]*SCIM_RATE_LIMIT_ENABLED:/);
+    expect(() => loadConfig({ ADMIN_API_KEY: ADMIN_KEY, SCIM_RATE_LIMIT: "0" })).toThrow(/SCIM_RATE_LIMIT/);
+  });
+});
