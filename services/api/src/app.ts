@@ -17,6 +17,7 @@ import { scimGroupsRoutes } from "./scim/groups.ts";
 import { MAX_BODY_BYTES } from "./scim/request.ts";
 import { scimErrorResponse } from "./scim/respond.ts";
 import { scimUsersRoutes } from "./scim/users.ts";
+import { signInRoutes } from "./sso/routes.ts";
 
 /** The whole HTTP surface. Reads no env, opens nothing, never listens (STYLE §2). */
 export function createApp(deps: AppDeps) {
@@ -52,6 +53,7 @@ export function createApp(deps: AppDeps) {
   app.route("/scim/v2", scim);
 
   app.route("/api/v1", adminRoutes(deps));
+  app.route("/", signInRoutes(deps));
 
   app.notFound((c) =>
     c.json(

@@ -1,6 +1,10 @@
 import { z } from "zod";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const issuers = z
+  .string()
+  .transform((v) => v.split(",").map((s) => s.trim()))
+  .pipe(z.array(z.string().min(1)).min(1));
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -26,6 +30,20 @@ const schema = z.object({
   SCIM_RATE_LIMIT_ENABLED: bool.default(true),
   /** When set, /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open (block it at the ingress). */
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  // --- sign-in (SPEC §7, README "Sign-in and SSO policy")
+  SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(28_800),
+  /** Clock skew tolerated on SAML time conditions (NotBefore, NotOnOrAfter) and ID tokens' exp/iat/nbf. */
+  SIGN_IN_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
+  /** How long an SP-initiated AuthnRequest waits for its response. */
+  SAML_REQUEST_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
+  /** OAuth client ids (the ID token's audience); a provider without one is off. Issuers: comma-separated. */
+  GOOGLE_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_OIDC_ISSUER: issuers.default(["https://accounts.google.com", "accounts.google.com"]),
+  GOOGLE_OIDC_JWKS_URL: z.url().default("https://www.googleapis.com/oauth2/v3/certs"),
+  MICROSOFT_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  /** `{tenantid}` stands for the token's `tid` claim (multi-tenant apps). */
+  MICROSOFT_OIDC_ISSUER: issuers.default(["https://login.microsoftonline.com/{tenantid}/v2.0"]),
+  MICROSOFT_OIDC_JWKS_URL: z.url().default("https://login.microsoftonline.com/common/discovery/v2.0/keys"),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;

@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import { type AdminClient, createTenant, oktaUser, scim, type Tenant } from "./helpers/clients.ts";
 import { useTestEnv } from "./helpers/env.ts";
 import { apiClient, call, code, message } from "./helpers/openapi.ts";
+import { TestIdp } from "./helpers/sso-idp.ts";
 import { eventually, startWorker, stopWorker } from "./helpers/worker.ts";
 
 const env = useTestEnv();
@@ -179,8 +180,20 @@ describe("PATCH /companies/{id}", () => {
 describe("PUT /companies/{id}/settings", () => {
   test("changes settings, validates them, and 404s an unknown company", async () => {
     const t = await createTenant(env(), { client });
+    // SPEC §7: with no SAML configured, enforcing SAML would lock every user out.
+    const refused = await api("PUT", `/companies/${t.companyId}/settings`, { preventOtherSso: true });
+    expect(refused.status).toBe(409);
+    expect(code(refused)).toBe("SAML_NOT_CONFIGURED");
+    const idp = await TestIdp.create();
+    expect((await api("PUT", `/companies/${t.companyId}/sso/saml`, { metadataXml: idp.metadataXml() })).status).toBe(
+      200,
+    );
     const res = await api("PUT", `/companies/${t.companyId}/settings`, { preventOtherSso: true });
     expect(res.status).toBe(200);
+    // …and SAML cannot be removed while it is the only way in.
+    const removal = await api("DELETE", `/companies/${t.companyId}/sso/saml`);
+    expect(removal.status).toBe(409);
+    expect(code(removal)).toBe("SSO_POLICY_ACTIVE");
     expect(res.body.settings).toEqual({ autoPurchaseLicenses: true, preventOtherSso: true });
     const bad = await api("PUT", `/companies/${t.companyId}/settings`, { autoPurchaseLicenses: "yes" });
     expect(code(bad)).toBe("VALIDATION_FAILED");

@@ -60,6 +60,17 @@ export async function updateCompany(database: Database, companyId: string, chang
       select auto_purchase_licenses, extension_start, extension_end from companies where id = ${companyId}
       for no key update`;
     if (!company) return false;
+    // SPEC §7: with SAML the only way in, a company without SAML would lock every user out.
+    if (change.preventOtherSso === true) {
+      const [saml] = await tx`select 1 from saml_configs where company_id = ${companyId}`;
+      if (!saml) {
+        throw new AdminError(
+          409,
+          "SAML_NOT_CONFIGURED",
+          "Configure SAML single sign-on (PUT /companies/{id}/sso/saml) before preventing other sign-in methods; otherwise no user could sign in",
+        );
+      }
+    }
     const seatsUnblocked = change.autoPurchaseLicenses === true && !company.auto_purchase_licenses;
     const range = change.extensionRange;
     const rangeChanged = range && (range.start !== company.extension_start || range.end !== company.extension_end);

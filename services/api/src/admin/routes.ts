@@ -9,6 +9,7 @@ import { licenseTypeRoutes } from "./license-types.ts";
 import { numberRoutes } from "./numbers.ts";
 import { officeRoutes } from "./offices.ts";
 import { reportRoutes } from "./reports.ts";
+import { ssoAdminRoutes } from "./sso.ts";
 import { userAdminRoutes } from "./users.ts";
 import { validationHook } from "./validation.ts";
 
@@ -50,6 +51,7 @@ export function adminRoutes(deps: AppDeps) {
   app.route("/", directoryRoutes(deps));
   app.route("/", reportRoutes(deps));
   app.route("/", userAdminRoutes(deps));
+  app.route("/", ssoAdminRoutes(deps));
   app.route("/", jobRoutes(deps));
   return app;
 }

@@ -1,0 +1,45 @@
+import type { schema } from "@scimline/db";
+import { AdminError } from "../errors.ts";
+
+export type SignInMethod = (typeof schema.authSessions.$inferSelect)["method"];
+
+/** The sign-in errors: admin-API format `{error: {code, message, requestId}}` (STYLE §5). */
+export const signInErrors = {
+  companyNotFound: (id: string) => new AdminError(404, "COMPANY_NOT_FOUND", `Company ${id} not found`),
+  samlNotConfigured: () =>
+    new AdminError(404, "SAML_NOT_CONFIGURED", "This company has not configured SAML single sign-on yet"),
+  /** Unknown userName and wrong password look alike, so password sign-in tells no one who exists. */
+  invalidCredentials: () => new AdminError(401, "INVALID_CREDENTIALS", "The user name or password is incorrect"),
+  unknownUser: () =>
+    new AdminError(401, "UNKNOWN_USER", "No user of this company matches the identity you signed in with"),
+  userSuspended: () =>
+    new AdminError(403, "USER_SUSPENDED", "This user is suspended and cannot sign in; ask the company's admin"),
+  sessionInvalid: () => new AdminError(401, "SESSION_INVALID", "No valid session: sign in again"),
+};
+
+const METHOD_NAMES: Record<Exclude<SignInMethod, "saml">, string> = {
+  password: "Password sign-in",
+  google: "Google sign-in",
+  microsoft: "Microsoft sign-in",
+};
+
+/**
+ * SPEC §7: with "Prevent users from logging in with other SSO providers" on, SAML SSO is
+ * the only way in. Checked before any credential, so a refusal says nothing about users.
+ */
+export function assertMethodAllowed(company: { id: string; preventOtherSso: boolean }, method: SignInMethod): void {
+  if (method === "saml" || !company.preventOtherSso) return;
+  throw new AdminError(
+    403,
+    "SSO_REQUIRED",
+    `${METHOD_NAMES[method]} is turned off for this company: sign in with SAML single sign-on through ` +
+      `your company's identity provider (/sso/${company.id}/saml/login)`,
+  );
+}
+
+/** SPEC §5 and §7: a deactivated (active false, even before the worker has suspended it) or suspended user never signs in. */
+export const isSuspended = (user: { active: boolean; status: string }) => !user.active || user.status === "suspended";
+
+export function assertMaySignIn(user: { active: boolean; status: string }): void {
+  if (isSuspended(user)) throw signInErrors.userSuspended();
+}

@@ -1,0 +1,133 @@
+import { SamlStatusError } from "@node-saml/node-saml";
+import { Hono } from "hono";
+import type { AppDeps, AppEnv } from "../deps.ts";
+import { AdminError } from "../errors.ts";
+import { assertMaySignIn, signInErrors } from "./policy.ts";
+import { checkAssertion, readAssertion, type SamlRejectionCode } from "./saml-assertion.ts";
+import { baseUrl, newRequestId, samlClient, serviceProvider, serviceProviderMetadata } from "./saml-sp.ts";
+import { issueSession } from "./session.ts";
+import {
+  consumeAssertion,
+  findCompanyPolicy,
+  findSamlConfig,
+  findUserByIdentity,
+  idpSettings,
+  recordSamlRequest,
+} from "./store.ts";
+import { attr, parseXml } from "./xml.ts";
+
+type Refusal =
+  | SamlRejectionCode
+  | "SAML_SIGNATURE_INVALID"
+  | "SAML_IDP_ERROR"
+  | "SAML_REPLAYED"
+  | "SAML_UNKNOWN_REQUEST";
+const refused = (code: Refusal, message: string) => new AdminError(401, code, message);
+
+/** RelayState we echo back: a path on this site (no open redirect), within SAML's 80 bytes. */
+const isSafeRelayState = (value: string) =>
+  Buffer.byteLength(value) <= 80 && value.startsWith("/") && !value.startsWith("//") && !value.includes("\\");
+
+/** Signature and parsing failures from node-saml, as stable codes; the library's reason goes to the log only. */
+function verificationFailure(error: unknown): AdminError {
+  if (error instanceof SamlStatusError) return refused("SAML_IDP_ERROR", error.message);
+  const message = error instanceof Error ? error.message : "";
+  if (/signature/i.test(message))
+    return refused("SAML_SIGNATURE_INVALID", "The response is not validly signed by this company's identity provider");
+  return refused("SAML_INVALID", "The SAML response could not be verified");
+}
+
+/** SPEC §7: SAML SSO with the company's identity provider (SP metadata, SP-initiated login, ACS). */
+export function samlRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  const companyOf = async (id: string) => {
+    const company = await findCompanyPolicy(deps.database, id);
+    if (!company) throw signInErrors.companyNotFound(id);
+    return company;
+  };
+  const configOf = async (companyId: string) => {
+    const config = await findSamlConfig(deps.database, companyId);
+    if (!config) throw signInErrors.samlNotConfigured();
+    return idpSettings(config);
+  };
+
+  app.get("/sso/:companyId/saml/metadata", async (c) => {
+    const company = await companyOf(c.req.param("companyId"));
+    const sp = serviceProvider(baseUrl(deps.config, c.req.url), company.id);
+    return c.body(serviceProviderMetadata(sp), 200, { "Content-Type": "application/samlmetadata+xml" });
+  });
+
+  app.get("/sso/:companyId/saml/login", async (c) => {
+    const company = await companyOf(c.req.param("companyId"));
+    const idp = await configOf(company.id);
+    const relayState = c.req.query("RelayState");
+    if (relayState !== undefined && !isSafeRelayState(relayState))
+      throw new AdminError(400, "VALIDATION_FAILED", "RelayState: a path on this site (starting with /), ≤ 80 bytes");
+    const sp = serviceProvider(baseUrl(deps.config, c.req.url), company.id);
+    const requestId = newRequestId();
+    const ttlMs = deps.config.SAML_REQUEST_TTL_SECONDS * 1000;
+    await recordSamlRequest(deps.database, company.id, requestId, deps.clock(), ttlMs);
+    const url = await samlClient(sp, idp, requestId).getAuthorizeUrlAsync(relayState ?? "", undefined, {});
+    c.header("Cache-Control", "no-store");
+    return c.redirect(url, 302);
+  });
+
+  app.post("/sso/:companyId/saml/acs", async (c) => {
+    const company = await companyOf(c.req.param("companyId"));
+    const idp = await configOf(company.id);
+    const form = await c.req.parseBody();
+    const samlResponse = form.SAMLResponse;
+    if (typeof samlResponse !== "string" || samlResponse.length === 0)
+      throw new AdminError(400, "VALIDATION_FAILED", "SAMLResponse: required (an HTTP-POST binding form field)");
+    const relayState = typeof form.RelayState === "string" ? form.RelayState : undefined;
+    const sp = serviceProvider(baseUrl(deps.config, c.req.url), company.id);
+    const log = c.var.logger.child({ companyId: company.id });
+
+    const envelope = await parseXml(Buffer.from(samlResponse, "base64").toString("utf8"));
+    if (envelope?.name !== "Response") throw refused("SAML_INVALID", "SAMLResponse is not a SAML Response");
+    let assertion: ReturnType<typeof readAssertion> | undefined;
+    try {
+      const { profile } = await samlClient(sp, idp).validatePostResponseAsync({ SAMLResponse: samlResponse });
+      const parsed = profile?.getAssertion?.();
+      if (parsed) assertion = readAssertion(parsed);
+    } catch (error) {
+      const failure = verificationFailure(error);
+      log.info({ code: failure.code, reason: error instanceof Error ? error.message : "" }, "saml response refused");
+      throw failure;
+    }
+    if (!assertion) throw refused("SAML_INVALID", "The SAML response carries no assertion");
+
+    const check = checkAssertion(
+      assertion,
+      { destination: attr(envelope.root, "Destination"), inResponseTo: attr(envelope.root, "InResponseTo") },
+      {
+        acsUrl: sp.acsUrl,
+        spEntityId: sp.entityId,
+        idpEntityId: idp.idpEntityId,
+        now: deps.clock(),
+        skewMs: deps.config.SIGN_IN_CLOCK_SKEW_SECONDS * 1000,
+      },
+    );
+    if (check.type === "rejected") {
+      log.info({ code: check.code }, "saml assertion refused");
+      throw refused(check.code, check.message);
+    }
+    const use = await consumeAssertion(deps.database, company.id, check, deps.clock());
+    if (use === "replayed") throw refused("SAML_REPLAYED", "This assertion has already been used");
+    if (use === "unknown_request")
+      throw refused("SAML_UNKNOWN_REQUEST", "InResponseTo matches no pending sign-in request (expired or used)");
+
+    const user = await findUserByIdentity(deps.database, company.id, check.nameId);
+    if (!user) throw signInErrors.unknownUser();
+    assertMaySignIn(user);
+    return issueSession(c, deps, {
+      companyId: company.id,
+      user,
+      method: "saml",
+      ...(relayState !== undefined && isSafeRelayState(relayState) ? { relayState } : {}),
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,50 @@
+// node-saml's own xml2js set-up (namespace prefixes stripped, text under `_`), so that
+// metadata, responses and verified assertions are read the same way node-saml reads them.
+import { parseXml2JsFromString } from "@node-saml/node-saml/lib/xml.js";
+
+/** An element as xml2js gives it: attributes under `$`, text under `_`, children as arrays. */
+export type XmlElement = { [key: string]: unknown };
+
+const isElement = (value: unknown): value is XmlElement =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Parses a document; the root element is the only key of the result (null when it is not XML). */
+export async function parseXml(xml: string): Promise<{ name: string; root: XmlElement } | null> {
+  let doc: unknown;
+  try {
+    doc = await parseXml2JsFromString(xml);
+  } catch {
+    return null;
+  }
+  if (!isElement(doc)) return null;
+  const [name, root] = Object.entries(doc)[0] ?? [];
+  if (!name) return null;
+  return { name, root: isElement(root) ? root : {} };
+}
+
+/** The child elements called `name` (local name); an empty element counts, as `{}`. */
+export function children(node: XmlElement | undefined, name: string): XmlElement[] {
+  const value = node?.[name];
+  if (!Array.isArray(value)) return [];
+  return value.map((v) => (isElement(v) ? v : {}));
+}
+
+export const child = (node: XmlElement | undefined, name: string): XmlElement | undefined => children(node, name)[0];
+
+/** The root element of an xml2js document (an object, not an array like children). */
+export function root(doc: XmlElement, name: string): XmlElement | undefined {
+  const value = doc[name];
+  return isElement(value) ? value : undefined;
+}
+
+export function attr(node: XmlElement | undefined, name: string): string | undefined {
+  const attrs = node?.$;
+  if (!isElement(attrs)) return undefined;
+  const value = attrs[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+export function text(node: XmlElement | undefined): string | undefined {
+  const value = node?._;
+  return typeof value === "string" ? value.trim() : undefined;
+}
