@@ -41,7 +41,7 @@ export function createProcessor(deps: ProcessorDeps) {
         if (error instanceof NoNumberAvailableError) {
           const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
           if (lastAttempt) {
-            await deps.sql`update users set status = 'failed', error_code = 'no_number_available' where id = ${userId} and deleted_at is null`;
+            await deps.sql`update users set status = 'failed', error_code = 'no_number_available', version = version + 1, updated_at = now() where id = ${userId} and deleted_at is null`;
           }
           log.warn({ step: "allocate_did", lastAttempt }, "no number available");
           deps.onStep?.("allocate_did", "no_number_available", (performance.now() - started) / 1000);

@@ -285,3 +285,21 @@ describe("reconcile: deactivate, reactivate, delete (SPEC §5)", () => {
     expect(outcomes.get("00000000-0000-7000-8000-000000000000")).toEqual({ type: "gone" });
   });
 });
+
+describe("the provisioning outcome is part of the SCIM resource", () => {
+  test("a visible change bumps meta.version and lastModified; a no-op rerun does not", async () => {
+    const { sql } = db();
+    const company = await seedCompany(sql);
+    await seedOffice(sql, company, { name: "HQ", main: true, seats: { "Dialpad_Ai Voice": 1 } });
+    await seedNumbers(sql, company, ["+14155550991"]);
+    const id = await seedUser(sql, company);
+    const version = async () => (await sql`select version, updated_at from users where id = ${id}`)[0];
+    const before = await version();
+    await reconcileBatch(sql, [id], TODAY);
+    const after = await version();
+    expect(after?.version).toBe((before?.version as number) + 1);
+    expect(after?.updated_at).not.toEqual(before?.updated_at);
+    await reconcileBatch(sql, [id], TODAY);
+    expect(await version()).toEqual(after);
+  });
+});

@@ -55,6 +55,8 @@ export async function provisionCarrierDid(
         throw new Error(`carrier number ${purchase.e164} is assigned to someone else`);
       }
     }
-    if (wanted) await tx`update users set did = ${purchase.e164}, error_code = null where id = ${userId}`;
+    if (wanted) {
+      await tx`update users set did = ${purchase.e164}, error_code = null, version = version + 1, updated_at = now() where id = ${userId}`;
+    }
   });
 }

@@ -87,7 +87,12 @@ export async function writeUsers(tx: TxSql, writes: UserWrite[]): Promise<void> 
       status = v.status, error_code = v.error_code, office_id = v.office_id, matched_by = v.matched_by,
       matched_value = v.matched_value, seat_license_type_id = v.seat_license_type_id, did = v.did,
       extension = v.extension, did_allocations = v.did_allocations,
-      applied_generation = case when v.done then v.generation else users.applied_generation end
+      applied_generation = case when v.done then v.generation else users.applied_generation end,
+      -- The outcome is part of the SCIM resource (telephony extension): a visible change is a new version.
+      version = users.version + (case when (users.status, users.error_code, users.office_id, users.did, users.extension, users.matched_by)
+        is distinct from (v.status, v.error_code, v.office_id, v.did, v.extension, v.matched_by) then 1 else 0 end),
+      updated_at = case when (users.status, users.error_code, users.office_id, users.did, users.extension, users.matched_by)
+        is distinct from (v.status, v.error_code, v.office_id, v.did, v.extension, v.matched_by) then now() else users.updated_at end
     from unnest(${col((w) => w.draft.user.id)}::uuid[], ${col((w) => w.status)}::text[], ${col((w) => w.errorCode)}::text[],
                 ${col((w) => w.draft.officeId)}::uuid[], ${col((w) => w.draft.matchedBy)}::text[], ${col((w) => w.draft.matchedValue)}::text[],
                 ${col((w) => w.draft.seatLicenseTypeId)}::uuid[],
