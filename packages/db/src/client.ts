@@ -24,11 +24,11 @@ function createDrizzle(sql: postgres.Sql) {
  * timestamps back as strings (new Date(value) parses them).
  */
 export function createDb(url: string, options: DbOptions = {}) {
-  const settings: postgres.Options<Record<string, never>> & { max_pipeline: number } = {
+  const settings: postgres.Options<Record<string, never>> = {
     max: options.max ?? 4,
-    // postgres.js pipelining degrades a long-lived process when queries outnumber the pool
-    // (porsager/postgres#747, PERFORMANCE.md); one query per connection stays steady. Untyped option.
-    max_pipeline: 1,
+    // Not max_pipeline: 1. postgres.js still pipelines one query behind a busy one, and a BEGIN
+    // sent that way fails (UNSAFE_TRANSACTION) and leaves its connection inside a transaction that
+    // swallows later autocommit writes (test/client.int.test.ts).
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? "scimline" },
     transform: { undefined: null },
