@@ -18,6 +18,8 @@ const schema = z.object({
   /** After a worker dies, its active jobs are taken back once their lock expires. */
   JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
   STALLED_CHECK_MS: z.coerce.number().int().min(500).default(30_000),
+  /** Times a job may be taken back from a dead or frozen worker before it fails; reruns are harmless. */
+  JOB_MAX_STALLS: z.coerce.number().int().min(1).max(100).default(5),
   RELAY_INTERVAL_MS: z.coerce.number().int().min(5).default(50),
   RELAY_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
   /** How many numbers the sandbox carrier sells per area code (SPEC §5: 100; fewer for tests). */

@@ -48,6 +48,7 @@ const runtime = createRuntime({
   relayBatch: config.RELAY_BATCH,
   lockDurationMs: config.JOB_LOCK_MS,
   stalledIntervalMs: config.STALLED_CHECK_MS,
+  maxStalledCount: config.JOB_MAX_STALLS,
   onStep: metrics.onStep,
   onJob: metrics.onJob,
 });

@@ -2,16 +2,30 @@ import { RECONCILE_JOB, type ReconcileJobData, reconcileJobId, type Sql } from "
 import type { Queue } from "bullmq";
 import type { Logger } from "pino";
 
+type Owed = { id: string; company_id: string; generation: number };
+
+const RESYNC_PAGE = 1000;
+
+const job = (r: Owed) => ({
+  name: RECONCILE_JOB,
+  data: { userId: r.id, companyId: r.company_id, generation: r.generation },
+  opts: { jobId: reconcileJobId(r.id, r.generation) },
+});
+
 /**
  * Outbox → BullMQ. Rows are claimed with SKIP LOCKED (any number of relays cooperate),
  * enqueued with deterministic job ids, and deleted in the same transaction only after
  * Redis accepted them: with Redis down nothing is lost, the rows wait. A crash after
  * the enqueue re-relays rows, and the job ids (and idempotent reconciles) absorb it.
+ * A Redis that comes back without its data (restarted, failed over) lost jobs whose rows
+ * are gone: after every reconnect, and at start, the relay re-enqueues every user still
+ * owed a reconcile (`resync`); the job ids make it a no-op for the jobs Redis still has.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private stopped = false;
+  private resyncDue = true;
   private idle: Promise<void> = Promise.resolve();
 
   constructor(
@@ -19,7 +33,11 @@ export class OutboxRelay {
     private readonly queue: Queue<ReconcileJobData>,
     private readonly logger: Logger,
     private readonly options: { intervalMs: number; batch: number },
-  ) {}
+  ) {
+    queue.on("ioredis:close", () => {
+      this.resyncDue = true;
+    });
+  }
 
   /** Relays one batch; returns how many rows went out. */
   async relayOnce(): Promise<number> {
@@ -30,15 +48,32 @@ export class OutboxRelay {
         for update skip locked`;
       if (rows.length === 0) return 0;
       await this.queue.addBulk(
-        rows.map((r) => ({
-          name: RECONCILE_JOB,
-          data: { userId: r.user_id, companyId: r.company_id, generation: r.generation },
-          opts: { jobId: reconcileJobId(r.user_id, r.generation) },
-        })),
+        rows.map((r) => job({ id: r.user_id, company_id: r.company_id, generation: r.generation })),
       );
       await tx`delete from outbox where id = any(${tx.array(rows.map((r) => r.id))}::bigint[])`;
       return rows.length;
     });
+  }
+
+  /**
+   * Re-enqueues the users whose desired state is not applied yet, page by page in id order.
+   * Users waiting for an admin (failed, still wanting their seat) are left to the admin's retry.
+   */
+  async resync(): Promise<number> {
+    let total = 0;
+    for (let after = "00000000-0000-0000-0000-000000000000"; !this.stopped; ) {
+      const rows = await this.sql<Owed[]>`
+        select id, company_id, generation from users
+        where id > ${after} and applied_generation < generation
+          and (status <> 'failed' or not active or deleted_at is not null)
+        order by id limit ${RESYNC_PAGE}`;
+      const last = rows.at(-1);
+      if (!last) break;
+      await this.queue.addBulk(rows.map(job));
+      total += rows.length;
+      after = last.id;
+    }
+    return total;
   }
 
   start(): void {
@@ -48,6 +83,14 @@ export class OutboxRelay {
       let relayed = 0;
       try {
         relayed = await this.relayOnce();
+        if (this.resyncDue) {
+          this.resyncDue = false;
+          const owed = await this.resync().catch((error: unknown) => {
+            this.resyncDue = true;
+            throw error;
+          });
+          if (owed > 0) this.logger.info({ owed }, "re-enqueued users owed a reconcile (start or Redis reconnect)");
+        }
       } catch (error) {
         this.logger.warn({ err: { message: (error as Error).message } }, "outbox relay failed; will retry");
       }

@@ -28,6 +28,8 @@ export type RuntimeOptions = {
   /** A job whose worker died is taken back after its lock expires (BullMQ stalled-job check). */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** BullMQ fails a job taken back more often than this (its default, 1, fails a job a frozen worker held twice). */
+  maxStalledCount?: number;
   onStep?: (step: string, outcome: string, seconds: number) => void;
   /** Each attempt that ends, for metrics: `retried` attempts go back to the queue with backoff. */
   onJob?: (outcome: "completed" | "failed" | "retried", seconds: number) => void;
@@ -82,6 +84,7 @@ export function createRuntime(o: RuntimeOptions) {
           concurrency: o.concurrency,
           lockDuration: o.lockDurationMs ?? 30_000,
           stalledInterval: o.stalledIntervalMs ?? 30_000,
+          maxStalledCount: o.maxStalledCount ?? 5,
         },
       );
       const ran = (job: { processedOn?: number | undefined } | undefined) =>
