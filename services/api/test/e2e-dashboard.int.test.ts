@@ -78,7 +78,8 @@ test("log in, see the provisioning queue, open the failed job, read why, retry a
       .first()
       .click();
     await page.waitForURL(/\/admin\/queues\/queue\/provisioning/);
-    await page.locator('a[href$="status=failed"]').click();
+    // The queue's own "failed" tab (the board's header also links to failed jobs of all queues).
+    await page.locator('a[href*="/queue/provisioning"][href$="status=failed"]').click();
     await page.waitForURL(/status=failed/);
     await page.getByRole("link", { name: jobId }).click();
     await page.waitForURL((url) => url.pathname.endsWith(`/queue/provisioning/${jobId}`));

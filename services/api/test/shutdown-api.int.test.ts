@@ -76,7 +76,9 @@ test("SIGTERM under load: stop accepting, finish in-flight requests, exit 0; not
       if (outcome.error === "ECONNREFUSED") return;
     }
   });
-  await new Promise((r) => setTimeout(r, 800));
+  // Load flowing before the signal (polled: a loaded CI machine answers fewer per second).
+  for (const end = Date.now() + 20_000; outcomes.filter((o) => o.status).length <= 50 && Date.now() < end; )
+    await new Promise((r) => setTimeout(r, 50));
 
   let release = () => {};
   const released = new Promise<void>((r) => {

@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
+import { refuseUnstorableText } from "../middleware/storable-text.ts";
 import { companyRoutes } from "./companies.ts";
 import { directoryRoutes } from "./directories.ts";
 import { jobRoutes } from "./jobs.ts";
@@ -44,6 +45,7 @@ export function adminRoutes(deps: AppDeps) {
     if (PUBLIC.test(c.req.path)) return next();
     return adminAuth(deps.config.ADMIN_API_KEY)(c, next);
   });
+  app.use("*", refuseUnstorableText());
   app.route("/", companyRoutes(deps));
   app.route("/", licenseTypeRoutes(deps));
   app.route("/", officeRoutes(deps));

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
+import { unstorableAt, unstorableText } from "../middleware/storable-text.ts";
 
 /**
  * A JSON body validated like the admin API's (fields named, values never echoed). JSON only:
@@ -16,6 +17,8 @@ export async function readJson<T extends z.ZodType>(c: Context<AppEnv>, schema: 
   } catch {
     throw new AdminError(400, "VALIDATION_FAILED", "body: not valid JSON");
   }
+  const unstorable = unstorableAt(body, "body");
+  if (unstorable) throw unstorableText(unstorable);
   const result = schema.safeParse(body);
   if (!result.success) {
     const details = result.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");

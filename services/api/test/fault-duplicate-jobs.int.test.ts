@@ -1,0 +1,87 @@
+import { PROVISIONING_QUEUE, RECONCILE_JOB, type ReconcileJobData } from "@scimline/db";
+import { testRedisUrl } from "@scimline/db/testing";
+import { Queue, QueueEvents } from "bullmq";
+import { afterAll, expect, test } from "vitest";
+import { startBurst, until } from "./helpers/burst.ts";
+import { useTestEnv } from "./helpers/env.ts";
+import { BURST, burstCompany, verifyAfterFault } from "./helpers/fault.ts";
+import { Fleet } from "./helpers/fleet.ts";
+
+const env = useTestEnv();
+let fleet: Fleet | undefined;
+let queue: Queue<ReconcileJobData> | undefined;
+let events: QueueEvents | undefined;
+afterAll(async () => {
+  await fleet?.stop();
+  await queue?.close();
+  await events?.close();
+});
+
+const PAUSE_MS = 4000;
+
+test("fault 5: every job delivered twice and run concurrently by two workers, and a paused worker's jobs redelivered: one result each", async () => {
+  const { tenant, before } = await burstCompany(env());
+  const prefix = env().deps.config.QUEUE_PREFIX;
+  fleet = Fleet.of(env());
+  const api = await fleet.api("api");
+  const [first] = await Promise.all([fleet.worker("worker-1"), fleet.worker("worker-2")]);
+  const url = new URL(testRedisUrl());
+  const connection = { host: url.hostname, port: Number(url.port || 6379) };
+  queue = new Queue<ReconcileJobData>(PROVISIONING_QUEUE, { connection, prefix });
+  events = new QueueEvents(PROVISIONING_QUEUE, { connection, prefix });
+  const stalled = new Set<string>();
+  events.on("stalled", ({ jobId }) => stalled.add(jobId));
+  await events.waitUntilReady();
+
+  // Beside the relay's job, each created user gets a second delivery of the same work under another id.
+  const duplicates: Promise<unknown>[] = [];
+  const burst = startBurst({
+    bases: [api.url],
+    token: tenant.token,
+    creates: BURST,
+    tag: "dup",
+    spike: 500,
+    ratePerSecond: 150,
+    onCreated: (id) => {
+      const data = { userId: id, companyId: tenant.companyId, generation: 1 };
+      const opts = { jobId: `dup_${id}`, attempts: 10, backoff: { type: "exponential", delay: 100 } };
+      duplicates.push(queue?.add(RECONCILE_JOB, data, opts) ?? Promise.resolve());
+    },
+  });
+  // SIGSTOP a worker holding jobs (and maybe a transaction) past its lock: the other worker takes them
+  // back as stalled and runs them; on SIGCONT the first finishes the same jobs as well.
+  // More active jobs than one worker takes at once (WORKER_CONCURRENCY 100): the first surely holds some.
+  await until(async () => ((await queue?.getJobCounts("active"))?.active ?? 0) > 100, 60_000, "both workers busy");
+  if (!first) throw new Error("no worker");
+  first.child.kill("SIGSTOP");
+  await new Promise((r) => setTimeout(r, PAUSE_MS));
+  first.child.kill("SIGCONT");
+  const result = await burst.done;
+  await Promise.all(duplicates);
+  const faultEndedAt = Date.now();
+
+  expect(duplicates).toHaveLength(BURST);
+  expect(stalled.size).toBeGreaterThan(0); // the paused worker's jobs were delivered again
+  expect(result.stats.byStatus).toEqual({ "201": BURST, "200": expect.any(Number), "204": expect.any(Number) });
+  await verifyAfterFault(env(), fleet, tenant, before, result, {
+    fault: "duplicate deliveries + a worker paused past its lock",
+    duplicateJobs: duplicates.length,
+    pauseMs: PAUSE_MS,
+    redeliveredAfterPause: stalled.size,
+    faultEndedAt,
+  });
+  // Every job ran to completion, the duplicates and the redelivered ones too; none failed.
+  const changes = result.accepted.filter((a) => a.desired !== "active").length;
+  let counts: Record<string, number> = {};
+  await until(
+    async () => {
+      counts = (await queue?.getJobCounts("completed", "failed", "waiting", "active", "delayed")) ?? {};
+      return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) === 0;
+    },
+    30_000,
+    "an empty queue",
+  );
+  const failed = (await queue?.getFailed()) ?? [];
+  expect(failed.map((j) => `${j.id}: ${j.failedReason}`)).toEqual([]);
+  expect(counts).toMatchObject({ failed: 0, completed: BURST + changes + duplicates.length });
+}, 180_000);

@@ -1,0 +1,129 @@
+import type { Sql } from "@scimline/db";
+import fc from "fast-check";
+import { hostileJson, hostileNumber, hostileString } from "./fuzz-arbitraries.ts";
+
+const TABLES = [
+  "companies",
+  "license_types",
+  "offices",
+  "seats",
+  "numbers",
+  "directories",
+  "scim_tokens",
+  "users",
+  "outbox",
+  "saml_configs",
+  "extension_pool",
+];
+
+/** Every admin-visible table, row by row (ordered), as one string: a refusal must leave it identical. */
+export async function tableSnapshot(sql: Sql): Promise<string> {
+  const parts = await Promise.all(
+    TABLES.map((table) =>
+      sql.unsafe(`select md5(coalesce(string_agg(x::text, ',' order by x::text), '')) as h from ${table} x`),
+    ),
+  );
+  return parts.map((rows) => rows[0]?.h).join(":");
+}
+
+const str = (...valid: string[]) =>
+  fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...valid) },
+    { weight: 2, arbitrary: hostileString },
+    { weight: 1, arbitrary: hostileJson },
+  );
+const num = (...valid: number[]) =>
+  fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...valid) },
+    { weight: 2, arbitrary: hostileNumber },
+    { weight: 1, arbitrary: hostileJson },
+  );
+const bool = fc.oneof({ weight: 3, arbitrary: fc.boolean() }, { weight: 1, arbitrary: hostileJson });
+const opt = <T>(shape: { [K in keyof T]: fc.Arbitrary<T[K]> }) =>
+  fc.oneof({ weight: 5, arbitrary: fc.record(shape, { requiredKeys: [] }) }, { weight: 1, arbitrary: hostileJson });
+const e164 = str("+14155550199", "+442071838750", "+1415555010", "14155550199");
+const licenseNames = str("Dialpad_Ai Voice", "Dialpad_Support", "Dialpad_Ai Sales", "dialpad_support");
+const range = opt({ start: num(100, 0, 500), end: num(999, 100, 99_999_999) });
+const licenseInput = opt({ name: licenseNames, monthlyPriceCents: num(1500, 0, 100_000_000), assignsDid: bool });
+
+/** Each endpoint with a body shaped like what it expects, every field possibly hostile. */
+export const ADMIN_ENDPOINTS: Array<[string, string, fc.Arbitrary<unknown> | null]> = [
+  [
+    "POST",
+    "/companies",
+    opt({
+      name: str("Acme"),
+      country: str("US", "Germany", "gb", "ZZ"),
+      defaultAreaCode: str("415", "212", "123"),
+      billingDay: num(1, 31, 0, 32),
+      extensionRange: range,
+      licenseTypes: fc.oneof(fc.array(licenseInput, { maxLength: 4 }), hostileJson),
+      autoPurchaseLicenses: bool,
+      preventOtherSso: bool,
+    }),
+  ],
+  [
+    "PATCH",
+    "/companies/{c}",
+    opt({
+      name: str("Acme 2"),
+      country: str("US"),
+      billingDay: num(15),
+      defaultAreaCode: str("650"),
+      extensionRange: range,
+      autoPurchaseLicenses: bool,
+    }),
+  ],
+  ["PUT", "/companies/{c}/settings", opt({ autoPurchaseLicenses: bool, preventOtherSso: bool })],
+  ["POST", "/companies/{c}/license-types", licenseInput],
+  ["PATCH", "/companies/{c}/license-types/{l}", licenseInput],
+  [
+    "POST",
+    "/companies/{c}/offices",
+    opt({
+      name: str("Paris", "hq"),
+      country: str("FR"),
+      main: bool,
+      seats: fc.oneof(fc.dictionary(licenseNames.map(String), num(3, -1, 1_000_001)), hostileJson),
+    }),
+  ],
+  [
+    "PATCH",
+    "/companies/{c}/offices/{o}",
+    opt({
+      name: str("HQ 2", "hq"),
+      main: bool,
+      seats: fc.oneof(fc.dictionary(licenseNames.map(String), num(0, 1, 7, -1)), hostileJson),
+    }),
+  ],
+  [
+    "POST",
+    "/companies/{c}/numbers",
+    opt({ numbers: fc.oneof(fc.array(e164, { maxLength: 20 }), hostileJson), officeId: str("VALID_OFFICE") }),
+  ],
+  ["DELETE", "/companies/{c}/numbers/{n}", null],
+  ["POST", "/companies/{c}/directories", opt({ name: str("Entra", "okta") })],
+  ["POST", "/directories/{d}/tokens", null],
+  ["DELETE", "/directories/{d}/tokens/{k}", null],
+  [
+    "PATCH",
+    "/companies/{c}/users/{u}",
+    opt({ licenseType: licenseNames, did: e164, extension: fc.oneof(num(150, 99_999), str("205", "0205", "1e3")) }),
+  ],
+  ["POST", "/companies/{c}/users/{u}/retry", null],
+  ["POST", "/jobs/{j}/retry", null],
+  [
+    "PUT",
+    "/companies/{c}/sso/saml",
+    opt({
+      metadataXml: str(
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><x>&b;&b;&b;</x>',
+        '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+        "<EntityDescriptor/>",
+      ),
+      idpEntityId: str("urn:x"),
+      ssoUrl: str("https://idp.example/sso", "javascript:alert(1)"),
+      certificate: str("MIIB", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"),
+    }),
+  ],
+];
