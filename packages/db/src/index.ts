@@ -1,3 +1,4 @@
+export * from "./batcher.ts";
 export * from "./client.ts";
 export * from "./ids.ts";
 export * from "./migrate.ts";

@@ -25,7 +25,10 @@ const N = Number(o.n);
 const C = Number(o.c);
 const skip = new Set(o.skip.split(",").filter(Boolean));
 const server = process.env.BENCH_DATABASE_SERVER ?? "postgres://postgres@127.0.0.1:5432";
-const DB = `${server}/scimline_bench`;
+// A database name of its own lets two checkouts benchmark on one server.
+const DB_NAME = process.env.BENCH_DATABASE_NAME ?? "scimline_bench";
+if (!/^[a-z_][a-z0-9_]*$/.test(DB_NAME)) throw new Error("BENCH_DATABASE_NAME: lower-case letters, digits, _");
+const DB = `${server}/${DB_NAME}`;
 const ADMIN = `bench-${randomUUID()}`;
 const PORT = Number(process.env.BENCH_PORT ?? 8180);
 const base = `http://127.0.0.1:${PORT}`;
@@ -49,12 +52,14 @@ const out: Record<string, unknown> = {
 const say = (line: string) => o.json || console.log(line);
 
 const admin = postgres(`${server}/postgres`, { max: 1, onnotice: () => {} });
-await admin.unsafe("drop database if exists scimline_bench with (force)");
-await admin.unsafe("create database scimline_bench");
+await admin.unsafe(`drop database if exists ${DB_NAME} with (force)`);
+await admin.unsafe(`create database ${DB_NAME}`);
 await admin.end();
 const sql = postgres(DB, { max: 2, onnotice: () => {} });
 
-const api = startNode("dist/main.js", join(root, "services/api"), env);
+// BENCH_API_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the API under load.
+const apiNodeArgs = (process.env.BENCH_API_NODE_ARGS ?? "").split(" ").filter(Boolean);
+const api = startNode("dist/main.js", join(root, "services/api"), env, apiNodeArgs);
 await waitHealthy(`${base}/healthz`, api);
 const adminApi = async (method: string, path: string, body?: unknown) => {
   const res = await fetch(`${base}/api/v1${path}`, {
@@ -73,7 +78,10 @@ try {
       connections: C,
       duration: Number(o.duration),
     });
+    // The door's users are not part of the burst: a starting worker re-enqueues every user still
+    // owed a reconcile (the relay's resync), so they go, not just their outbox rows.
     await sql`delete from outbox`;
+    await sql`delete from users where company_id = ${a.companyId}`;
     const bare = startNode(join(root, "services/api/bench/bare-door.mjs"), join(root, "services/api"), {
       ...env,
       PORT: String(PORT + 1),

@@ -72,8 +72,13 @@ export function load(
   });
 }
 
-export function startNode(script: string, cwd: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [script], {
+export function startNode(
+  script: string,
+  cwd: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, script], {
     cwd,
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "inherit"],

@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "./config.ts";
+import type { UserInserter } from "./scim/user-inserter.ts";
 import type { ScimPrincipal, Tenancy } from "./tenancy.ts";
 
 /** Long-lived dependencies, built once in main.ts (or by a test) and handed to createApp. */
@@ -22,6 +23,8 @@ export type AppDeps = {
   clock: () => Date;
   /** Where the app registers its metrics; main.ts passes one with the process metrics. Default: a fresh one. */
   metricsRegistry?: Registry;
+  /** The door's group-committing writer of creates. Default: one over `database`. */
+  userInserter?: UserInserter;
 };
 
 export type ApiQueues = { provisioning: Queue<ReconcileJobData> };

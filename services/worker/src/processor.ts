@@ -1,8 +1,7 @@
-import type { ReconcileJobData, Sql } from "@scimline/db";
+import type { Batcher, ReconcileJobData, Sql } from "@scimline/db";
 import { type Job, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
 import type { CarrierPort } from "./carrier/port.ts";
-import type { Batcher } from "./reconcile/batcher.ts";
 import { NoNumberAvailableError, provisionCarrierDid } from "./reconcile/carrier-did.ts";
 import type { Outcome } from "./reconcile/draft.ts";
 

@@ -1,11 +1,10 @@
-import { PROVISIONING_QUEUE, type ReconcileJobData, type Sql } from "@scimline/db";
+import { Batcher, PROVISIONING_QUEUE, type ReconcileJobData, type Sql } from "@scimline/db";
 import { type ConnectionOptions, Queue, Worker } from "bullmq";
 import type { Logger } from "pino";
 import type { CarrierPort } from "./carrier/port.ts";
 import { OutboxRelay } from "./outbox-relay.ts";
 import { PasswordSweeper } from "./password-sweeper.ts";
 import { createProcessor } from "./processor.ts";
-import { Batcher } from "./reconcile/batcher.ts";
 import type { Outcome } from "./reconcile/draft.ts";
 import { reconcileBatch } from "./reconcile/run-batch.ts";
 

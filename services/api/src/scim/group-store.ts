@@ -3,6 +3,7 @@ import { newId, schema } from "@scimline/db";
 import { and, asc, count, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { ScimPrincipal } from "../tenancy.ts";
 import { badRequest, ScimError } from "./errors.ts";
+import { pageWithTotal, totalOver } from "./page.ts";
 import { isUniqueViolation } from "./pg-errors.ts";
 
 const { groups, groupMembers, users } = schema;
@@ -132,16 +133,19 @@ export async function listGroups(
   query: { where?: SQL; orderBy?: SQL; offset: number; limit: number; withMembers: boolean },
 ): Promise<{ total: number; rows: GroupRow[] }> {
   const where = query.where ? and(groupsVisibleTo(p), query.where) : groupsVisibleTo(p);
-  const [totals] = await database.db.select({ total: count() }).from(groups).where(where);
-  const total = totals?.total ?? 0;
-  if (query.limit === 0 || total <= query.offset) return { total, rows: [] };
-  const rows = await database.db
-    .select(groupColumns)
-    .from(groups)
-    .where(where)
-    .orderBy(...(query.orderBy ? [query.orderBy] : []), groups.id)
-    .offset(query.offset)
-    .limit(query.limit);
+  const countAll = async () => (await database.db.select({ total: count() }).from(groups).where(where))[0]?.total ?? 0;
+  if (query.limit === 0) return { total: await countAll(), rows: [] };
+  const { total, rows } = await pageWithTotal(
+    database.db
+      .select({ ...groupColumns, total: totalOver() })
+      .from(groups)
+      .where(where)
+      .orderBy(...(query.orderBy ? [query.orderBy] : []), groups.id)
+      .offset(query.offset)
+      .limit(query.limit),
+    query.offset,
+    countAll,
+  );
   const members = query.withMembers
     ? await loadMembers(
         database,

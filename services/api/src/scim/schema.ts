@@ -296,10 +296,21 @@ export const resourceTypes: Record<ResourceTypeName, { core: SchemaDef; extensio
   Group: { core: groupSchema, extensions: [], endpoint: "/Groups" },
 };
 
-/** Case-insensitive lookup of an attribute among definitions (RFC 7643 §2.1). */
+const attributeIndexes = new WeakMap<readonly AttributeDef[], Map<string, AttributeDef>>();
+
+/**
+ * Case-insensitive lookup of an attribute among definitions (RFC 7643 §2.1). Indexed by
+ * lower-cased name once per definition list: every attribute of every body goes through here.
+ */
 export const findAttribute = (defs: readonly AttributeDef[], name: string): AttributeDef | undefined => {
-  const lower = name.toLowerCase();
-  return defs.find((d) => d.name.toLowerCase() === lower);
+  if (defs.length === 0) return undefined;
+  let index = attributeIndexes.get(defs);
+  if (!index) {
+    index = new Map();
+    for (const d of defs) if (!index.has(d.name.toLowerCase())) index.set(d.name.toLowerCase(), d);
+    attributeIndexes.set(defs, index);
+  }
+  return index.get(name.toLowerCase());
 };
 
 /** Case-insensitive lookup of an extension schema URN for a resource type. */

@@ -5,6 +5,7 @@ import { and, count, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm"
 import type { ScimPrincipal } from "../tenancy.ts";
 import { ScimError } from "./errors.ts";
 import type { ListCache } from "./list-cache.ts";
+import { pageWithTotal, totalOver } from "./page.ts";
 import { isUniqueViolation } from "./pg-errors.ts";
 
 const { users, offices, licenseTypes } = schema;
@@ -127,16 +128,16 @@ export async function listUsers(
 ): Promise<{ total: number; rows: UserRow[] }> {
   if (!query.where && !query.orderBy) return listDirectory(database, p, query, cache);
   const where = query.where ? and(visibleTo(p), query.where) : visibleTo(p);
-  const [totals] = await database.db.select({ total: count() }).from(users).where(where);
-  const total = totals?.total ?? 0;
-  if (query.limit === 0 || total <= query.offset) return { total, rows: [] };
-  const rows = await database.db
-    .select(userColumns)
+  const countAll = async () => (await database.db.select({ total: count() }).from(users).where(where))[0]?.total ?? 0;
+  if (query.limit === 0) return { total: await countAll(), rows: [] };
+  const page = database.db
+    .select({ ...userColumns, total: totalOver() })
     .from(users)
     .where(where)
     .orderBy(...(query.orderBy ? [query.orderBy] : []), users.id)
     .offset(query.offset)
     .limit(query.limit);
+  const { total, rows } = await pageWithTotal(page, query.offset, countAll);
   return { total, rows: rows as UserRow[] };
 }
 

@@ -8,6 +8,7 @@ import { projectResource } from "./projection.ts";
 import { checkIfMatch, pagination, readJson, scimBaseUrl } from "./request.ts";
 import { scimJson } from "./respond.ts";
 import { SCHEMA } from "./schema.ts";
+import { UserInserter } from "./user-inserter.ts";
 import { etag, toScimUser } from "./user-output.ts";
 import { findUser, listUsers, type UserRow } from "./user-store.ts";
 
@@ -15,6 +16,7 @@ import { findUser, listUsers, type UserRow } from "./user-store.ts";
 export function scimUsersRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   const lists = new ListCache();
+  const inserter = deps.userInserter ?? new UserInserter(deps.database);
   const base = (c: Parameters<typeof scimBaseUrl>[0]) => scimBaseUrl(c, deps.config.PUBLIC_BASE_URL);
   const project = (c: Parameters<typeof scimBaseUrl>[0], row: UserRow) =>
     projectResource(toScimUser(row, base(c)), "User", {
@@ -54,7 +56,7 @@ export function scimUsersRoutes(deps: AppDeps) {
   });
 
   app.post("/", async (c) => {
-    const row = await acceptCreateUser(deps, c.var.principal, await readJson(c));
+    const row = await acceptCreateUser(deps, inserter, c.var.principal, await readJson(c));
     lists.changed(c.var.principal.directoryId);
     return single(c, row, 201);
   });

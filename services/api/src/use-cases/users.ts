@@ -3,8 +3,9 @@ import type { AppDeps } from "../deps.ts";
 import { ScimError } from "../scim/errors.ts";
 import { applyPatch } from "../scim/patch.ts";
 import { parseUserInput, type UserInput } from "../scim/user-input.ts";
+import type { UserInserter } from "../scim/user-inserter.ts";
 import { etag } from "../scim/user-output.ts";
-import { deleteUser, findUser, insertUser, type UserRow, updateUser } from "../scim/user-store.ts";
+import { deleteUser, findUser, type UserRow, updateUser } from "../scim/user-store.ts";
 import type { CompanyContext, ScimPrincipal } from "../tenancy.ts";
 import { resolveLicenseType } from "./license.ts";
 import { refuseWhenNoSeat } from "./seat-precheck.ts";
@@ -18,15 +19,23 @@ async function companyOf(deps: AppDeps, p: ScimPrincipal): Promise<CompanyContex
 const seal = (deps: AppDeps, password: string | undefined) =>
   password === undefined ? null : sealPassword(deps.passwordKey, password);
 
-/** POST /Users: validate, record desired state + outbox row in one statement, answer (SPEC §4). */
-export async function acceptCreateUser(deps: AppDeps, p: ScimPrincipal, body: unknown): Promise<UserRow> {
+/**
+ * POST /Users: validate, record desired state + outbox row in one statement (shared with
+ * the creates arriving at the same time, see UserInserter), answer (SPEC §4).
+ */
+export async function acceptCreateUser(
+  deps: AppDeps,
+  inserter: UserInserter,
+  p: ScimPrincipal,
+  body: unknown,
+): Promise<UserRow> {
   const input = parseUserInput(body);
   const company = await companyOf(deps, p);
   const license = resolveLicenseType(company, input.licenseType);
   if (!company.autoPurchaseLicenses && input.active) {
     await refuseWhenNoSeat(deps.database, p.companyId, license, input.officeHints);
   }
-  const { id, createdAt } = await insertUser(deps.database, p, {
+  const { id, createdAt } = await inserter.insert(p, {
     userName: input.userName,
     externalId: input.externalId,
     displayName: input.displayName,

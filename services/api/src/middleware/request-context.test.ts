@@ -1,0 +1,44 @@
+import { Hono } from "hono";
+import pino from "pino";
+import { expect, test } from "vitest";
+import type { AppEnv } from "../deps.ts";
+import { requestContext } from "./request-context.ts";
+
+function appLogging(lines: string[]) {
+  const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(line) });
+  let children = 0;
+  const child = logger.child.bind(logger);
+  logger.child = ((...args: Parameters<typeof child>) => {
+    children++;
+    return child(...args);
+  }) as typeof logger.child;
+  const app = new Hono<AppEnv>();
+  app.use(requestContext(logger));
+  app.get("/quiet", (c) => c.text("ok"));
+  app.get("/loud", (c) => {
+    c.var.logger.warn({ detail: 1 }, "something worth a line");
+    return c.text("ok");
+  });
+  return { app, children: () => children };
+}
+
+test("a request that logs nothing else makes no child logger; its request line still carries the requestId", async () => {
+  const lines: string[] = [];
+  const { app, children } = appLogging(lines);
+  const res = await app.request("/quiet", { headers: { "X-Request-Id": "req-quiet-1" } });
+  expect(res.headers.get("x-request-id")).toBe("req-quiet-1");
+  expect(children()).toBe(0);
+  expect(lines.map((l) => JSON.parse(l))).toEqual([
+    expect.objectContaining({ msg: "request", requestId: "req-quiet-1", method: "GET", route: "/quiet", status: 200 }),
+  ]);
+});
+
+test("logging through c.var.logger binds the requestId, with one child for the request", async () => {
+  const lines: string[] = [];
+  const { app, children } = appLogging(lines);
+  await app.request("/loud", { headers: { "X-Request-Id": "req-loud-1" } });
+  expect(children()).toBe(1);
+  const parsed = lines.map((l) => JSON.parse(l));
+  expect(parsed[0]).toMatchObject({ msg: "something worth a line", requestId: "req-loud-1", detail: 1, level: 40 });
+  expect(parsed[1]).toMatchObject({ msg: "request", requestId: "req-loud-1" });
+});

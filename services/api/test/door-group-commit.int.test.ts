@@ -1,0 +1,192 @@
+import { createDb } from "@scimline/db";
+import { describe, expect, test } from "vitest";
+import { createApp } from "../src/app.ts";
+import type { ScimError } from "../src/scim/errors.ts";
+import { UserInserter } from "../src/scim/user-inserter.ts";
+import type { NewUser } from "../src/scim/user-store.ts";
+import { createTenant, oktaUser, scim } from "./helpers/clients.ts";
+import { type TestEnv, useTestEnv } from "./helpers/env.ts";
+
+const env = useTestEnv();
+const USERNAME_TAKEN = "A user with this userName already exists in this company";
+const EXTERNAL_ID_TAKEN = "A user with this externalId already exists in this directory";
+
+/** The app over an inserter of its own, so the test can count its statements. */
+function appWith(e: TestEnv, inserter: UserInserter) {
+  return { ...e, app: createApp({ ...e.deps, userInserter: inserter }) };
+}
+
+async function outboxRows(e: TestEnv, companyId: string) {
+  return e.database.sql<{ user_id: string; n: number }[]>`
+    select u.id as user_id, count(o.user_id)::int as n
+    from users u left join outbox o on o.user_id = u.id
+    where u.company_id = ${companyId} group by u.id`;
+}
+
+describe("the door commits concurrent creates together (issue: Okta burst benchmark)", () => {
+  test("many concurrent creates over HTTP: each distinct user 201 once, duplicates 409 with the right detail, one outbox row each, fewer statements than creates", async () => {
+    const inserter = new UserInserter(env().database, { maxSize: 64, maxConcurrent: 1 });
+    const e = appWith(env(), inserter);
+    const t = await createTenant(e);
+    const distinct = Array.from({ length: 60 }, (_, i) => `burst.user${i}@example.com`);
+    const bodies = distinct.map((userName) => ({ userName, body: oktaUser(userName) }));
+    // Duplicates that arrive with the originals: the same userName, case variants, a reused externalId.
+    const dupes = [
+      { kind: "userName", body: oktaUser("burst.user0@example.com") },
+      { kind: "userName", body: oktaUser("BURST.User1@Example.com") },
+      { kind: "userName", body: oktaUser("Burst.User1@example.COM") },
+      { kind: "externalId", body: oktaUser("burst.other@example.com", { externalId: bodies[2]?.body.externalId }) },
+    ];
+    const replies = await Promise.all(
+      [...bodies.map((b) => b.body), ...dupes.map((d) => d.body)].map((body) =>
+        scim(e, t.token, "POST", "/Users", body),
+      ),
+    );
+    const created = replies.slice(0, distinct.length);
+    for (const r of created) expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(new Set(created.map((r) => r.body.id)).size).toBe(distinct.length);
+    for (const [i, r] of replies.slice(distinct.length).entries()) {
+      expect(r.status, JSON.stringify(r.body)).toBe(409);
+      expect(r.body).toMatchObject({
+        scimType: "uniqueness",
+        detail: dupes[i]?.kind === "userName" ? USERNAME_TAKEN : EXTERNAL_ID_TAKEN,
+      });
+    }
+
+    const rows = await outboxRows(e, t.companyId);
+    expect(rows).toHaveLength(distinct.length);
+    expect(rows.every((r) => r.n === 1)).toBe(true);
+    expect(new Set(rows.map((r) => r.user_id))).toEqual(new Set(created.map((r) => r.body.id)));
+    // Batching happened: far fewer statements than creates (with maxSize 1 it would be one each).
+    expect(inserter.statements).toBeLessThan(distinct.length / 2);
+  });
+
+  test("creates submitted in the same turn go as one statement; in-batch duplicates are answered one by one", async () => {
+    const inserter = new UserInserter(env().database, { maxSize: 64 });
+    const t = await createTenant(env());
+    const principal = { tokenId: "unused", directoryId: t.directoryId, companyId: t.companyId };
+    const [license] = await env().database.sql<{ id: string }[]>`
+      select id from license_types where company_id = ${t.companyId} order by name limit 1`;
+    const user = (userName: string, externalId: string | null): NewUser => ({
+      userName,
+      externalId,
+      displayName: null,
+      email: userName,
+      active: true,
+      document: { userName },
+      passwordSealed: null,
+      licenseTypeId: license?.id ?? "",
+      officeHints: {},
+    });
+    const settled = await Promise.allSettled([
+      inserter.insert(principal, user("same.turn@example.com", "ext-1")),
+      inserter.insert(principal, user("SAME.TURN@example.com", "ext-2")),
+      inserter.insert(principal, user("other.one@example.com", "ext-1")),
+      inserter.insert(principal, user("third.one@example.com", null)),
+      inserter.insert(principal, user("fourth.one@example.com", null)),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled", "fulfilled"]);
+    const reasons = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as ScimError] : []));
+    expect(reasons.map((r) => [r.status, r.scimType, r.detail])).toEqual([
+      [409, "uniqueness", USERNAME_TAKEN],
+      [409, "uniqueness", EXTERNAL_ID_TAKEN],
+    ]);
+    expect(inserter.statements).toBe(1);
+    const rows = await outboxRows(env(), t.companyId);
+    expect(rows).toHaveLength(3);
+    expect(rows.every((r) => r.n === 1)).toBe(true);
+  });
+
+  test("a statement that fails as a whole fails every create of its batch with that error (503 at the door)", async () => {
+    const t = await createTenant(env());
+    const broken = createDb(env().testDb.url, { max: 1 });
+    await broken.close();
+    const inserter = new UserInserter(broken);
+    const principal = { tokenId: "unused", directoryId: t.directoryId, companyId: t.companyId };
+    const user = (userName: string): NewUser => ({
+      userName,
+      externalId: null,
+      displayName: null,
+      email: null,
+      active: true,
+      document: { userName },
+      passwordSealed: null,
+      licenseTypeId: "00000000-0000-0000-0000-000000000000",
+      officeHints: {},
+    });
+    const settled = await Promise.allSettled(
+      ["down.a@example.com", "down.b@example.com", "down.c@example.com"].map((n) =>
+        inserter.insert(principal, user(n)),
+      ),
+    );
+    expect(inserter.statements).toBe(1);
+    const reasons = settled.map((s) => (s.status === "rejected" ? s.reason : null));
+    expect(reasons[0]).toMatchObject({ code: "CONNECTION_ENDED" });
+    expect(reasons.every((r) => r === reasons[0])).toBe(true);
+
+    const e = appWith(env(), inserter);
+    const reply = await scim(e, t.token, "POST", "/Users", oktaUser("down.d@example.com"));
+    expect(reply.status).toBe(503);
+    expect(reply.headers.get("retry-after")).toBe("5");
+    expect(await outboxRows(env(), t.companyId)).toHaveLength(0);
+  });
+
+  test("a batch deadlocked by duplicates crossing another writer's answers each create on its own", async () => {
+    const t = await createTenant(env());
+    const inserter = new UserInserter(env().database, { maxSize: 64 });
+    const principal = { tokenId: "unused", directoryId: t.directoryId, companyId: t.companyId };
+    const [license] = await env().database.sql<{ id: string }[]>`
+      select id from license_types where company_id = ${t.companyId} order by name limit 1`;
+    const licenseTypeId = license?.id ?? "";
+    const user = (userName: string): NewUser => ({
+      userName,
+      externalId: null,
+      displayName: null,
+      email: null,
+      active: true,
+      document: { userName },
+      passwordSealed: null,
+      licenseTypeId,
+      officeHints: {},
+    });
+    // Another writer (another API process, say) inserts y then x in one transaction while our batch inserts x then y.
+    const other = createDb(env().testDb.url, { max: 1 });
+    const tx = await other.sql.reserve();
+    const insertOther = (userName: string) => tx`
+      insert into users (id, company_id, directory_id, user_name, active, resource, license_type_id, office_hints)
+      values (gen_random_uuid(), ${t.companyId}, ${t.directoryId}, ${userName}, true, '{}', ${licenseTypeId}, '{}')`;
+    try {
+      await tx`begin`;
+      // The batch must be the one to detect the deadlock (it waits first).
+      await tx`set local deadlock_timeout = '20s'`;
+      await insertOther("cross.y@example.com");
+      const batch = Promise.allSettled([
+        inserter.insert(principal, user("cross.x@example.com")),
+        inserter.insert(principal, user("cross.y@example.com")),
+      ]);
+      for (let waited = 0; ; waited += 20) {
+        const [row] = await env().database.sql<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock' and query like '%on conflict do nothing%'`;
+        if ((row?.n ?? 0) > 0) break;
+        if (waited > 10_000) throw new Error("the batch never waited on the other writer");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await insertOther("cross.x@example.com"); // returns once the batch is chosen as the deadlock victim
+      await tx`commit`;
+      const settled = await batch;
+      expect(inserter.statements).toBe(1);
+      for (const s of settled) {
+        expect(s.status).toBe("rejected");
+        expect(s.status === "rejected" && (s.reason as ScimError)).toMatchObject({
+          status: 409,
+          scimType: "uniqueness",
+          detail: USERNAME_TAKEN,
+        });
+      }
+    } finally {
+      tx.release();
+      await other.close();
+    }
+  }, 20_000);
+});
