@@ -6,7 +6,19 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { load, oktaBody, percentile, root, rssSampler, startNode, stop, waitHealthy } from "./lib.ts";
+import {
+  cpuMeter,
+  load,
+  oktaBody,
+  percentile,
+  postgresPids,
+  redisPids,
+  root,
+  rssSampler,
+  startNode,
+  stop,
+  waitHealthy,
+} from "./lib.ts";
 import { seedReadCompany, setupCompany, verifyBurst } from "./seed.ts";
 
 const { values: o } = parseArgs({
@@ -43,8 +55,9 @@ const env = {
   LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
   SCIM_RATE_LIMIT: "1000000",
 };
+const cores = (await import("node:os")).cpus().length;
 const out: Record<string, unknown> = {
-  machine: { cores: (await import("node:os")).cpus().length, node: process.version },
+  machine: { cores, node: process.version },
   n: N,
   connections: C,
   workers: Number(o.workers),
@@ -105,6 +118,13 @@ try {
     );
     await new Promise((r) => setTimeout(r, 2000));
     const rss = rssSampler([api, ...workers]);
+    const cpu = cpuMeter({
+      api: () => (api.pid ? [api.pid] : []),
+      workers: () => workers.flatMap((w) => (w.pid ? [w.pid] : [])),
+      postgres: postgresPids,
+      redis: redisPids,
+      "load generator": () => [process.pid],
+    });
     const t0 = performance.now();
     const door = await load(scimUrl, { Authorization: `Bearer ${b.token}` }, oktaBody(`burst${Date.now()}`, "HQ"), {
       connections: C,
@@ -120,6 +140,7 @@ try {
     }
     const allMs = performance.now() - t0;
     rss.stop();
+    const used = cpu.stop();
     const check = await verifyBurst(sql, b.companyId, N);
     for (const w of workers) await stop(w);
     out.burst = {
@@ -135,9 +156,18 @@ try {
       apiPeakRssMb: rss.peakMb(api),
       workerPeakRssMb: workers.map((w) => rss.peakMb(w)),
       check,
+      cpu: used,
     };
     say(
       `burst of ${N}: door ${Math.round((N / doorMs) * 1000)} req/s (p50 ${door.p50} p95 ${door.p95} p99 ${door.p99} max ${door.max} ms), all provisioned in ${(allMs / 1000).toFixed(2)} s = ${Math.round((N / allMs) * 1000)} users/s; peak RSS api ${rss.peakMb(api)} MB, worker ${workers.map((w) => rss.peakMb(w)).join("/")} MB; ${check.ok ? "verified" : `FAILED ${JSON.stringify(check)}`}`,
+    );
+    const busy = Object.values(used.cpuS).reduce((a, b) => a + b, 0);
+    say(
+      `  CPU seconds during the burst: ${Object.entries(used.cpuS)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(
+          ", ",
+        )}; ${busy.toFixed(1)} of ${(used.elapsedS * cores).toFixed(1)} available (${Math.round((busy / (used.elapsedS * cores)) * 100)}%)`,
     );
   }
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 // autocannon ships no types; the bench uses a small part of it.
 // @ts-expect-error untyped module
@@ -119,6 +119,70 @@ export function rssSampler(children: ChildProcess[]) {
     peakMb: (c: ChildProcess) => Math.round((peak.get(c.pid ?? -1) ?? 0) / 1024),
   };
 }
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 when it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return 0;
+  }
+}
+
+/** Pids of every process whose command name is `name` (postgres backends, redis-server). */
+function pidsNamed(name: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() === name) pids.push(Number(entry));
+    } catch {}
+  }
+  return pids;
+}
+
+/**
+ * Where the machine's CPU went between start and `stop()`: each named process group's CPU
+ * seconds, sampled every 200 ms (a backend that starts and ends between two samples is
+ * missed). With 2 cores, the sum over the elapsed time says how busy the machine was.
+ */
+export function cpuMeter(groups: Record<string, () => number[]>) {
+  const seen = new Map<string, Map<number, { first: number; last: number }>>();
+  const sample = () => {
+    for (const [name, pids] of Object.entries(groups)) {
+      const group = seen.get(name) ?? new Map<number, { first: number; last: number }>();
+      seen.set(name, group);
+      for (const pid of pids()) {
+        const now = cpuSeconds(pid);
+        const entry = group.get(pid);
+        if (entry) entry.last = Math.max(entry.last, now);
+        else group.set(pid, { first: now, last: now });
+      }
+    }
+  };
+  sample();
+  const started = performance.now();
+  const timer = setInterval(sample, 200);
+  return {
+    stop(): { elapsedS: number; cpuS: Record<string, number> } {
+      sample();
+      clearInterval(timer);
+      const cpuS: Record<string, number> = {};
+      for (const [name, group] of seen) {
+        let total = 0;
+        for (const { first, last } of group.values()) total += last - first;
+        cpuS[name] = Math.round(total * 100) / 100;
+      }
+      return { elapsedS: Math.round((performance.now() - started) / 10) / 100, cpuS };
+    },
+  };
+}
+
+export const postgresPids = () => pidsNamed("postgres");
+export const redisPids = () => pidsNamed("redis-server");
 
 export const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
