@@ -31,6 +31,9 @@ const schema = z.object({
   /** When set, /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open (block it at the ingress). */
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   // --- sign-in (SPEC §7, README "Sign-in and SSO policy")
+  /** Wrong passwords one user name may get within the window before its password sign-in pauses (429). */
+  SIGN_IN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
+  SIGN_IN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(28_800),
   /** Clock skew tolerated on SAML time conditions (NotBefore, NotOnOrAfter) and ID tokens' exp/iat/nbf. */
   SIGN_IN_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),

@@ -12,6 +12,8 @@ export class AdminError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: string,
     message: string,
+    /** Headers the answer carries, e.g. Retry-After on a 429. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = "AdminError";
@@ -81,5 +83,5 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
       mapped.headers,
     );
   }
-  return c.json({ error: { code: mapped.code, message: mapped.message, requestId } }, mapped.status);
+  return c.json({ error: { code: mapped.code, message: mapped.message, requestId } }, mapped.status, mapped.headers);
 }

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { readJson } from "./json-body.ts";
+import { PasswordThrottle } from "./password-throttle.ts";
 import { assertMaySignIn, assertMethodAllowed, signInErrors } from "./policy.ts";
 import { issueSession } from "./session.ts";
 import { findCompanyPolicy, findUserByUserName, type SignInUser } from "./store.ts";
@@ -39,6 +40,11 @@ export function passwordRoutes(deps: AppDeps) {
     return decoy.then((hash) => verifyPassword(password, hash));
   };
 
+  const throttle = new PasswordThrottle(deps.redis, deps.logger, {
+    maxFailures: deps.config.SIGN_IN_MAX_FAILURES,
+    windowMs: deps.config.SIGN_IN_FAILURE_WINDOW_SECONDS * 1000,
+  });
+
   app.post("/auth/:companyId/password", async (c) => {
     const companyId = c.req.param("companyId");
     const company = await findCompanyPolicy(deps.database, companyId);
@@ -46,11 +52,15 @@ export function passwordRoutes(deps: AppDeps) {
     assertMethodAllowed(company, "password");
     const input = await readJson(c, PasswordSignIn);
 
+    await throttle.assertAllowed(company.id, input.userName);
     const user = await findUserByUserName(deps.database, company.id, input.userName);
     const usesScrypt = user !== null && !user.passwordPending && user.passwordHash !== null;
     if (!usesScrypt) await spendScrypt(input.password);
-    if (!user || !(await passwordMatches(deps.passwordKey, user, input.password)))
+    if (!user || !(await passwordMatches(deps.passwordKey, user, input.password))) {
+      await throttle.recordFailure(company.id, input.userName);
       throw signInErrors.invalidCredentials();
+    }
+    await throttle.recordSuccess(company.id, input.userName);
     // Only someone who knows the password learns that the account is suspended.
     assertMaySignIn(user);
     return issueSession(c, deps, { companyId: company.id, user, method: "password" });
