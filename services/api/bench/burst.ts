@@ -22,7 +22,10 @@ import {
 import { seedReadCompany, setupCompany, verifyBurst } from "./seed.ts";
 
 const { values: o } = parseArgs({
+  // `pnpm bench:burst -- --n 2000` passes the "--" through: drop it.
+  args: process.argv.slice(2).filter((arg) => arg !== "--"),
   options: {
+    help: { type: "boolean", short: "h", default: false },
     n: { type: "string", default: "10000" },
     c: { type: "string", default: "100" },
     workers: { type: "string", default: "1" },
@@ -33,6 +36,20 @@ const { values: o } = parseArgs({
     json: { type: "boolean", default: false },
   },
 });
+if (o.help) {
+  console.log(`pnpm bench:burst [options]
+  --n N            users in the burst (10000)
+  --c C            connections of the load generator (100)
+  --workers W      worker processes during the burst (1)
+  --duration S     seconds of the door-alone phase (10)
+  --users U        users in the company the reads phase searches and pages (100000)
+  --long           a 70 s door run: is the last 10 s as fast as the first?
+  --skip LIST      phases to skip: door,burst,reads
+  --json           only the final JSON summary line
+Environment: BENCH_API_NODE_ARGS (e.g. --cpu-prof), BENCH_DATABASE_NAME, BENCH_PORT, and any
+worker or API setting (WORKER_CONCURRENCY, BATCH_SIZE, LOG_LEVEL…).`);
+  process.exit(0);
+}
 const N = Number(o.n);
 const C = Number(o.c);
 const skip = new Set(o.skip.split(",").filter(Boolean));
