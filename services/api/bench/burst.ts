@@ -131,7 +131,7 @@ try {
   if (!skip.has("burst")) {
     const b = await setupCompany(adminApi, { name: "Burst", seats: N / 2, numbers: N, start: 200000 });
     const workers = Array.from({ length: Number(o.workers) }, () =>
-      startNode("dist/main.js", join(root, "services/worker"), env),
+      startNode("dist/main.js", join(root, "services/worker"), { ...env, WORKER_METRICS_PORT: "0" }),
     );
     await new Promise((r) => setTimeout(r, 2000));
     const rss = rssSampler([api, ...workers]);

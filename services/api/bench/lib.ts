@@ -81,7 +81,8 @@ export function startNode(
   return spawn(process.execPath, [...nodeArgs, script], {
     cwd,
     env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "inherit"],
+    // BENCH_VERBOSE=1 shows the processes' own logs (set LOG_LEVEL too).
+    stdio: ["ignore", process.env.BENCH_VERBOSE ? "inherit" : "ignore", "inherit"],
   });
 }
 
