@@ -23,6 +23,8 @@ export const PROVISIONING_ERROR_CODES = [
   "no_number_available",
   "no_office",
   "no_extension_available",
+  // Any other final failure of a job (retries used up on a transient error, stalled too often).
+  "provisioning_error",
 ] as const;
 export type ProvisioningErrorCode = (typeof PROVISIONING_ERROR_CODES)[number];
 

@@ -34,6 +34,24 @@ export type RuntimeOptions = {
   onJob?: (outcome: "completed" | "failed" | "retried", seconds: number) => void;
 };
 
+/**
+ * A job that failed for good for any reason but a business wait (those record their own code):
+ * retries used up on a transient error, or taken back from dead workers too often. Its user
+ * shows `failed` / `provisioning_error` in the team list, the SCIM extension and the overview,
+ * instead of staying `provisioning` with nothing to say why; a retry (admin API or dashboard)
+ * resumes it. Only while the job's generation is still the one owed: a newer change has its own job.
+ */
+async function markFailed(sql: Sql, data: ReconcileJobData, logger: Logger): Promise<void> {
+  try {
+    await sql`
+      update users set status = 'failed', error_code = 'provisioning_error', version = version + 1, updated_at = now()
+      where id = ${data.userId} and generation = ${data.generation} and applied_generation < generation
+        and status <> 'failed' and deleted_at is null`;
+  } catch (error) {
+    logger.warn({ userId: data.userId, err: { message: (error as Error).message } }, "could not mark the user failed");
+  }
+}
+
 /** UTC calendar date: charges are prorated by day (SPEC §5). */
 export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -98,6 +116,7 @@ export function createRuntime(o: RuntimeOptions) {
         const final = job?.finishedOn !== undefined;
         o.logger.warn({ jobId: job?.id, userId: job?.data.userId, reason: error.message, final }, "job failed");
         o.onJob?.(final ? "failed" : "retried", ran(job));
+        if (final && job) void markFailed(o.sql, job.data, o.logger);
       });
       worker.on("error", (error) => o.logger.error({ err: { message: error.message } }, "worker error"));
       relay.start();

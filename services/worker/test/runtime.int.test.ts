@@ -1,5 +1,7 @@
 import { seedCompany, seedNumbers, seedOffice, seedUser, setDesired } from "@scimline/db/testing";
 import { afterEach, describe, expect, test } from "vitest";
+import type { CarrierPort } from "../src/carrier/port.ts";
+import { SandboxCarrier } from "../src/carrier/sandbox.ts";
 import type { Runtime } from "../src/runtime.ts";
 import { useDatabase } from "./helpers/db.ts";
 import { eventually, testRuntime } from "./helpers/runtime.ts";
@@ -71,6 +73,37 @@ describe("outbox → BullMQ → reconcile", () => {
     expect(ids).toContain(failed?.id);
     const jobs = await runtime.queue.getFailed();
     expect(jobs.map((j) => j.failedReason)).toContainEqual(expect.stringContaining("no_number_available"));
+  });
+
+  test("a job that fails for good on a transient error marks its user failed/provisioning_error; a retry provisions it", async () => {
+    const { sql } = db();
+    const company = await seedCompany(sql, { areaCode: "627" });
+    await seedOffice(sql, company, { name: "HQ", main: true, seats: { "Dialpad_Ai Voice": 1 } });
+    const id = await seedUser(sql, company);
+    let carrierUp = false;
+    const sandbox = new SandboxCarrier(sql, 10);
+    const carrier: CarrierPort = {
+      buyNumber: async (request) => {
+        if (!carrierUp) throw new Error("carrier API timed out");
+        return sandbox.buyNumber(request);
+      },
+    };
+    runtime = testRuntime(db(), { carrier, attempts: 2, backoffMs: 20 });
+    runtime.start();
+
+    await eventually(async () => (await countByStatus(company.companyId)).failed === 1, 20_000, "the user failed");
+    const [failed] = await sql`select status, error_code, did from users where id = ${id}`;
+    expect(failed).toMatchObject({ status: "failed", error_code: "provisioning_error", did: null });
+    const jobs = await runtime.queue.getFailed();
+    expect(jobs.map((j) => j.failedReason)).toEqual(["carrier API timed out"]);
+
+    carrierUp = true; // the carrier is back; the admin's retry (a new generation + outbox row)
+    await sql`
+      with u as (update users set generation = generation + 1, status = 'provisioning' where id = ${id} returning company_id, id, generation)
+      insert into outbox (company_id, user_id, generation) select company_id, id, generation from u`;
+    await eventually(async () => (await countByStatus(company.companyId)).active === 1, 20_000, "the user active");
+    const [active] = await sql`select error_code, did from users where id = ${id}`;
+    expect(active).toMatchObject({ error_code: null, did: expect.stringMatching(/^\+1627/) });
   });
 
   test("a business wait fails its job with the code, and a retry after the fix provisions the user", async () => {

@@ -16,6 +16,7 @@ const REMEDY: Record<string, string> = {
   no_office: "create an office for the company, then retry",
   no_extension_available: "widen the company's extension range, then retry",
   no_number_available: "add numbers to the company's pool (or the carrier has none left), then retry",
+  provisioning_error: "read the failed job's error in the queue dashboard, fix its cause, then retry",
 };
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem auto;max-width:72rem;padding:0 1rem;color:#1b1f24}
