@@ -11,7 +11,37 @@ export type DbOptions = {
   max?: number;
   /** Name shown in pg_stat_activity, so ops (and fault tests) can find a process's backends. */
   applicationName?: string;
+  /** A transaction not settled by then is given up (see `bounded`); default 60 s. */
+  transactionTimeoutMs?: number;
 };
+
+/** The error a transaction given up on rejects with: like a lost connection, nothing is known to be written. */
+export class TransactionTimeoutError extends Error {
+  readonly code = "TRANSACTION_TIMEOUT";
+  constructor(ms: number) {
+    super(`the transaction did not settle within ${ms} ms; its connection was presumably lost`);
+    this.name = "TransactionTimeoutError";
+  }
+}
+
+/**
+ * postgres.js 3.4.9 can leave a transaction's promise pending for ever when its backend is
+ * terminated right after BEGIN (the transaction's first query is issued on a connection that
+ * closed before the transaction listened for its close; test/client.int.test.ts). The server
+ * has rolled it back; the caller only needs to be told. So every `sql.begin` (and drizzle's
+ * transactions, which call it) races a deadline: a job is then retried, a request answers 503.
+ */
+function bounded(sql: postgres.Sql, ms: number): void {
+  const begin = sql.begin.bind(sql) as (...args: unknown[]) => Promise<unknown>;
+  (sql as { begin: unknown }).begin = (...args: unknown[]) => {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TransactionTimeoutError(ms)), ms);
+      timer.unref();
+    });
+    return Promise.race([begin(...args), deadline]).finally(() => clearTimeout(timer));
+  };
+}
 
 function createDrizzle(sql: postgres.Sql) {
   return drizzle(sql, { schema, casing: "snake_case" });
@@ -34,6 +64,7 @@ export function createDb(url: string, options: DbOptions = {}) {
     transform: { undefined: null },
   };
   const sql = postgres(url, settings);
+  bounded(sql, options.transactionTimeoutMs ?? 60_000);
   const db = createDrizzle(sql);
   return {
     sql,

@@ -1,6 +1,6 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
-import { createDb, type Database } from "../src/client.ts";
+import { createDb, type Database, TransactionTimeoutError } from "../src/client.ts";
 import { createTestDatabase, type TestDatabase } from "../src/testing/database.ts";
 
 let testDb: TestDatabase | undefined;
@@ -49,3 +49,49 @@ test("transactions on a saturated pool never fail as unsafe, and every acknowled
     await other.end({ timeout: 5 });
   }
 });
+
+test("transactions whose backends are killed mid-flight all settle: none is left pending for ever", async () => {
+  if (!testDb) throw new Error("no database");
+  // Its own pool, with a short deadline: postgres.js can orphan a transaction killed right after BEGIN.
+  const killed = createDb(testDb.url, { max: 4, applicationName: "kill-probe", transactionTimeoutMs: 3000 });
+  const admin = postgres(testDb.url, { max: 1, onnotice: () => {} });
+  try {
+    await killed.sql`create table if not exists kill_probe (n int)`;
+    let stop = false;
+    const outcomes = { committed: 0, failed: 0, timedOut: 0 };
+    const loops = Array.from({ length: 24 }, async (_, k) => {
+      while (!stop) {
+        try {
+          await killed.sql.begin(async (tx) => {
+            await tx`select pg_sleep(0.002)`;
+            await tx`insert into kill_probe values (${k})`;
+          });
+          outcomes.committed++;
+        } catch (error) {
+          if (error instanceof TransactionTimeoutError) outcomes.timedOut++;
+          else outcomes.failed++;
+        }
+      }
+    });
+    for (const end = Date.now() + 3000; Date.now() < end; ) {
+      await admin`select pg_terminate_backend(pid) from pg_stat_activity
+        where datname = current_database() and application_name = 'kill-probe'`;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    stop = true;
+    // Every loop ends: each transaction committed, failed, or was given up at its deadline.
+    const settled = await Promise.race([
+      Promise.all(loops).then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), 10_000)),
+    ]);
+    expect(settled).toBe(true);
+    expect(outcomes.committed).toBeGreaterThan(0);
+    expect(outcomes.failed).toBeGreaterThan(0);
+    // And the pool still works afterwards.
+    const [row] = await killed.sql<{ one: number }[]>`select 1 as one`;
+    expect(row?.one).toBe(1);
+  } finally {
+    await killed.close();
+    await admin.end({ timeout: 5 });
+  }
+}, 30_000);

@@ -19,7 +19,13 @@ try {
 }
 
 const logger = pino({ level: config.LOG_LEVEL, base: { service: "worker" } }, pino.destination({ sync: false }));
-const database = createDb(config.DATABASE_URL, { max: config.WORKER_DB_POOL_MAX, applicationName: "scimline-worker" });
+// A batch transaction takes well under a second; one left pending by a lost connection is given
+// up after 30 s and its jobs retried (createDb's deadline).
+const database = createDb(config.DATABASE_URL, {
+  max: config.WORKER_DB_POOL_MAX,
+  applicationName: "scimline-worker",
+  transactionTimeoutMs: 30_000,
+});
 const redisUrl = new URL(config.REDIS_URL);
 const connection = {
   host: redisUrl.hostname,
