@@ -4,7 +4,7 @@ import { createApp } from "../src/app.ts";
 import type { ScimError } from "../src/scim/errors.ts";
 import { UserInserter } from "../src/scim/user-inserter.ts";
 import type { NewUser } from "../src/scim/user-store.ts";
-import { createTenant, oktaUser, scim } from "./helpers/clients.ts";
+import { createTenant, oktaUser, scim, type Tenant } from "./helpers/clients.ts";
 import { type TestEnv, useTestEnv } from "./helpers/env.ts";
 
 const env = useTestEnv();
@@ -14,6 +14,28 @@ const EXTERNAL_ID_TAKEN = "A user with this externalId already exists in this di
 /** The app over an inserter of its own, so the test can count its statements. */
 function appWith(e: TestEnv, inserter: UserInserter) {
   return { ...e, app: createApp({ ...e.deps, userInserter: inserter }) };
+}
+
+const principalOf = (t: Tenant) => ({ tokenId: "unused", directoryId: t.directoryId, companyId: t.companyId });
+
+/** A create as the door hands it to the inserter, with everything optional left empty. */
+const newUser = (userName: string, licenseTypeId: string, extra: Partial<NewUser> = {}): NewUser => ({
+  userName,
+  externalId: null,
+  displayName: null,
+  email: null,
+  active: true,
+  document: { userName },
+  passwordSealed: null,
+  licenseTypeId,
+  officeHints: {},
+  ...extra,
+});
+
+async function firstLicenseType(companyId: string): Promise<string> {
+  const [license] = await env().database.sql<{ id: string }[]>`
+    select id from license_types where company_id = ${companyId} order by name limit 1`;
+  return license?.id ?? "";
 }
 
 async function outboxRows(e: TestEnv, companyId: string) {
@@ -64,20 +86,10 @@ describe("the door commits concurrent creates together (issue: Okta burst benchm
   test("creates submitted in the same turn go as one statement; in-batch duplicates are answered one by one", async () => {
     const inserter = new UserInserter(env().database, { maxSize: 64 });
     const t = await createTenant(env());
-    const principal = { tokenId: "unused", directoryId: t.directoryId, companyId: t.companyId };
-    const [license] = await env().database.sql<{ id: string }[]>`
-      select id from license_types where company_id = ${t.companyId} order by name limit 1`;
-    const user = (userName: string, externalId: string | null): NewUser => ({
-      userName,
-      externalId,
-      displayName: null,
-      email: userName,
-      active: true,
-      document: { userName },
-      passwordSealed: null,
-      licenseTypeId: license?.id ?? "",
-      officeHints: {},
-    });
+    const principal = principalOf(t);
+    const licenseTypeId = await firstLicenseType(t.companyId);
+    const user = (userName: string, externalId: string | null) =>
+      newUser(userName, licenseTypeId, { externalId, email: userName });
     const settled = await Promise.allSettled([
       inserter.insert(principal, user("same.turn@example.com", "ext-1")),
       inserter.insert(principal, user("SAME.TURN@example.com", "ext-2")),
@@ -102,18 +114,8 @@ describe("the door commits concurrent creates together (issue: Okta burst benchm
     const broken = createDb(env().testDb.url, { max: 1 });
     await broken.close();
     const inserter = new UserInserter(broken);
-    const principal = { tokenId: "unused", directoryId: t.directoryId, companyId: t.companyId };
-    const user = (userName: string): NewUser => ({
-      userName,
-      externalId: null,
-      displayName: null,
-      email: null,
-      active: true,
-      document: { userName },
-      passwordSealed: null,
-      licenseTypeId: "00000000-0000-0000-0000-000000000000",
-      officeHints: {},
-    });
+    const principal = principalOf(t);
+    const user = (userName: string) => newUser(userName, "00000000-0000-0000-0000-000000000000");
     const settled = await Promise.allSettled(
       ["down.a@example.com", "down.b@example.com", "down.c@example.com"].map((n) =>
         inserter.insert(principal, user(n)),
@@ -134,21 +136,9 @@ describe("the door commits concurrent creates together (issue: Okta burst benchm
   test("a batch deadlocked by duplicates crossing another writer's answers each create on its own", async () => {
     const t = await createTenant(env());
     const inserter = new UserInserter(env().database, { maxSize: 64 });
-    const principal = { tokenId: "unused", directoryId: t.directoryId, companyId: t.companyId };
-    const [license] = await env().database.sql<{ id: string }[]>`
-      select id from license_types where company_id = ${t.companyId} order by name limit 1`;
-    const licenseTypeId = license?.id ?? "";
-    const user = (userName: string): NewUser => ({
-      userName,
-      externalId: null,
-      displayName: null,
-      email: null,
-      active: true,
-      document: { userName },
-      passwordSealed: null,
-      licenseTypeId,
-      officeHints: {},
-    });
+    const principal = principalOf(t);
+    const licenseTypeId = await firstLicenseType(t.companyId);
+    const user = (userName: string) => newUser(userName, licenseTypeId);
     // Another writer (another API process, say) inserts y then x in one transaction while our batch inserts x then y.
     const other = createDb(env().testDb.url, { max: 1 });
     const tx = await other.sql.reserve();

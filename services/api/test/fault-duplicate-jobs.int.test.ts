@@ -1,5 +1,5 @@
 import { PROVISIONING_QUEUE, RECONCILE_JOB, type ReconcileJobData } from "@scimline/db";
-import { testRedisUrl } from "@scimline/db/testing";
+import { testRedisConnection } from "@scimline/db/testing";
 import { Queue, QueueEvents } from "bullmq";
 import { afterAll, expect, test } from "vitest";
 import { startBurst, until } from "./helpers/burst.ts";
@@ -25,8 +25,7 @@ test("fault 5: every job delivered twice and run concurrently by two workers, an
   fleet = Fleet.of(env());
   const api = await fleet.api("api");
   const [first] = await Promise.all([fleet.worker("worker-1"), fleet.worker("worker-2")]);
-  const url = new URL(testRedisUrl());
-  const connection = { host: url.hostname, port: Number(url.port || 6379) };
+  const connection = testRedisConnection();
   queue = new Queue<ReconcileJobData>(PROVISIONING_QUEUE, { connection, prefix });
   events = new QueueEvents(PROVISIONING_QUEUE, { connection, prefix });
   const stalled = new Set<string>();

@@ -1,5 +1,5 @@
 import { PROVISIONING_QUEUE } from "@scimline/db";
-import { testRedisUrl } from "@scimline/db/testing";
+import { testRedisConnection } from "@scimline/db/testing";
 import { Queue } from "bullmq";
 import { afterAll, expect, test } from "vitest";
 import { startBurst, until } from "./helpers/burst.ts";
@@ -26,9 +26,8 @@ test("fault 1: SIGKILL of the worker mid-burst, then a new one: every acknowledg
       await sql`select count(*)::int as n from users where company_id = ${tenant.companyId} and status <> 'provisioning'`
     )[0]?.n as number) ?? 0;
 
-  const url = new URL(testRedisUrl());
   queue = new Queue(PROVISIONING_QUEUE, {
-    connection: { host: url.hostname, port: Number(url.port || 6379) },
+    connection: testRedisConnection(),
     prefix: env().deps.config.QUEUE_PREFIX,
   });
   const burst = startBurst({ bases: [api.url], token: tenant.token, creates: BURST, tag: "kill", concurrency: 16 });

@@ -1,5 +1,5 @@
 import { passwordSealKey } from "@scimline/db";
-import { testRedisUrl } from "@scimline/db/testing";
+import { testRedisConnection } from "@scimline/db/testing";
 import { createRuntime, type Runtime, SandboxCarrier } from "@scimline/worker";
 import pino from "pino";
 import { afterAll, expect, test } from "vitest";
@@ -21,10 +21,9 @@ const PASSWORDS = ["Okta-Initial-P@ss-1!", "Changed-By-Patch-2?", "Replaced-By-P
 const EMAIL = "secret.person@example.com";
 
 test("a full lifecycle logs one JSON line per request and per job, and never a token, password, key or Authorization value", async () => {
-  const url = new URL(testRedisUrl());
   runtime = createRuntime({
     sql: env().database.sql,
-    connection: { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null },
+    connection: testRedisConnection(),
     prefix: env().deps.config.QUEUE_PREFIX,
     carrier: new SandboxCarrier(env().database.sql, 100),
     logger: logger.child({ service: "worker" }),

@@ -1,5 +1,5 @@
 import { PROVISIONING_QUEUE, reconcileJobId } from "@scimline/db";
-import { testRedisUrl } from "@scimline/db/testing";
+import { testRedisConnection } from "@scimline/db/testing";
 import { Queue } from "bullmq";
 import { expect } from "vitest";
 import type { Accepted, BurstStats } from "./burst.ts";
@@ -43,9 +43,8 @@ export async function burstCompany(env: TestEnv): Promise<{ tenant: Tenant; befo
 async function owedJobs(env: TestEnv, tenant: Tenant): Promise<string> {
   const owed = await env.database.sql<{ id: string; generation: number }[]>`
     select id, generation from users where company_id = ${tenant.companyId} and applied_generation < generation limit 5`;
-  const url = new URL(testRedisUrl());
   const queue = new Queue(PROVISIONING_QUEUE, {
-    connection: { host: url.hostname, port: Number(url.port || 6379) },
+    connection: testRedisConnection(),
     prefix: env.deps.config.QUEUE_PREFIX,
   });
   try {

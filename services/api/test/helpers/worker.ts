@@ -1,15 +1,14 @@
 import { passwordSealKey } from "@scimline/db";
-import { testQueuePrefix, testRedisUrl } from "@scimline/db/testing";
+import { testQueuePrefix, testRedisConnection } from "@scimline/db/testing";
 import { createRuntime, type Runtime, SandboxCarrier } from "@scimline/worker";
 import pino from "pino";
 import { ADMIN_KEY, type TestEnv } from "./env.ts";
 
 /** A real worker (relay, BullMQ, reconcile) against the test env's database, on its own queue prefix. */
 export function startWorker(env: TestEnv, options: { carrierNumbers?: number; clock?: () => Date } = {}): Runtime {
-  const url = new URL(testRedisUrl());
   const runtime = createRuntime({
     sql: env.database.sql,
-    connection: { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null },
+    connection: testRedisConnection(),
     prefix: testQueuePrefix(),
     carrier: new SandboxCarrier(env.database.sql, options.carrierNumbers ?? 100),
     logger: pino({ level: "silent" }),

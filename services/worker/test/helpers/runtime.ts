@@ -1,13 +1,10 @@
 import { type Database, passwordSealKey } from "@scimline/db";
-import { testQueuePrefix, testRedisUrl } from "@scimline/db/testing";
+import { testQueuePrefix, testRedisConnection } from "@scimline/db/testing";
 import pino from "pino";
 import { SandboxCarrier } from "../../src/carrier/sandbox.ts";
 import { createRuntime, type RuntimeOptions } from "../../src/runtime.ts";
 
-export function redisConnection() {
-  const url = new URL(testRedisUrl());
-  return { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null };
-}
+export const redisConnection = testRedisConnection;
 
 /** A worker runtime on its own queue prefix, as main.ts builds it, with small test-friendly knobs. */
 export function testRuntime(database: Database, overrides: Partial<RuntimeOptions> & { carrierNumbers?: number } = {}) {
