@@ -3,7 +3,7 @@ import { RedisStore, rateLimiter, type Store } from "hono-rate-limiter";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { AppDeps, AppEnv } from "../deps.ts";
-import { withTimeout } from "../ops/stats.ts";
+import { FailOpen } from "../ops/fail-open.ts";
 import { ScimError } from "../scim/errors.ts";
 import { scimErrorResponse } from "../scim/respond.ts";
 
@@ -25,33 +25,28 @@ const storeClient = (redis: Redis) => ({
  * failure lets the request through (counted as the first hit) instead of failing it.
  */
 export class FailOpenStore implements Store<AppEnv> {
-  private lastWarning = 0;
+  private readonly redis: FailOpen;
 
   constructor(
     private readonly inner: Store<AppEnv>,
-    private readonly logger: Logger,
-  ) {}
+    logger: Logger,
+  ) {
+    this.redis = new FailOpen(logger, "rate limiter", STORE_TIMEOUT_MS);
+  }
 
   init(options: Parameters<NonNullable<Store<AppEnv>["init"]>>[0]): void {
     this.inner.init?.(options);
   }
 
   async increment(key: string) {
-    try {
-      return await withTimeout(Promise.resolve(this.inner.increment(key)), STORE_TIMEOUT_MS, "rate-limit store");
-    } catch (error) {
-      if (Date.now() - this.lastWarning > 10_000) {
-        this.lastWarning = Date.now();
-        this.logger.warn({ err: { message: (error as Error).message } }, "rate limiter unavailable; failing open");
-      }
-      return { totalHits: 0, resetTime: new Date(Date.now() + WINDOW_MS) };
-    }
+    return this.redis.run(async () => this.inner.increment(key), {
+      totalHits: 0,
+      resetTime: new Date(Date.now() + WINDOW_MS),
+    });
   }
 
   async decrement(key: string) {
-    await withTimeout(Promise.resolve(this.inner.decrement(key)), STORE_TIMEOUT_MS, "rate-limit store").catch(
-      () => undefined,
-    );
+    await this.redis.run(async () => this.inner.decrement(key), undefined, { warn: false });
   }
 
   async resetKey(key: string) {

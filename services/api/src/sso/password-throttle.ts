@@ -2,9 +2,7 @@ import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { AdminError } from "../errors.ts";
-import { withTimeout } from "../ops/stats.ts";
-
-const REDIS_TIMEOUT_MS = 250;
+import { FailOpen } from "../ops/fail-open.ts";
 
 /**
  * Password guessing, slowed per account: after `maxFailures` wrong passwords for one user name
@@ -15,13 +13,15 @@ const REDIS_TIMEOUT_MS = 250;
  * the scrypt every attempt costs still bounds the rate.
  */
 export class PasswordThrottle {
-  private lastWarning = 0;
+  private readonly failOpen: FailOpen;
 
   constructor(
     private readonly redis: Redis,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly options: { maxFailures: number; windowMs: number },
-  ) {}
+  ) {
+    this.failOpen = new FailOpen(logger, "sign-in throttle");
+  }
 
   private key(companyId: string, userName: string): string {
     const who = createHash("sha256").update(userName.toLowerCase(), "utf8").digest("base64url");
@@ -31,13 +31,13 @@ export class PasswordThrottle {
   /** Throws 429 TOO_MANY_ATTEMPTS when the account has used up its failures. */
   async assertAllowed(companyId: string, userName: string): Promise<void> {
     const key = this.key(companyId, userName);
-    const state = await this.call(async () => {
+    const state = await this.failOpen.run(async () => {
       const [[, count], [, ttl]] = (await this.redis.multi().get(key).pttl(key).exec()) as [
         [null, string | null],
         [null, number],
       ];
       return { count: Number(count ?? 0), ttl };
-    });
+    }, null);
     if (!state || state.count < this.options.maxFailures) return;
     const retryAfter = Math.max(1, Math.ceil((state.ttl > 0 ? state.ttl : this.options.windowMs) / 1000));
     throw new AdminError(
@@ -50,25 +50,13 @@ export class PasswordThrottle {
 
   async recordFailure(companyId: string, userName: string): Promise<void> {
     const key = this.key(companyId, userName);
-    await this.call(async () => {
+    await this.failOpen.run(async () => {
       const count = await this.redis.incr(key);
       if (count === 1) await this.redis.pexpire(key, this.options.windowMs);
-    });
+    }, undefined);
   }
 
   async recordSuccess(companyId: string, userName: string): Promise<void> {
-    await this.call(() => this.redis.del(this.key(companyId, userName)));
-  }
-
-  private async call<T>(fn: () => Promise<T>): Promise<T | null> {
-    try {
-      return await withTimeout(fn(), REDIS_TIMEOUT_MS, "sign-in throttle");
-    } catch (error) {
-      if (Date.now() - this.lastWarning > 10_000) {
-        this.lastWarning = Date.now();
-        this.logger.warn({ err: { message: (error as Error).message } }, "sign-in throttle unavailable; failing open");
-      }
-      return null;
-    }
+    await this.failOpen.run(() => this.redis.del(this.key(companyId, userName)), 0);
   }
 }
