@@ -134,16 +134,16 @@ export async function listGroups(
 ): Promise<{ total: number; rows: GroupRow[] }> {
   const where = query.where ? and(groupsVisibleTo(p), query.where) : groupsVisibleTo(p);
   const countAll = async () => (await database.db.select({ total: count() }).from(groups).where(where))[0]?.total ?? 0;
-  if (query.limit === 0) return { total: await countAll(), rows: [] };
   const { total, rows } = await pageWithTotal(
-    database.db
-      .select({ ...groupColumns, total: totalOver() })
-      .from(groups)
-      .where(where)
-      .orderBy(...(query.orderBy ? [query.orderBy] : []), groups.id)
-      .offset(query.offset)
-      .limit(query.limit),
-    query.offset,
+    query,
+    () =>
+      database.db
+        .select({ ...groupColumns, total: totalOver() })
+        .from(groups)
+        .where(where)
+        .orderBy(...(query.orderBy ? [query.orderBy] : []), groups.id)
+        .offset(query.offset)
+        .limit(query.limit),
     countAll,
   );
   const members = query.withMembers

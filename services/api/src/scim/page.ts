@@ -5,14 +5,16 @@ export const totalOver = (): SQL.Aliased<number> => sql<number>`count(*) over ()
 
 /**
  * A filtered page and its total in one round trip: the total rides on the page's rows.
- * Only a page past the end has no row to carry it; then (and only then) it is counted.
+ * Only a page with no row to carry it (count=0, or past the end) counts separately.
  */
 export async function pageWithTotal<T extends { total: number }>(
-  page: Promise<T[]>,
-  offset: number,
+  query: { offset: number; limit: number },
+  page: () => Promise<T[]>,
   countAll: () => Promise<number>,
 ): Promise<{ total: number; rows: Omit<T, "total">[] }> {
-  const rows = await page;
+  if (query.limit === 0) return { total: await countAll(), rows: [] };
+  const { offset } = query;
+  const rows = await page();
   const first = rows[0];
   if (!first) return { total: offset === 0 ? 0 : await countAll(), rows: [] };
   return { total: first.total, rows: rows.map(({ total: _total, ...row }) => row) };

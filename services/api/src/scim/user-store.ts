@@ -129,15 +129,15 @@ export async function listUsers(
   if (!query.where && !query.orderBy) return listDirectory(database, p, query, cache);
   const where = query.where ? and(visibleTo(p), query.where) : visibleTo(p);
   const countAll = async () => (await database.db.select({ total: count() }).from(users).where(where))[0]?.total ?? 0;
-  if (query.limit === 0) return { total: await countAll(), rows: [] };
-  const page = database.db
-    .select({ ...userColumns, total: totalOver() })
-    .from(users)
-    .where(where)
-    .orderBy(...(query.orderBy ? [query.orderBy] : []), users.id)
-    .offset(query.offset)
-    .limit(query.limit);
-  const { total, rows } = await pageWithTotal(page, query.offset, countAll);
+  const page = () =>
+    database.db
+      .select({ ...userColumns, total: totalOver() })
+      .from(users)
+      .where(where)
+      .orderBy(...(query.orderBy ? [query.orderBy] : []), users.id)
+      .offset(query.offset)
+      .limit(query.limit);
+  const { total, rows } = await pageWithTotal(query, page, countAll);
   return { total, rows: rows as UserRow[] };
 }
 
