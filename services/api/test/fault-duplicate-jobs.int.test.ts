@@ -17,8 +17,6 @@ afterAll(async () => {
   await events?.close();
 });
 
-const PAUSE_MS = 4000;
-
 test("fault 5: every job delivered twice and run concurrently by two workers, and a paused worker's jobs redelivered: one result each", async () => {
   const { tenant, before } = await burstCompany(env());
   const prefix = env().deps.config.QUEUE_PREFIX;
@@ -47,25 +45,26 @@ test("fault 5: every job delivered twice and run concurrently by two workers, an
       duplicates.push(queue?.add(RECONCILE_JOB, data, opts) ?? Promise.resolve());
     },
   });
-  // SIGSTOP a worker holding jobs (and maybe a transaction) past its lock: the other worker takes them
-  // back as stalled and runs them; on SIGCONT the first finishes the same jobs as well.
-  // More active jobs than one worker takes at once (WORKER_CONCURRENCY 100): the first surely holds some.
-  await until(async () => ((await queue?.getJobCounts("active"))?.active ?? 0) > 100, 60_000, "both workers busy");
+  // SIGSTOP a worker at a moment it holds jobs (and maybe a transaction): the other worker takes them
+  // back as stalled once their lock expires and runs them; on SIGCONT the first finishes the same jobs too.
   if (!first) throw new Error("no worker");
-  first.child.kill("SIGSTOP");
-  await new Promise((r) => setTimeout(r, PAUSE_MS));
+  const frozenWith = await fleet.freezeHolding(first, queue);
+  const frozenAt = Date.now();
+  await until(() => frozenWith.some((id) => stalled.has(id)), 60_000, "the frozen worker's jobs taken back");
+  const pausedMs = Date.now() - frozenAt;
   first.child.kill("SIGCONT");
   const result = await burst.done;
   await Promise.all(duplicates);
   const faultEndedAt = Date.now();
 
   expect(duplicates).toHaveLength(BURST);
-  expect(stalled.size).toBeGreaterThan(0); // the paused worker's jobs were delivered again
+  expect(frozenWith.filter((id) => stalled.has(id)).length).toBeGreaterThan(0); // delivered again
   expect(result.stats.byStatus).toEqual({ "201": BURST, "200": expect.any(Number), "204": expect.any(Number) });
   await verifyAfterFault(env(), fleet, tenant, before, result, {
     fault: "duplicate deliveries + a worker paused past its lock",
     duplicateJobs: duplicates.length,
-    pauseMs: PAUSE_MS,
+    jobsHeldWhenFrozen: frozenWith.length,
+    pausedMs,
     redeliveredAfterPause: stalled.size,
     faultEndedAt,
   });

@@ -31,18 +31,11 @@ test("fault 1: SIGKILL of the worker mid-burst, then a new one: every acknowledg
     prefix: env().deps.config.QUEUE_PREFIX,
   });
   const burst = startBurst({ bases: [api.url], token: tenant.token, creates: BURST, tag: "kill", concurrency: 16 });
-  // Killed while it holds jobs in hand (and likely a transaction open), after it provisioned some.
-  await until(
-    async () =>
-      burst.created >= 300 && (await provisioned()) >= 50 && ((await queue?.getJobCounts("active"))?.active ?? 0) >= 10,
-    60_000,
-    "the worker to be busy provisioning",
-  );
-  const killedAt = {
-    created: burst.created,
-    provisioned: await provisioned(),
-    active: (await queue.getJobCounts("active")).active ?? 0,
-  };
+  // Killed after it provisioned some, at a moment it holds jobs in hand (frozen first, so the
+  // jobs it holds are known; a SIGKILL then lands on exactly those).
+  await until(async () => burst.created >= 300 && (await provisioned()) >= 50, 60_000, "the worker to provision");
+  const held = await fleet.freezeHolding(first, queue);
+  const killedAt = { created: burst.created, provisioned: await provisioned(), active: held.length };
   expect(await fleet.kill(first, "SIGKILL")).toBeNull();
   await fleet.worker("worker-2");
   const faultEndedAt = Date.now();

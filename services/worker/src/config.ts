@@ -28,6 +28,8 @@ const schema = z.object({
   /** GET /metrics and /healthz of this process (Prometheus' usual exporter port); 0 turns them off. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   WORKER_METRICS_HOST: z.string().min(1).default("0.0.0.0"),
+  /** Shown in the dashboard as the job's "processed by"; default host name and pid. */
+  WORKER_NAME: z.string().min(1).max(100).optional(),
   ADMIN_API_KEY: z.string().min(16, "must be at least 16 characters"),
   PASSWORD_ENCRYPTION_KEY: z.string().optional(),
 });

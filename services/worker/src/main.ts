@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Server } from "node:http";
+import { hostname } from "node:os";
 import { createDb, passwordSealKey } from "@scimline/db";
 import pino from "pino";
 import { SandboxCarrier } from "./carrier/sandbox.ts";
@@ -45,6 +46,7 @@ const runtime = createRuntime({
   logger,
   clock: () => new Date(),
   passwordKey: passwordSealKey(config.PASSWORD_ENCRYPTION_KEY, config.ADMIN_API_KEY),
+  name: config.WORKER_NAME ?? `${hostname()}-${process.pid}`,
   concurrency: config.WORKER_CONCURRENCY,
   batchSize: config.BATCH_SIZE,
   batchConcurrency: config.BATCH_CONCURRENCY,

@@ -17,6 +17,8 @@ export type RuntimeOptions = {
   logger: Logger;
   clock: () => Date;
   passwordKey: Buffer;
+  /** Recorded on each job it takes (`processedBy`, shown in the dashboard). */
+  name?: string;
   concurrency: number;
   batchSize: number;
   batchConcurrency: number;
@@ -98,6 +100,7 @@ export function createRuntime(o: RuntimeOptions) {
         {
           connection: o.connection,
           prefix: o.prefix,
+          ...(o.name ? { name: o.name } : {}),
           concurrency: o.concurrency,
           lockDuration: o.lockDurationMs ?? 30_000,
           stalledInterval: o.stalledIntervalMs ?? 30_000,

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { testRedisUrl } from "@scimline/db/testing";
+import type { Queue } from "bullmq";
 import { ADMIN_KEY, type TestEnv } from "./env.ts";
 import { exited, spawnApi, waitForHttp } from "./process.ts";
 import { freePort } from "./redis-server.ts";
@@ -66,6 +67,8 @@ export class Fleet {
         ADMIN_API_KEY: ADMIN_KEY,
         WORKER_METRICS_PORT: String(metricsPort),
         WORKER_METRICS_HOST: "127.0.0.1",
+        // Recorded on every job it takes (processedBy): freezeHolding() tells its jobs apart.
+        WORKER_NAME: name,
         // A killed or paused worker's jobs are taken back within a few seconds, not 30.
         JOB_LOCK_MS: "2000",
         STALLED_CHECK_MS: "1000",
@@ -89,6 +92,29 @@ export class Fleet {
     const text = await (await fetch(`${proc.url}/metrics`)).text();
     const line = text.split("\n").find((l) => l.startsWith(`scimline_worker_jobs_total{outcome="${outcome}"} `));
     return line ? Number(line.split(" ")[1]) : 0;
+  }
+
+  /**
+   * Freezes `proc` (SIGSTOP) at a moment it holds at least `min` active jobs, and returns their ids.
+   * What it holds is read again after the stop (a frozen worker finishes nothing), after a pause for
+   * commands it sent just before; if its jobs finished in the meantime it resumes and tries again.
+   * A fault test thereby makes its condition happen instead of hoping for it on a loaded machine.
+   */
+  async freezeHolding(proc: Proc, queue: Queue, min = 1, ms = 60_000): Promise<string[]> {
+    const held = async () =>
+      (await queue.getActive()).filter((j) => j.processedBy === proc.name).map((j) => j.id ?? "");
+    const deadline = Date.now() + ms;
+    for (;;) {
+      if ((await held()).length >= min) {
+        proc.child.kill("SIGSTOP");
+        await new Promise((r) => setTimeout(r, 100));
+        const jobs = await held();
+        if (jobs.length >= min) return jobs;
+        proc.child.kill("SIGCONT");
+      }
+      if (Date.now() > deadline) throw new Error(`${proc.name} held fewer than ${min} active job(s) for ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   /** Sends `signal` and waits for the exit; returns the exit code (null when killed by a signal). */
