@@ -23,8 +23,15 @@ export const companies = pgTable(
     billingDay: integer().notNull().default(1),
     extensionStart: integer().notNull().default(100),
     extensionEnd: integer().notNull().default(9999),
+    // Company settings: one column each, named as the setting (services/api admin/company-settings.ts).
     autoPurchaseLicenses: boolean().notNull().default(true),
     preventOtherSso: boolean().notNull().default(false),
+    /** Entra tenant ids whose users may use Microsoft sign-in; empty: Microsoft sign-in is off. */
+    microsoftTenantIds: text().array().notNull().default(sql`'{}'::text[]`),
+    /** Google Workspace domains (the ID token's `hd`) whose users may use Google sign-in; empty: off. */
+    googleHostedDomains: text().array().notNull().default(sql`'{}'::text[]`),
+    /** Whether a SAML response nobody asked for (IdP-initiated) signs in; false: SP-initiated only. */
+    samlIdpInitiated: boolean().notNull().default(true),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,9 +1,10 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
+import { SettingsUpdate } from "./company-settings.ts";
 import { createCompany, findCompany } from "./company-store.ts";
 import { updateCompany } from "./company-update.ts";
-import { body, CompanyCreate, CompanyParams, CompanyView, errors, json, NOT_FOUND, SettingsUpdate } from "./schemas.ts";
+import { body, CompanyCreate, CompanyParams, CompanyView, errors, json, NOT_FOUND } from "./schemas.ts";
 import { CompanyUpdate } from "./setup-schemas.ts";
 import { validationHook } from "./validation.ts";
 
@@ -50,7 +51,7 @@ const putSettings = createRoute({
   path: "/companies/{id}/settings",
   tags,
   summary:
-    "Change settings: automatic license purchase (turning it on resumes users waiting for a seat), SSO enforcement",
+    "Change settings (strict: an unknown key is 400, an absent one unchanged, null turns an optional one off). Turning autoPurchaseLicenses on resumes users waiting for a seat",
   request: { params: CompanyParams, body: body(SettingsUpdate) },
   responses: {
     200: json(CompanyView, "The company after the change"),

@@ -2,6 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import { type Database, newId, schema } from "@scimline/db";
 import { DEFAULT_LICENSE_CATALOGUE } from "@scimline/domain";
 import { asc, eq, sql } from "drizzle-orm";
+import { settingsIn, settingsOf } from "./company-settings.ts";
 import type { CompanyCreate, CompanyView } from "./schemas.ts";
 
 const { companies, licenseTypes, extensionPool } = schema;
@@ -12,7 +13,6 @@ type CompanyRow = typeof companies.$inferSelect;
 type LicenseRow = typeof licenseTypes.$inferSelect;
 
 export function companyView(row: CompanyRow, licenses: LicenseRow[]): z.infer<typeof CompanyView> {
-  const settings = { autoPurchaseLicenses: row.autoPurchaseLicenses, preventOtherSso: row.preventOtherSso };
   return {
     id: row.id,
     name: row.name,
@@ -20,8 +20,9 @@ export function companyView(row: CompanyRow, licenses: LicenseRow[]): z.infer<ty
     defaultAreaCode: row.defaultAreaCode,
     billingDay: row.billingDay,
     extensionRange: { start: row.extensionStart, end: row.extensionEnd },
-    settings,
-    ...settings,
+    settings: settingsOf(row),
+    autoPurchaseLicenses: row.autoPurchaseLicenses,
+    preventOtherSso: row.preventOtherSso,
     licenseTypes: licenses.map((l) => ({
       id: l.id,
       name: l.name,
@@ -48,8 +49,7 @@ export async function createCompany(database: Database, input: z.infer<typeof Co
         billingDay: input.billingDay ?? today.getUTCDate(),
         extensionStart: range.start,
         extensionEnd: range.end,
-        autoPurchaseLicenses: input.autoPurchaseLicenses ?? true,
-        preventOtherSso: input.preventOtherSso ?? false,
+        ...settingsIn(input),
       })
       .returning();
     const catalogue = input.licenseTypes ?? DEFAULT_LICENSE_CATALOGUE;

@@ -1,6 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { Database, TxSql } from "@scimline/db";
 import { AdminError } from "../errors.ts";
+import { settingsIn, settingsUpdateSql } from "./company-settings.ts";
 import type { CompanyUpdate } from "./setup-schemas.ts";
 import { lockWaitingUsers, requeueUsers } from "./waiting.ts";
 
@@ -85,10 +86,10 @@ export async function updateCompany(database: Database, companyId: string, chang
         default_area_code = coalesce(${change.defaultAreaCode ?? null}, default_area_code),
         extension_start = coalesce(${range?.start ?? null}::int, extension_start),
         extension_end = coalesce(${range?.end ?? null}::int, extension_end),
-        auto_purchase_licenses = coalesce(${change.autoPurchaseLicenses ?? null}::bool, auto_purchase_licenses),
-        prevent_other_sso = coalesce(${change.preventOtherSso ?? null}::bool, prevent_other_sso),
         updated_at = now()
       where id = ${companyId}`;
+    const settings = settingsUpdateSql(database, companyId, settingsIn(change));
+    if (settings) await tx.unsafe(settings.sql, settings.params as never[]);
     const resumed = [...waitingSeat, ...waitingExtension.slice(0, freeExtensions)];
     await requeueUsers(
       tx,

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { isAreaCode, isE164, normalizeCountry } from "@scimline/domain";
+import { SettingsView, settingsInputShape } from "./company-settings.ts";
 
 export const Id = z.uuid().openapi({ example: "019a6b1e-7c1d-7f3a-9a53-2b1c3d4e5f60" });
 const pathParam = (name: string) => Id.openapi({ param: { name, in: "path" } });
@@ -49,10 +50,6 @@ export const ExtensionRange = z
   .refine((r) => r.end >= r.start, "end must be ≥ start")
   .refine((r) => r.end - r.start < 200_000, "a range holds at most 200,000 extensions");
 
-export const Settings = z
-  .object({ autoPurchaseLicenses: z.boolean(), preventOtherSso: z.boolean() })
-  .openapi("CompanySettings");
-
 export const CompanyCreate = z
   .object({
     name: z.string().trim().min(1).max(200),
@@ -66,8 +63,7 @@ export const CompanyCreate = z
       .max(50)
       .refine((l) => new Set(l.map((x) => x.name)).size === l.length, "license type names must be unique")
       .optional(),
-    autoPurchaseLicenses: z.boolean().optional(),
-    preventOtherSso: z.boolean().optional(),
+    ...settingsInputShape,
   })
   .openapi("CompanyCreate");
 
@@ -79,15 +75,14 @@ export const CompanyView = z
     defaultAreaCode: z.string(),
     billingDay: z.number().int(),
     extensionRange: z.object({ start: z.number().int(), end: z.number().int() }),
-    settings: Settings,
+    settings: SettingsView,
+    /** Copies of two settings, kept for clients written before `settings`. */
     autoPurchaseLicenses: z.boolean(),
     preventOtherSso: z.boolean(),
     licenseTypes: z.array(LicenseTypeView),
     createdAt: z.string(),
   })
   .openapi("Company");
-
-export const SettingsUpdate = Settings.partial().openapi("CompanySettingsUpdate");
 
 export const OfficeCreate = z
   .object({

@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
+import { SETTING_NAMES, settingsInputShape } from "./company-settings.ts";
 import { AreaCode, Country, ExtensionRange, LicenseTypeInput, nonEmpty } from "./schemas.ts";
 
 const atLeastOne = (fields: string) => `give at least one of ${fields}`;
 const SeatCounts = z.record(z.string(), z.number().int().min(0).max(1_000_000));
 
-const companyFields =
-  "name, country, billingDay, defaultAreaCode, extensionRange, autoPurchaseLicenses, preventOtherSso";
+const companyFields = ["name, country, billingDay, defaultAreaCode, extensionRange", ...SETTING_NAMES].join(", ");
 export const CompanyUpdate = z
   .strictObject({
     name: z.string().trim().min(1).max(200).optional(),
@@ -21,8 +21,7 @@ export const CompanyUpdate = z
     extensionRange: ExtensionRange.optional().openapi({
       description: "Widening adds extensions; shrinking is refused (409) while an extension outside is assigned",
     }),
-    autoPurchaseLicenses: z.boolean().optional(),
-    preventOtherSso: z.boolean().optional(),
+    ...settingsInputShape,
   })
   .refine(nonEmpty, atLeastOne(companyFields))
   .openapi("CompanyUpdate", { minProperties: 1 });

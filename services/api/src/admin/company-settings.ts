@@ -1,0 +1,113 @@
+import { z } from "@hono/zod-openapi";
+import { type Database, schema } from "@scimline/db";
+import { eq } from "drizzle-orm";
+
+type CompanyRow = typeof schema.companies.$inferSelect;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Every personal Microsoft account signs in through this tenant: binding it would let anyone in. */
+export const MICROSOFT_CONSUMER_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad";
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
+
+/** A list setting: trimmed, lower-cased, de-duplicated; `null` turns it off (empty). */
+const list = (item: z.ZodType<string, string>, max: number, description: string) =>
+  z
+    .array(z.string().trim().toLowerCase().pipe(item))
+    .max(max)
+    .nullable()
+    .transform((v) => [...new Set(v ?? [])])
+    .openapi({ description });
+
+/**
+ * The company settings: each is one entry here and one column of `companies` with the same name.
+ * `input` validates a change (PUT …/settings, PATCH …, POST /companies), `view` is what GET shows
+ * under `settings`. Changes are strict: an unknown key is refused, an absent one left as it is,
+ * and `null` turns an optional setting off. A setting with side effects (resuming waiting users,
+ * refusing a lock-out) adds them in company-update.ts.
+ */
+export const COMPANY_SETTINGS = {
+  autoPurchaseLicenses: {
+    input: z.boolean().openapi({ description: "Buy a seat when a user's office has none free" }),
+    view: z.boolean(),
+  },
+  preventOtherSso: {
+    input: z.boolean().openapi({ description: "SAML is the only way in (needs a SAML configuration first, else 409)" }),
+    view: z.boolean(),
+  },
+  microsoftTenantIds: {
+    input: list(
+      z
+        .string()
+        .regex(GUID, "must be an Entra tenant id (a GUID)")
+        .refine((v) => v !== MICROSOFT_CONSUMER_TENANT, "personal Microsoft accounts' tenant cannot be bound"),
+      20,
+      "Entra tenant ids (the ID token's tid) whose users may use Microsoft sign-in; empty or null: Microsoft sign-in is off",
+    ),
+    view: z.array(z.string()),
+  },
+  googleHostedDomains: {
+    input: list(
+      z.string().regex(DOMAIN, "must be a domain name such as example.com"),
+      20,
+      "Google Workspace domains (the ID token's hd) whose users may use Google sign-in; empty or null: Google sign-in is off",
+    ),
+    view: z.array(z.string()),
+  },
+  samlIdpInitiated: {
+    input: z.boolean().openapi({
+      description:
+        "Accept SAML responses the identity provider sends unasked (IdP-initiated); false: SP-initiated only",
+    }),
+    view: z.boolean(),
+  },
+} as const;
+
+export type SettingName = keyof typeof COMPANY_SETTINGS;
+export const SETTING_NAMES = Object.keys(COMPANY_SETTINGS) as SettingName[];
+type Entry<K extends SettingName> = (typeof COMPANY_SETTINGS)[K];
+
+const mapSettings = <T>(f: (name: SettingName) => T) =>
+  Object.fromEntries(SETTING_NAMES.map((name) => [name, f(name)])) as Record<SettingName, T>;
+
+/** Input fields, each optional: spread into the strict bodies that change settings. */
+export const settingsInputShape = mapSettings((name) => COMPANY_SETTINGS[name].input.optional()) as unknown as {
+  [K in SettingName]: z.ZodOptional<Entry<K>["input"]>;
+};
+
+export const SettingsView = z
+  .object(mapSettings((name) => COMPANY_SETTINGS[name].view) as unknown as { [K in SettingName]: Entry<K>["view"] })
+  .openapi("CompanySettings");
+
+export const SettingsUpdate = z.strictObject(settingsInputShape).openapi("CompanySettingsUpdate");
+
+/** The columns behind the settings; a setting without its column fails to compile here. */
+type SettingColumns = Pick<CompanyRow, SettingName>;
+type SettingsChange = { [K in SettingName]?: z.output<Entry<K>["input"]> };
+// Compile-time checks: what inputs produce fits the columns, and what the columns hold fits the view.
+const fitsColumns = (change: SettingsChange): Partial<SettingColumns> => change;
+const fitsView = (columns: SettingColumns): z.infer<typeof SettingsView> => columns;
+
+/** What GET shows under `settings`. */
+export function settingsOf(row: SettingColumns): z.infer<typeof SettingsView> {
+  return fitsView(mapSettings((name) => row[name]) as SettingColumns);
+}
+
+/** The settings a change names (null included: it turns a setting off); absent keys are left out. */
+export function settingsIn(change: Partial<Record<string, unknown>>): Partial<SettingColumns> {
+  const out: Partial<Record<SettingName, unknown>> = {};
+  for (const name of SETTING_NAMES) if (change[name] !== undefined) out[name] = change[name];
+  return fitsColumns(out as SettingsChange);
+}
+
+/**
+ * The UPDATE of the named settings as SQL and parameters (drizzle serialises arrays and JSON
+ * per column), for callers inside a postgres.js transaction; null when nothing is named.
+ */
+export function settingsUpdateSql(
+  database: Database,
+  companyId: string,
+  change: Partial<SettingColumns>,
+): { sql: string; params: unknown[] } | null {
+  if (Object.keys(change).length === 0) return null;
+  return database.db.update(schema.companies).set(change).where(eq(schema.companies.id, companyId)).toSQL();
+}
