@@ -42,6 +42,8 @@ const bool = fc.oneof({ weight: 3, arbitrary: fc.boolean() }, { weight: 1, arbit
 const opt = <T>(shape: { [K in keyof T]: fc.Arbitrary<T[K]> }) =>
   fc.oneof({ weight: 5, arbitrary: fc.record(shape, { requiredKeys: [] }) }, { weight: 1, arbitrary: hostileJson });
 const e164 = str("+14155550199", "+442071838750", "+1415555010", "14155550199");
+const tenantIds = str("72f988bf-86f1-41af-91ab-2d7cd011db47", "9188040d-6c67-4c5b-b112-36a304b66dad", "contoso");
+const domains = str("example.com", "EXAMPLE.com", "a..b", "");
 const licenseNames = str("Dialpad_Ai Voice", "Dialpad_Support", "Dialpad_Ai Sales", "dialpad_support");
 const range = opt({ start: num(100, 0, 500), end: num(999, 100, 99_999_999) });
 const licenseInput = opt({ name: licenseNames, monthlyPriceCents: num(1500, 0, 100_000_000), assignsDid: bool });
@@ -72,9 +74,20 @@ export const ADMIN_ENDPOINTS: Array<[string, string, fc.Arbitrary<unknown> | nul
       defaultAreaCode: str("650"),
       extensionRange: range,
       autoPurchaseLicenses: bool,
+      googleHostedDomains: fc.oneof(fc.array(domains, { maxLength: 3 }), hostileJson),
     }),
   ],
-  ["PUT", "/companies/{c}/settings", opt({ autoPurchaseLicenses: bool, preventOtherSso: bool })],
+  [
+    "PUT",
+    "/companies/{c}/settings",
+    opt({
+      autoPurchaseLicenses: bool,
+      preventOtherSso: bool,
+      microsoftTenantIds: fc.oneof(fc.array(tenantIds, { maxLength: 3 }), hostileJson),
+      googleHostedDomains: fc.oneof(fc.array(domains, { maxLength: 3 }), hostileJson),
+      samlIdpInitiated: bool,
+    }),
+  ],
   ["POST", "/companies/{c}/license-types", licenseInput],
   ["PATCH", "/companies/{c}/license-types/{l}", licenseInput],
   [
