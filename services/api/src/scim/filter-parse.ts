@@ -1,8 +1,9 @@
 import type { Filter } from "scim2-parse-filter";
-// The tokenizer and parser behind scim2-parse-filter's parse(), used directly so the token list
-// can be corrected first (see fixQuoted, joinSubAttribute). The package is pinned (LIBRARIES.md §2).
-import { parseFilter, type Token, Tokens, tokenizer } from "scim2-parse-filter/lib/src/parser.js";
+// scim2-parse-filter's parser, fed by our own linear tokenizer and a corrected token list
+// (see joinSubAttribute). The package is pinned.
+import { parseFilter, type Token, Tokens } from "scim2-parse-filter/lib/src/parser.js";
 import { ScimError } from "./errors.ts";
+import { firstControlCharacter, tokenize } from "./filter-tokenize.ts";
 
 export const MAX_FILTER_LENGTH = 4096;
 export const MAX_FILTER_DEPTH = 32;
@@ -10,27 +11,6 @@ export const MAX_FILTER_DEPTH = 32;
 const COMPARE_OPS = new Set(["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"]);
 
 export const invalidFilter = (detail: string) => new ScimError(400, "invalidFilter", detail);
-
-/**
- * The tokenizer doubles every backslash not followed by `"`, so `"a\\b"` would mean `a\\b`.
- * Undo that and read the string as JSON (RFC 7644 §3.4.2.2: values are JSON); when that fails
- * (a client sending `"DOMAIN\user"`), keep the library's reading, where backslashes are literal.
- */
-function fixQuoted(token: Token): void {
-  let original = "";
-  for (let i = 0; i < token.literal.length; i++) {
-    const c = token.literal[i];
-    original += c;
-    if (c === "\\" && token.literal[i + 1] === "\\") i++;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(original);
-  } catch {
-    value = JSON.parse(token.literal); // a failure here is reported as a malformed filter
-  }
-  token.literal = JSON.stringify(value);
-}
 
 /**
  * The parser turns `emails[type eq "work"].value eq "x"` into `emails[type eq "work"] and
@@ -69,6 +49,8 @@ function joinSubAttribute(tokens: Token[]): Token[] {
   ]);
 }
 
+export const unicodeName = (code: number) => `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+
 function bracketDepth(tokens: Token[]): number {
   let depth = 0;
   let max = 0;
@@ -94,14 +76,15 @@ function astDepth(filter: Filter): number {
   }
 }
 
-/** Parses a SCIM filter; anything malformed, too long or too deep is 400 invalidFilter. */
+/** Parses a SCIM filter; anything malformed, too long, too deep or with a control character is 400 invalidFilter. */
 export function parseScimFilter(text: string): Filter {
   if (text.length > MAX_FILTER_LENGTH) throw invalidFilter(`filter is longer than ${MAX_FILTER_LENGTH} characters`);
   if (text.trim() === "") throw invalidFilter("filter is empty");
+  const control = firstControlCharacter(text);
+  if (control >= 0) throw invalidFilter(`filter contains a control character (${unicodeName(control)})`);
   let filter: Filter;
   try {
-    let tokens = tokenizer(text);
-    for (const t of tokens) if (t.type === "Quoted") fixQuoted(t);
+    let tokens = tokenize(text);
     if (bracketDepth(tokens) > MAX_FILTER_DEPTH) throw invalidFilter(`filter nests deeper than ${MAX_FILTER_DEPTH}`);
     tokens = joinSubAttribute(tokens);
     const list = new Tokens(tokens);

@@ -1,5 +1,7 @@
-import { type Filter, parse, stringify } from "scim2-parse-filter";
+import { type Filter, stringify } from "scim2-parse-filter";
 import { badRequest } from "./errors.ts";
+import { parseScimFilter, unicodeName } from "./filter-parse.ts";
+import { firstControlCharacter } from "./filter-tokenize.ts";
 import {
   type AttributeDef,
   commonAttributes,
@@ -65,6 +67,8 @@ export function parsePath(type: ResourceTypeName, raw: string): ParsedPath {
   const path = raw.trim();
   if (path === "" || path.length > MAX_PATH)
     throw invalidPath(raw.slice(0, 64), `empty or over ${MAX_PATH} characters`);
+  const control = firstControlCharacter(raw);
+  if (control >= 0) throw invalidPath(raw.slice(0, 64), `it contains a control character (${unicodeName(control)})`);
   const { core, extensions } = resourceTypes[type];
   let defs: readonly AttributeDef[] = [...core.attributes, ...commonAttributes];
   let urn: string | undefined;
@@ -105,7 +109,7 @@ export function parsePath(type: ResourceTypeName, raw: string): ParsedPath {
     if (def && !def.multiValued) throw invalidPath(raw, `${def.name} is not multi-valued`);
     let filter: Filter;
     try {
-      filter = parse(filterText);
+      filter = parseScimFilter(filterText);
     } catch {
       throw invalidPath(raw, "the value filter does not parse");
     }
