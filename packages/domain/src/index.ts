@@ -45,9 +45,16 @@ export {
   type MatchedBy,
   type MatchOfficeInput,
   matchOffice,
-  normalizeForDistance,
   type OfficeMatch,
 } from "./office-match.ts";
+export {
+  findClosestOffice,
+  isOfficeLikeName,
+  normalizeForDistance,
+  OFFICE_SIMILARITY_THRESHOLD,
+  officeNameSimilarity,
+  type Similarity,
+} from "./office-similarity.ts";
 export { type DecideSeatsInput, type DecideSeatsResult, decideSeat, decideSeats, type SeatDecision } from "./seats.ts";
 export {
   DEFAULT_LICENSE_CATALOGUE,

@@ -1,64 +1,40 @@
 import { describe, expect, test } from "vitest";
 import { matchOffice } from "./office-match.ts";
-import { OFFICES, type OfficeMatchRow, office, seatsFree, VOICE } from "./office-match-fixtures.ts";
+import { type OfficeMatchRow, office, runsOf } from "./office-match-fixtures.ts";
 
-// SPEC §5 "Office match" rule 5: the closest name, else the main office.
+const US_CITIES = [
+  office("dal", "Dallas", "US", "2020-01-01T00:00:00Z", true),
+  office("bos", "Boston", "US", "2019-01-01T00:00:00Z"),
+  office("oslo", "Oslo", "NO", "2021-01-01T00:00:00Z"),
+];
+
+// Rule 5: the closest name at or above the similarity threshold, else the main office.
 const rows: OfficeMatchRow[] = [
-  // SPEC §5 rule 5, closest name
-  ["closest: typo", { officeName: "Londn" }, "ldn", "closestName", "Londn"],
-  ["closest: punctuation ignored", { officeName: "new-york!" }, "ny", "closestName", "new-york!"],
-  ["closest: from department", { department: "San Fransisco" }, "sf", "closestName", "San Fransisco"],
-  ["closest: best of several values", { officeName: "Qqqqqqqqq", department: "Berln" }, "ber", "closestName", "Berln"],
+  // Names close enough
+  ["one typo", { officeName: "Londn" }, "ldn", "closestName", "Londn"],
+  ["punctuation ignored", { officeName: "new-york!" }, "ny", "closestName", "new-york!"],
+  ["from department", { department: "San Fransisco" }, "sf", "closestName", "San Fransisco"],
+  ["two typos in a long name", { physicalDeliveryOfficeName: "San Fransico" }, "sf", "closestName", "San Fransico"],
+  ["the best of several values", { officeName: "Qqqqqqqqq", department: "Berln" }, "ber", "closestName", "Berln"],
   [
-    "closest: prefers offices with a free seat",
-    { officeName: "Londn" },
+    "the office name inside a longer value",
+    { physicalDeliveryOfficeName: "Berlin Office" },
     "ber",
     "closestName",
-    "Londn",
-    { seats: seatsFree({ ber: 1 }) },
+    "Berlin Office",
   ],
+  ["a city with its country", { physicalDeliveryOfficeName: "Berlin, DE" }, "ber", "closestName", "Berlin, DE"],
   [
-    "closest among free-seat offices",
-    { officeName: "Munch" },
-    "mun",
+    "a building and a city",
+    { physicalDeliveryOfficeName: "Building 4 - London" },
+    "ldn",
     "closestName",
-    "Munch",
-    { seats: seatsFree({ ber: 1, mun: 1, ny: 2 }) },
+    "Building 4 - London",
   ],
+  ["a typo inside a longer value", { department: "Munch HQ" }, "mun", "closestName", "Munch HQ"],
+  ["a two-word name inside a longer value", { department: "New York City" }, "ny", "closestName", "New York City"],
   [
-    "closest: all offices when none has a free seat",
-    { officeName: "Munch" },
-    "mun",
-    "closestName",
-    "Munch",
-    { seats: seatsFree({ mun: 0 }) },
-  ],
-  ["closest: unknown country falls through", { department: "Berlinn", country: "FR" }, "ber", "closestName", "Berlinn"],
-  [
-    "closest: unparseable country falls through",
-    { officeName: "Munik", country: "Atlantis" },
-    "mun",
-    "closestName",
-    "Munik",
-  ],
-  [
-    "closest: equal scores go to the oldest",
-    { officeName: "Xx" },
-    "a",
-    "closestName",
-    "Xx",
-    { offices: [office("b", "Ya", "US", "2022-01-01T00:00:00Z"), office("a", "Za", "US", "2021-01-01T00:00:00Z")] },
-  ],
-  [
-    "closest: equal scores for two values keep the first value",
-    { officeName: "Berlim", department: "Berlix" },
-    "ber",
-    "closestName",
-    "Berlim",
-    { offices: [office("ber", "Berlin", "DE", "2021-01-01T00:00:00Z")] },
-  ],
-  [
-    "closest: accents ignored",
+    "accents ignored",
     { officeName: "Zurich Office" },
     "zh",
     "closestName",
@@ -71,53 +47,86 @@ const rows: OfficeMatchRow[] = [
     },
   ],
   [
-    "closest: the only office",
+    "the whole value breaks a tie between contained names",
+    { officeName: "New York HQ" },
+    "ny",
+    "closestName",
+    "New York HQ",
+    {
+      offices: [
+        office("york", "York", "GB", "2019-01-01T00:00:00Z", true),
+        office("ny", "New York", "US", "2020-01-01T00:00:00Z"),
+      ],
+    },
+  ],
+  [
+    "equal scores go to the oldest",
+    { officeName: "Berlin" },
+    "b1",
+    "closestName",
+    "Berlin",
+    {
+      offices: [
+        office("b2", "Berlin B", "DE", "2022-01-01T00:00:00Z"),
+        office("b1", "Berlin A", "DE", "2021-01-01T00:00:00Z"),
+        office("m", "Main", "US", "2023-01-01T00:00:00Z", true),
+      ],
+    },
+  ],
+  [
+    "equal scores for two values keep the first value",
+    { officeName: "Berlim", department: "Berlix" },
+    "ber",
+    "closestName",
+    "Berlim",
+    {
+      offices: [office("ber", "Berlin", "DE", "2021-01-01T00:00:00Z")],
+    },
+  ],
+  [
+    "exactly at the threshold (one typo in four letters)",
+    { officeName: "Oslp" },
+    "oslo",
+    "closestName",
+    "Oslp",
+    { offices: US_CITIES },
+  ],
+  [
+    "an unknown country falls through to the name",
+    { department: "Berlinn", country: "FR" },
+    "ber",
+    "closestName",
+    "Berlinn",
+  ],
+  [
+    "an unparseable country falls through to the name",
+    { officeName: "Munic", country: "Atlantis" },
+    "mun",
+    "closestName",
+    "Munic",
+  ],
+  ["a placeholder beside a real name", { officeName: "n/a", department: "Londn" }, "ldn", "closestName", "Londn"],
+  // Below the threshold: the main office
+  ["an abbreviation is no name", { officeName: "SF" }, "ny", "mainOffice", null],
+  ["NYC is no name", { officeName: "NYC" }, "ny", "mainOffice", null],
+  ["a department is no office", { department: "Engineering" }, "ny", "mainOffice", null],
+  ["another city two letters away", { officeName: "Houston" }, "dal", "mainOffice", null, { offices: US_CITIES }],
+  ["a near-miss city", { physicalDeliveryOfficeName: "Dulles" }, "dal", "mainOffice", null, { offices: US_CITIES }],
+  ["a swap of two letters in a short name", { officeName: "Olso" }, "dal", "mainOffice", null, { offices: US_CITIES }],
+  [
+    "a nonsense value with a single office",
     { officeName: "Anything" },
     "solo",
-    "closestName",
-    "Anything",
-    { offices: [office("solo", "Solo", "US", "2021-01-01T00:00:00Z")] },
-  ],
-  ["closest: punctuation-only value still picks an office", { department: "---" }, "sup", "closestName", "---"],
-  // SPEC §5 rule 5, no office-like values
-  ["no hints: main office", {}, "ny", "mainOffice", null],
-  [
-    "blank hints: main office",
-    { officeName: " ", physicalDeliveryOfficeName: "\t", department: "", country: "  " },
-    "ny",
     "mainOffice",
     null,
-  ],
-  ["country with no office: main office", { country: "FR" }, "ny", "mainOffice", null],
-  ["unknown country: main office", { country: "Atlantis" }, "ny", "mainOffice", null],
-  ["main office even without a free seat", {}, "ny", "mainOffice", null, { seats: seatsFree({ ldn: 5 }) }],
-  [
-    "no main office: the oldest",
-    {},
-    "sup",
-    "mainOffice",
-    null,
-    { offices: OFFICES.map((o) => ({ ...o, main: false })) },
-  ],
-  [
-    "two main offices: the oldest main",
-    {},
-    "ny",
-    "mainOffice",
-    null,
-    { offices: OFFICES.map((o) => ({ ...o, main: o.id === "ny" || o.id === "ldn" || o.id === "ber" })) },
+    {
+      offices: [office("solo", "Solo", "US", "2021-01-01T00:00:00Z")],
+    },
   ],
 ];
 
-describe("matchOffice", () => {
-  test.each(rows)("%s", (_name, hints, officeId, matchedBy, value, { seats = [], offices = OFFICES } = {}) => {
-    const match = matchOffice({ hints, licenseTypeId: VOICE, offices, seats });
-    expect(match).toEqual({ type: "matched", officeId, matchedBy, value });
-  });
-
-  test.each(rows)("input order does not matter: %s", (_name, hints, officeId, matchedBy, value, setup = {}) => {
-    const offices = [...(setup.offices ?? OFFICES)].reverse();
-    const match = matchOffice({ hints, licenseTypeId: VOICE, offices, seats: setup.seats ?? [] });
-    expect(match).toEqual({ type: "matched", officeId, matchedBy, value });
+describe("matchOffice, rule 5 and the main office", () => {
+  test.each(runsOf(rows))("$title", ({ input, expected }) => {
+    expect(matchOffice(input)).toEqual(expected);
   });
 });

@@ -24,7 +24,8 @@ export function seatsFree(free: Record<string, number>, licenseTypeId = VOICE): 
   return Object.entries(free).map(([officeId, n]) => ({ officeId, licenseTypeId, purchased: 5, used: 5 - n }));
 }
 
-export type Setup = { seats?: SeatCount[]; offices?: readonly Office[] };
+/** autoPurchase absent: the row must hold with auto-purchase on and off alike. */
+export type Setup = { seats?: SeatCount[]; offices?: readonly Office[]; autoPurchase?: boolean };
 export type OfficeMatchRow = [
   name: string,
   hints: OfficeHints,
@@ -33,3 +34,25 @@ export type OfficeMatchRow = [
   value: string | null,
   setup?: Setup,
 ];
+
+/** One run per auto-purchase setting the row names (both when it names none), offices in either order. */
+export function runsOf(rows: readonly OfficeMatchRow[]) {
+  return rows.flatMap(([name, hints, officeId, matchedBy, value, setup = {}]) =>
+    (setup.autoPurchase === undefined ? [true, false] : [setup.autoPurchase]).flatMap((autoPurchase) =>
+      [false, true].map((reversed) => {
+        const offices = [...(setup.offices ?? OFFICES)];
+        return {
+          title: `${name} (auto-purchase ${autoPurchase ? "on" : "off"}${reversed ? ", offices reversed" : ""})`,
+          input: {
+            hints,
+            licenseTypeId: VOICE,
+            offices: reversed ? offices.reverse() : offices,
+            seats: setup.seats ?? [],
+            autoPurchase,
+          },
+          expected: { type: "matched" as const, officeId, matchedBy, value },
+        };
+      }),
+    ),
+  );
+}

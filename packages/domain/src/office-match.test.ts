@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { byAge, foldOfficeName, freeSeats, matchOffice, normalizeForDistance } from "./office-match.ts";
-import { OFFICES, type OfficeMatchRow, office, SUPPORT, seatsFree, VOICE } from "./office-match-fixtures.ts";
+import { byAge, foldOfficeName, freeSeats, matchOffice } from "./office-match.ts";
+import { type OfficeMatchRow, office, runsOf, SUPPORT, seatsFree, VOICE } from "./office-match-fixtures.ts";
+import { normalizeForDistance } from "./office-similarity.ts";
 import type { SeatCount } from "./types.ts";
 
 // SPEC §5 "Office match" rules 1-4; rule 5 and the main office are in office-match-fallback.test.ts.
@@ -115,18 +116,29 @@ const rows: OfficeMatchRow[] = [
     { seats: seatsFree({ sf: 4 }, SUPPORT) },
   ],
   ["country after name misses", { officeName: "Nowhere", country: "DE" }, "ber", "country", "DE"],
+  ["country alias", { country: "USA" }, "sup", "country", "USA"],
+  [
+    "country several: the newest when only it has a free seat",
+    { country: "US" },
+    "sf",
+    "country",
+    "US",
+    { seats: seatsFree({ sf: 1, ldn: 3 }) },
+  ],
+  [
+    "country several, all with a free seat: the oldest",
+    { country: "US" },
+    "sup",
+    "country",
+    "US",
+    { seats: seatsFree({ ny: 1, sf: 1, sup: 1 }) },
+  ],
+  ["country wins over a closer-looking name", { department: "Londn", country: "DE" }, "ber", "country", "DE"],
 ];
 
 describe("matchOffice", () => {
-  test.each(rows)("%s", (_name, hints, officeId, matchedBy, value, { seats = [], offices = OFFICES } = {}) => {
-    const match = matchOffice({ hints, licenseTypeId: VOICE, offices, seats });
-    expect(match).toEqual({ type: "matched", officeId, matchedBy, value });
-  });
-
-  test.each(rows)("input order does not matter: %s", (_name, hints, officeId, matchedBy, value, setup = {}) => {
-    const offices = [...(setup.offices ?? OFFICES)].reverse();
-    const match = matchOffice({ hints, licenseTypeId: VOICE, offices, seats: setup.seats ?? [] });
-    expect(match).toEqual({ type: "matched", officeId, matchedBy, value });
+  test.each(runsOf(rows))("$title", ({ input, expected }) => {
+    expect(matchOffice(input)).toEqual(expected);
   });
 
   test.each([
@@ -134,7 +146,7 @@ describe("matchOffice", () => {
     { name: "officeName", hints: { officeName: "London" } },
     { name: "country", hints: { country: "US" } },
   ])("no offices → no_office ($name)", ({ hints }) => {
-    expect(matchOffice({ hints, licenseTypeId: VOICE, offices: [], seats: [] })).toEqual({
+    expect(matchOffice({ hints, licenseTypeId: VOICE, offices: [], seats: [], autoPurchase: true })).toEqual({
       type: "fail",
       code: "no_office",
     });
@@ -149,7 +161,13 @@ describe("matchOffice", () => {
       office("upper", "LAB", "US", "2022-01-01T00:00:00Z"),
       office("title", "Lab", "US", "2020-01-01T00:00:00Z"),
     ];
-    const match = matchOffice({ hints: { officeName: hint }, licenseTypeId: VOICE, offices, seats: [] });
+    const match = matchOffice({
+      hints: { officeName: hint },
+      licenseTypeId: VOICE,
+      offices,
+      seats: [],
+      autoPurchase: true,
+    });
     expect(match).toEqual({ type: "matched", officeId: expected, matchedBy: "officeName", value: hint });
   });
 });

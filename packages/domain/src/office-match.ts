@@ -1,5 +1,5 @@
-import { distance } from "fastest-levenshtein";
 import { normalizeCountry } from "./country.ts";
+import { findClosestOffice } from "./office-similarity.ts";
 import type { Office, OfficeHints, SeatCount } from "./types.ts";
 
 export type MatchedBy =
@@ -19,6 +19,8 @@ export type MatchOfficeInput = {
   licenseTypeId: string;
   offices: readonly Office[];
   seats: readonly SeatCount[];
+  /** The company buys a seat when the office has none free: then seats do not steer the closest name. */
+  autoPurchase: boolean;
 };
 
 type NameField = "officeName" | "physicalDeliveryOfficeName" | "department";
@@ -53,14 +55,15 @@ export function matchOffice(input: MatchOfficeInput): OfficeMatch {
     if (office) return matched(office, "country", country);
   }
 
-  // SPEC §5 rule 5: closest name among the offices the user can be added to (a free seat), if any.
-  if (given.length > 0) {
-    const withSeat = offices.filter(hasFreeSeat);
-    const closest = findClosest(withSeat.length > 0 ? withSeat : offices, given);
-    if (closest) return matched(closest.office, "closestName", closest.value);
-  }
+  // Rule 5: the closest name above the threshold. With auto-purchase on every office can take the user,
+  // so the name alone decides. Off: the closest office with a free seat; none has one: the closest.
+  const values = given.map((g) => g.value);
+  const closest =
+    (input.autoPurchase ? null : findClosestOffice(offices.filter(hasFreeSeat), values)) ??
+    findClosestOffice(offices, values);
+  if (closest) return matched(closest.office, "closestName", closest.value);
 
-  // SPEC §5 rule 5, no office-like values: the main office; a company without one gets its oldest.
+  // Rule 5, no value names an office: the main office; a company without one gets its oldest.
   const main = offices.find((o) => o.main) ?? oldest;
   return matched(main, "mainOffice", null);
 }
@@ -104,45 +107,4 @@ function findByName(offices: readonly Office[], value: string): Office | undefin
   if (exact) return exact;
   const folded = foldOfficeName(value);
   return offices.find((o) => foldOfficeName(o.name) === folded);
-}
-
-/** Letters and digits only, lower-case, accents dropped, one space between words. */
-export function normalizeForDistance(value: string): string {
-  return value
-    .normalize("NFD")
-    .replace(/\p{M}+/gu, "")
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, " ")
-    .trim();
-}
-
-type Score = { distance: number; length: number };
-
-/**
- * Levenshtein distance over the longer length, so hints of different lengths compare fairly
- * ("NYC" is closer to "New York" than to "Oslo"). Compared by cross-multiplying: no floats.
- */
-function score(a: string, b: string): Score {
-  return { distance: distance(a, b), length: Math.max(1, a.length, b.length) };
-}
-
-function isBetter(a: Score, b: Score): boolean {
-  return a.distance * b.length < b.distance * a.length;
-}
-
-function findClosest(
-  offices: readonly Office[],
-  given: ReadonlyArray<{ field: NameField; value: string }>,
-): { office: Office; value: string } | null {
-  const hints = given.map((g) => ({ value: g.value, normalized: normalizeForDistance(g.value) }));
-  let best: { office: Office; value: string; score: Score } | null = null;
-  // Offices arrive oldest first and only a strictly better score replaces: ties go to the oldest.
-  for (const office of offices) {
-    const name = normalizeForDistance(office.name);
-    for (const hint of hints) {
-      const s = score(hint.normalized, name);
-      if (best === null || isBetter(s, best.score)) best = { office, value: hint.value, score: s };
-    }
-  }
-  return best && { office: best.office, value: best.value };
 }

@@ -47,6 +47,7 @@ describe("GET /companies/{id}/users: the team list (SPEC §6)", () => {
           officeId: t.officeIds["San Francisco"],
           officeName: "San Francisco",
           matchedBy: "mainOffice",
+          matchedValue: null,
           did: "+14155550100",
           extension: "100",
           licenseType: "Dialpad_Ai Voice",

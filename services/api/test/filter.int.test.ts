@@ -71,6 +71,8 @@ describe("user filters against Postgres", () => {
     [`${TEL}:licenseType eq "Dialpad_Support"`, ["alice"]],
     [`${TEL}:did sw "+1415"`, ["bjensen"]],
     [`${TEL}:matchedBy eq "officename"`, ["bjensen"]],
+    [`${TEL}:matchedValue eq "paris"`, ["bjensen"]],
+    [`${TEL}:matchedValue pr`, ["bjensen"]],
     ['userName co "_100%"', ["frank"]],
     ['userName sw "frank_"', ["frank"]],
     ['userName eq "DOMAIN\\\\grace"', ["grace"]],

@@ -65,11 +65,12 @@ describe("the full lifecycle through the SCIM API with a real worker (SPEC §5)"
       licenseType: "Dialpad_Ai Voice",
       office: { value: t.officeIds.Berlin, display: "Berlin" },
       matchedBy: "officeName",
+      matchedValue: "Berlin",
       did: "+4930555000",
       extension: expect.stringMatching(/^10[01]$/),
     });
     const californianLine = await telephony(t, californian);
-    expect(californianLine).toMatchObject({ matchedBy: "country", did: "+14155550200" });
+    expect(californianLine).toMatchObject({ matchedBy: "country", matchedValue: "us", did: "+14155550200" });
     // The two lowest extensions, one each, in whichever order the worker took them.
     expect([berlinerLine.extension, californianLine.extension].sort()).toEqual(["100", "101"]);
     // Berlin had no seat: one bought at 1500 × 2/30 = 100 cents. San Francisco used its free one.

@@ -19,7 +19,13 @@ export const TeamMember = z
       .openapi({ description: "Why provisioning waits or failed, e.g. no_license_available" }),
     officeId: Id.nullable(),
     officeName: z.string().nullable(),
-    matchedBy: z.string().nullable(),
+    matchedBy: z.string().nullable().openapi({
+      description:
+        "Which rule chose the office: officeName, physicalDeliveryOfficeName, department, country, closestName, mainOffice",
+    }),
+    matchedValue: z.string().nullable().openapi({
+      description: "The user's value that rule matched, e.g. the office name or country sent; null for mainOffice",
+    }),
     did: z.string().nullable(),
     extension: z.string().nullable(),
     licenseType: z.string().openapi({ description: "The license type the user has (or is moving to)" }),
@@ -52,6 +58,7 @@ const columns = {
   officeId: users.officeId,
   officeName: offices.name,
   matchedBy: users.matchedBy,
+  matchedValue: users.matchedValue,
   did: users.did,
   extension: sql<string | null>`${users.extension}::text`,
   licenseType: licenseTypes.name,

@@ -79,6 +79,8 @@ function telephony(def: AttributeDef, fail: Fail): Target {
       });
     case "matchedBy":
       return column(def, sql`${users.matchedBy}`);
+    case "matchedValue":
+      return column(def, sql`${users.matchedValue}`);
     case "did":
       return column(def, sql`${users.did}`);
     case "extension":

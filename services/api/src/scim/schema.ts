@@ -230,6 +230,7 @@ export const telephonyUserSchema: SchemaDef = {
         "mainOffice",
       ],
     }),
+    str("matchedValue", "The user's value that rule matched (an office name, a country); none for mainOffice.", ro),
     str("did", "The user's phone number (E.164). Changed only by an admin.", { ...ro, caseExact: true }),
     str("extension", "The user's extension. Changed only by an admin.", { ...ro, caseExact: true }),
     str("licenseType", "The user's license type.", { ...ro, caseExact: true }),

@@ -37,7 +37,7 @@ export async function refuseWhenNoSeat(
       .from(schema.seats)
       .where(eq(schema.seats.companyId, companyId)),
   ]);
-  const match = matchOffice({ hints, licenseTypeId: license.id, offices, seats });
+  const match = matchOffice({ hints, licenseTypeId: license.id, offices, seats, autoPurchase: false });
   if (match.type !== "matched") return;
   const seat = seats.find((s) => s.officeId === match.officeId && s.licenseTypeId === license.id);
   if (seat && seat.purchased - seat.used > 0) return;

@@ -49,6 +49,7 @@ function seeds(paris: string, london: string): Record<string, Seed> {
         did: "+14155550100",
         extension: 101,
         matched_by: "officeName",
+        matched_value: "Paris",
         created_at: "2020-01-01T00:00:00Z",
       },
     },
@@ -132,12 +133,12 @@ export async function createFilterDirectory(template: string): Promise<FilterDir
     await database.sql`
       insert into users (id, company_id, directory_id, user_name, active, resource, license_type_id, office_hints,
                          created_at, updated_at, external_id, display_name, status, office_id, did, extension,
-                         matched_by, error_code, deleted_at)
+                         matched_by, matched_value, error_code, deleted_at)
       values (${id}, ${companyId}, ${directoryId}, ${seed.userName}, ${Boolean(r.active)}, ${resource}::jsonb,
               ${company.licenseTypes[String(r.license)] ?? ""}, '{}', ${String(r.created_at)}, ${String(r.created_at)},
               ${str(r, "external_id")}, ${str(r, "display_name")}, ${str(r, "status") ?? "provisioning"},
               ${str(r, "office_id")}, ${str(r, "did")}, ${str(r, "extension")}::int, ${str(r, "matched_by")},
-              ${str(r, "error_code")}, ${str(r, "deleted_at")})`;
+              ${str(r, "matched_value")}, ${str(r, "error_code")}, ${str(r, "deleted_at")})`;
   }
   const groupSeeds: [string, string | null, string[]][] = [
     ["Admins", null, ["bjensen", "jsmith"]],

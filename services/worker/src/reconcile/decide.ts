@@ -28,6 +28,7 @@ export function planDrafts(users: LockedUser[], companies: Map<string, CompanyCo
             licenseTypeId: user.licenseTypeId,
             offices: company?.offices ?? [],
             seats: company?.seats ?? [],
+            autoPurchase: company?.autoPurchaseLicenses ?? true,
           });
           if (match.type === "fail") draft.failure = match.code;
           else {

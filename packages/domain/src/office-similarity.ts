@@ -1,0 +1,100 @@
+import { distance } from "fastest-levenshtein";
+import type { Office } from "./types.ts";
+
+/**
+ * The least similarity (0..1) at which an office-like value names an office in the "closest
+ * name" fallback: one typo in a 4-letter name, two in an 8-letter one. Below it the user goes to
+ * the main office. Why 0.75: docs/decisions/0001-idp-values-and-overrides.md.
+ */
+export const OFFICE_SIMILARITY_THRESHOLD = 0.75;
+
+/** Values identity providers send for "no office": never a name, whatever office they resemble. */
+const PLACEHOLDERS = new Set([
+  "na",
+  "nan",
+  "none",
+  "null",
+  "nil",
+  "undefined",
+  "unknown",
+  "tbd",
+  "tba",
+  "tbc",
+  "notapplicable",
+  "notavailable",
+  "notset",
+  "unassigned",
+  "other",
+  "empty",
+  "blank",
+  "default",
+]);
+
+/** Letters and digits only, lower-case, accents dropped, one space between words. */
+export function normalizeForDistance(value: string): string {
+  return value
+    .normalize("NFD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, " ")
+    .trim();
+}
+
+/** A value that can name an office: some letter or digit, and not a placeholder such as `n/a` or `---`. */
+export function isOfficeLikeName(value: string): boolean {
+  const normalized = normalizeForDistance(value);
+  return normalized !== "" && !PLACEHOLDERS.has(normalized.replaceAll(" ", ""));
+}
+
+const ratio = (a: string, b: string): number => {
+  const length = Math.max(a.length, b.length);
+  return length === 0 ? 0 : 1 - distance(a, b) / length;
+};
+
+export type Similarity = {
+  /** The best of the whole value and each run of as many words as the office name has. */
+  score: number;
+  /** The whole value against the whole name: breaks ties ("New York HQ" → "New York" before "York"). */
+  whole: number;
+};
+
+/**
+ * How well a value names an office: Levenshtein similarity of the normalised strings, also
+ * against each run of words of the value as long as the name ("Berlin Office", "Berlin, DE").
+ */
+export function officeNameSimilarity(value: string, officeName: string): Similarity {
+  const hint = normalizeForDistance(value);
+  const name = normalizeForDistance(officeName);
+  const whole = ratio(hint, name);
+  const words = hint.split(" ");
+  const size = name.split(" ").length;
+  let score = whole;
+  for (let i = 0; i + size <= words.length && words.length > size; i++) {
+    score = Math.max(score, ratio(words.slice(i, i + size).join(" "), name));
+  }
+  return { score, whole };
+}
+
+const better = (a: Similarity, b: Similarity): boolean =>
+  a.score > b.score || (a.score === b.score && a.whole > b.whole);
+
+/**
+ * The office whose name is closest to any of the values, at or above the threshold; null when
+ * none is. Offices must arrive oldest first: only a strictly better score replaces, so ties go
+ * to the oldest office, then to the earlier value.
+ */
+export function findClosestOffice(
+  offices: readonly Office[],
+  values: readonly string[],
+): { office: Office; value: string; similarity: Similarity } | null {
+  const names = values.filter(isOfficeLikeName);
+  let best: { office: Office; value: string; similarity: Similarity } | null = null;
+  for (const office of offices) {
+    for (const value of names) {
+      const similarity = officeNameSimilarity(value, office.name);
+      if (similarity.score < OFFICE_SIMILARITY_THRESHOLD) continue;
+      if (best === null || better(similarity, best.similarity)) best = { office, value, similarity };
+    }
+  }
+  return best;
+}
