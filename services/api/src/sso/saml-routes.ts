@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
 import { assertMaySignIn, signInErrors } from "./policy.ts";
+import { safeRelayState } from "./relay-state.ts";
 import { checkAssertion, readAssertion, type SamlRejectionCode } from "./saml-assertion.ts";
 import { baseUrl, newRequestId, samlClient, serviceProvider, serviceProviderMetadata } from "./saml-sp.ts";
 import { issueSession } from "./session.ts";
@@ -23,10 +24,6 @@ type Refusal =
   | "SAML_REPLAYED"
   | "SAML_UNKNOWN_REQUEST";
 const refused = (code: Refusal, message: string) => new AdminError(401, code, message);
-
-/** RelayState we echo back: a path on this site (no open redirect), within SAML's 80 bytes. */
-const isSafeRelayState = (value: string) =>
-  Buffer.byteLength(value) <= 80 && value.startsWith("/") && !value.startsWith("//") && !value.includes("\\");
 
 /** Signature and parsing failures from node-saml, as stable codes; the library's reason goes to the log only. */
 function verificationFailure(error: unknown): AdminError {
@@ -61,10 +58,12 @@ export function samlRoutes(deps: AppDeps) {
   app.get("/sso/:companyId/saml/login", async (c) => {
     const company = await companyOf(c.req.param("companyId"));
     const idp = await configOf(company.id);
-    const relayState = c.req.query("RelayState");
-    if (relayState !== undefined && !isSafeRelayState(relayState))
+    const asked = c.req.query("RelayState");
+    const base = baseUrl(deps.config, c.req.url);
+    const relayState = asked === undefined ? undefined : safeRelayState(asked, base);
+    if (relayState === null)
       throw new AdminError(400, "VALIDATION_FAILED", "RelayState: a path on this site (starting with /), ≤ 80 bytes");
-    const sp = serviceProvider(baseUrl(deps.config, c.req.url), company.id);
+    const sp = serviceProvider(base, company.id);
     const requestId = newRequestId();
     const ttlMs = deps.config.SAML_REQUEST_TTL_SECONDS * 1000;
     await recordSamlRequest(deps.database, company.id, requestId, deps.clock(), ttlMs);
@@ -80,8 +79,10 @@ export function samlRoutes(deps: AppDeps) {
     const samlResponse = form.SAMLResponse;
     if (typeof samlResponse !== "string" || samlResponse.length === 0)
       throw new AdminError(400, "VALIDATION_FAILED", "SAMLResponse: required (an HTTP-POST binding form field)");
-    const relayState = typeof form.RelayState === "string" ? form.RelayState : undefined;
-    const sp = serviceProvider(baseUrl(deps.config, c.req.url), company.id);
+    const base = baseUrl(deps.config, c.req.url);
+    // Echoed only when it is a path of this service; anything else is dropped, not refused.
+    const relayState = typeof form.RelayState === "string" ? safeRelayState(form.RelayState, base) : null;
+    const sp = serviceProvider(base, company.id);
     const log = c.var.logger.child({ companyId: company.id });
 
     const envelope = await parseXml(Buffer.from(samlResponse, "base64").toString("utf8"));
@@ -125,7 +126,7 @@ export function samlRoutes(deps: AppDeps) {
       companyId: company.id,
       user,
       method: "saml",
-      ...(relayState !== undefined && isSafeRelayState(relayState) ? { relayState } : {}),
+      ...(relayState === null ? {} : { relayState }),
     });
   });
 
