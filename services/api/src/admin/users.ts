@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { MAX_EXTENSION } from "@scimline/domain";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
+import { deleteUser } from "../scim/user-store.ts";
 import { companyNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
 import { body, E164, errors, Id, json, NOT_FOUND, nonEmpty, UserParams } from "./schemas.ts";
@@ -61,6 +62,17 @@ const patch = createRoute({
   },
 });
 
+const remove = createRoute({
+  method: "delete",
+  path: "/companies/{id}/users/{userId}",
+  tags,
+  summary: "Delete a user, as a SCIM DELETE would (for identity providers that never send one, such as Okta)",
+  description:
+    "The user is gone at once: 404 over SCIM, absent from the team list and from search, its personal data scrubbed and its userName free again. The worker then frees its seat (no refund), returns its DID to the unassigned pool of its office and frees its extension; an audit event keeps only the user's id and the time. If the identity provider still has the user assigned, it will create a new one on its next push.",
+  request: { params: UserParams },
+  responses: { 204: { description: "Deleted" }, ...errors({ 404: NOT_FOUND.user }) },
+});
+
 const retry = createRoute({
   method: "post",
   path: "/companies/{id}/users/{userId}/retry",
@@ -93,6 +105,13 @@ export function userAdminRoutes(deps: AppDeps) {
     const user = await findTeamMember(deps.database, id, userId);
     if (!user) throw await userNotFound(id, userId);
     return c.json(user, 200);
+  });
+
+  app.openapi(remove, async (c) => {
+    const { id, userId } = c.req.valid("param");
+    // The same statement as SCIM DELETE: desired state "deleted", a new generation and its outbox row.
+    if (!(await deleteUser(deps.database, { companyId: id }, userId))) throw await userNotFound(id, userId);
+    return c.body(null, 204);
   });
 
   app.openapi(retry, async (c) => {
