@@ -14,7 +14,7 @@ import {
   whoAmI,
 } from "./helpers/sso-clients.ts";
 import { postAcs, TestIdp } from "./helpers/sso-idp.ts";
-import { TestOidcProviders } from "./helpers/sso-oidc.ts";
+import { BOUND, TestOidcProviders } from "./helpers/sso-oidc.ts";
 
 const NOW = new Date("2031-03-10T09:30:00.000Z");
 const PASSWORD = "tempP@ss123!"; // what oktaUser() syncs
@@ -34,7 +34,7 @@ beforeAll(async () => {
   oidc = await TestOidcProviders.start();
   current = await startTestEnv({ clock: () => NOW }, oidc.config());
   idp = await TestIdp.create();
-  tenant = await createTenant(env());
+  tenant = await createTenant(env(), { company: BOUND });
   sp = await configureSaml(env(), tenant.companyId, idp.metadataXml());
 });
 afterAll(async () => {
@@ -218,7 +218,7 @@ describe('"Prevent users from logging in with other SSO providers" (SPEC §7)', 
   });
 
   test("the policy of one company does not touch another's", async () => {
-    const strict = await createTenant(env(), { company: { preventOtherSso: true } });
+    const strict = await createTenant(env(), { company: { preventOtherSso: true, ...BOUND } });
     await createUser(env(), strict, "xena@acme.example");
     await createUser(env(), tenant, "xena@acme.example");
     expect(

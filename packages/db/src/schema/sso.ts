@@ -1,4 +1,4 @@
-import { index, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { companies } from "./companies.ts";
 
 export type SignInMethod = "saml" | "password" | "google" | "microsoft";
@@ -68,5 +68,28 @@ export const samlAssertions = pgTable(
   (t) => [
     primaryKey({ columns: [t.companyId, t.assertionId] }),
     index("saml_assertions_expiry").on(t.companyId, t.expiresAt),
+  ],
+);
+
+/**
+ * A Google or Microsoft account linked to a user at its first sign-in (by verified email, within
+ * the company's bound tenant or domain); later sign-ins match this subject only, never the email.
+ * `subject`: Google's `sub`; Microsoft's `tid/oid`. No foreign key to users (see authSessions):
+ * a link whose user is gone is dropped at the next sign-in.
+ */
+export const signInIdentities = pgTable(
+  "sign_in_identities",
+  {
+    companyId: uuid()
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
+    provider: text().$type<"google" | "microsoft">().notNull(),
+    subject: text().notNull(),
+    userId: uuid().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.companyId, t.provider, t.subject] }),
+    uniqueIndex("sign_in_identities_user").on(t.companyId, t.userId, t.provider),
   ],
 );

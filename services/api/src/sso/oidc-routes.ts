@@ -5,11 +5,11 @@ import type { Config } from "../config.ts";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
 import { readJson } from "./json-body.ts";
-import { assertMaySignIn, assertMethodAllowed, signInErrors } from "./policy.ts";
+import { boundSubject, linkableEmail, oidcUser, type Provider } from "./oidc-identity.ts";
+import { assertMaySignIn, assertMethodAllowed, assertProviderEnabled, signInErrors } from "./policy.ts";
 import { issueSession } from "./session.ts";
-import { findCompanyPolicy, findUserByIdentity } from "./store.ts";
+import { findCompanyPolicy } from "./store.ts";
 
-type Provider = "google" | "microsoft";
 type ProviderSettings = { label: string; clientId: string | undefined; issuers: string[]; jwksUrl: string };
 
 const OidcSignIn = z.object({
@@ -72,6 +72,7 @@ export function oidcRoutes(deps: AppDeps) {
     if (!company) throw signInErrors.companyNotFound(companyId);
     const input = await readJson(c, OidcSignIn);
     assertMethodAllowed(company, input.provider);
+    assertProviderEnabled(company, input.provider);
     const p = providers[input.provider];
     if (!p.clientId)
       throw new AdminError(
@@ -93,13 +94,21 @@ export function oidcRoutes(deps: AppDeps) {
       throw tokenFailure(p.label, error);
     }
     if (!issuerMatches(p.issuers, payload)) throw invalidToken(p.label, `issuer is not ${p.label}`);
-    const email = typeof payload.email === "string" ? payload.email.trim() : "";
-    if (!email) throw invalidToken(p.label, "it has no email claim");
-    if (payload.email_verified === false || payload.email_verified === "false")
-      throw invalidToken(p.label, "its email is not verified");
-
-    const user = await findUserByIdentity(deps.database, company.id, email);
-    if (!user) throw signInErrors.unknownUser();
+    const subject = boundSubject(input.provider, payload, company);
+    if (!subject)
+      throw invalidToken(
+        p.label,
+        input.provider === "microsoft"
+          ? "its tenant (tid) is not one this company signs in with, or it has no oid"
+          : "its Google Workspace domain (hd) is not one this company signs in with",
+      );
+    const user = await oidcUser(
+      deps.database,
+      company.id,
+      input.provider,
+      subject,
+      linkableEmail(input.provider, payload),
+    );
     assertMaySignIn(user);
     return issueSession(c, deps, { companyId: company.id, user, method: input.provider });
   });

@@ -43,3 +43,26 @@ export const isSuspended = (user: { active: boolean; status: string }) => !user.
 export function assertMaySignIn(user: { active: boolean; status: string }): void {
   if (isSuspended(user)) throw signInErrors.userSuspended();
 }
+
+const PROVIDER_SETTING = { google: "googleHostedDomains", microsoft: "microsoftTenantIds" } as const;
+
+/**
+ * Google and Microsoft sign-in are on for a company only once it has bound its Google Workspace
+ * domains or Entra tenants (company settings); until then, and after they are emptied, they are
+ * refused, and sessions they opened end.
+ */
+export function assertProviderEnabled(
+  company: { microsoftTenantIds: string[]; googleHostedDomains: string[] },
+  method: SignInMethod,
+): void {
+  if (method !== "google" && method !== "microsoft") return;
+  const setting = PROVIDER_SETTING[method];
+  if (company[setting].length > 0) return;
+  throw new AdminError(
+    403,
+    "PROVIDER_NOT_ENABLED",
+    `${METHOD_NAMES[method]} is not enabled for this company: its admin lists the allowed ${
+      method === "google" ? "Google Workspace domains" : "Entra tenant ids"
+    } in the company setting ${setting}`,
+  );
+}

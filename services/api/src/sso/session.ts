@@ -2,7 +2,7 @@ import { generateToken, hashToken } from "@scimline/db";
 import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppDeps, AppEnv } from "../deps.ts";
-import { assertMethodAllowed, isSuspended, type SignInMethod, signInErrors } from "./policy.ts";
+import { assertMethodAllowed, assertProviderEnabled, isSuspended, type SignInMethod, signInErrors } from "./policy.ts";
 import { deleteSession, findSession, insertSession } from "./store.ts";
 
 /** Sent as `__Host-scimline_session`: Secure, Path=/, no Domain (the `__Host-` rules). */
@@ -74,6 +74,7 @@ export function sessionRoutes(deps: AppDeps) {
       if (!user || session.deletedAt) throw signInErrors.sessionInvalid();
       if (isSuspended(user)) throw signInErrors.userSuspended();
       assertMethodAllowed({ id: session.companyId, preventOtherSso: session.preventOtherSso }, session.method);
+      assertProviderEnabled(session, session.method);
     } catch (error) {
       await deleteSession(deps.database, tokenHash);
       throw error;

@@ -11,7 +11,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function findCompanyPolicy(database: Database, companyId: string) {
   if (!UUID.test(companyId)) return null;
   const [row] = await database.db
-    .select({ id: companies.id, preventOtherSso: companies.preventOtherSso })
+    .select({
+      id: companies.id,
+      preventOtherSso: companies.preventOtherSso,
+      microsoftTenantIds: companies.microsoftTenantIds,
+      googleHostedDomains: companies.googleHostedDomains,
+      samlIdpInitiated: companies.samlIdpInitiated,
+    })
     .from(companies)
     .where(eq(companies.id, companyId));
   return row ?? null;
@@ -56,6 +62,8 @@ export async function deleteSamlConfig(database: Database, companyId: string): P
     .returning({ id: samlConfigs.companyId });
   return rows.length === 1;
 }
+
+export type CompanyPolicy = NonNullable<Awaited<ReturnType<typeof findCompanyPolicy>>>;
 
 export type SignInUser = {
   id: string;
@@ -178,6 +186,8 @@ export async function findSession(database: Database, tokenHash: string, now: Da
       user: userColumns,
       deletedAt: users.deletedAt,
       preventOtherSso: companies.preventOtherSso,
+      microsoftTenantIds: companies.microsoftTenantIds,
+      googleHostedDomains: companies.googleHostedDomains,
     })
     .from(authSessions)
     .innerJoin(companies, eq(companies.id, authSessions.companyId))

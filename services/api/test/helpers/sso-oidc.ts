@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type CryptoKey, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
@@ -5,7 +6,19 @@ import { type CryptoKey, exportJWK, generateKeyPair, type JWTPayload, SignJWT } 
 export const GOOGLE_CLIENT_ID = "test-google-client.apps.googleusercontent.com";
 export const MICROSOFT_CLIENT_ID = "00000000-aaaa-bbbb-cccc-000000000001";
 export const GOOGLE_ISSUER = "https://accounts.google.com";
-export const MICROSOFT_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad";
+export const MICROSOFT_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+export const GOOGLE_DOMAIN = "acme.example";
+/** The company settings that let these providers' default tokens in. */
+export const BOUND = { microsoftTenantIds: [MICROSOFT_TENANT], googleHostedDomains: [GOOGLE_DOMAIN] };
+
+/** One stable account per email, as the providers have: Google's `sub`, Microsoft's `oid` (a GUID). */
+export function accountOf(email: unknown): { sub: string; oid: string } {
+  const h = createHash("sha256").update(String(email).toLowerCase()).digest("hex");
+  return {
+    sub: BigInt(`0x${h.slice(0, 15)}`).toString(),
+    oid: `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`,
+  };
+}
 
 type Key = { kid: string; privateKey: CryptoKey };
 
@@ -52,7 +65,10 @@ export class TestOidcProviders {
     };
   }
 
-  /** An ID token as the provider issues it at `now`; `claims` and `options` override any part. */
+  /**
+   * An ID token as the provider issues it at `now` for the account of `claims.email` (its own
+   * sub/oid, in the bound tenant or domain); `claims` and `options` override any part.
+   */
   async idToken(
     provider: "google" | "microsoft",
     now: Date,
@@ -61,14 +77,17 @@ export class TestOidcProviders {
   ): Promise<string> {
     const key = options.key ?? this[provider];
     const iat = Math.floor(now.getTime() / 1000);
+    const account = accountOf(claims.email);
+    const tid = typeof claims.tid === "string" ? claims.tid : MICROSOFT_TENANT;
     const base: JWTPayload =
       provider === "google"
-        ? { iss: GOOGLE_ISSUER, aud: GOOGLE_CLIENT_ID, sub: "1098", email_verified: true }
+        ? { iss: GOOGLE_ISSUER, aud: GOOGLE_CLIENT_ID, sub: account.sub, hd: GOOGLE_DOMAIN, email_verified: true }
         : {
-            iss: `https://login.microsoftonline.com/${MICROSOFT_TENANT}/v2.0`,
+            iss: `https://login.microsoftonline.com/${tid}/v2.0`,
             aud: MICROSOFT_CLIENT_ID,
-            sub: "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ",
-            tid: MICROSOFT_TENANT,
+            sub: `pairwise-${account.sub}`,
+            oid: account.oid,
+            tid,
           };
     return new SignJWT({ ...base, iat, exp: iat + 3600, ...claims })
       .setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" })
