@@ -14,6 +14,12 @@ export type CanonicalResource = { document: Record<string, unknown>; password?: 
 
 const MAX_DEPTH = 8;
 const MAX_STRING = 16_384;
+/** Values of one multi-valued attribute (emails, phoneNumbers, roles, a custom list…); README "Security". */
+export const MAX_VALUES = 100;
+/** Members of one group. */
+export const MAX_MEMBERS = 50_000;
+
+export const maxValues = (def: AttributeDef) => (def.name === "members" ? MAX_MEMBERS : MAX_VALUES);
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -38,7 +44,10 @@ function freeValue(value: unknown, where: string, depth: number): unknown {
   if (typeof value === "string") return checkString(value, where);
   if (typeof value === "number" && !Number.isFinite(value))
     throw badRequest("invalidValue", `${where} is not a number`);
-  if (Array.isArray(value)) return value.map((v, i) => freeValue(v, `${where}[${i}]`, depth + 1));
+  if (Array.isArray(value)) {
+    if (value.length > MAX_VALUES) throw badRequest("invalidValue", `${where} holds at most ${MAX_VALUES} values`);
+    return value.map((v, i) => freeValue(v, `${where}[${i}]`, depth + 1));
+  }
   if (isObject(value)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
@@ -92,6 +101,8 @@ function attributeValue(def: AttributeDef, value: unknown, where: string, depth:
     return def.type === "complex" ? complexValue(def, value, where, depth) : simpleValue(def, value, where);
   }
   if (!Array.isArray(value)) throw badRequest("invalidValue", `${where} must be an array`);
+  if (value.length > maxValues(def))
+    throw badRequest("invalidValue", `${where} holds at most ${maxValues(def)} values`);
   const items = value
     .filter((v) => v !== null)
     .map((v, i) =>

@@ -1,10 +1,8 @@
-import { canonicalize } from "./canonical.ts";
+import { canonicalize, MAX_MEMBERS } from "./canonical.ts";
 import { badRequest } from "./errors.ts";
 import type { GroupRow, GroupWrite } from "./group-store.ts";
 import { SCHEMA } from "./schema.ts";
 import { etag } from "./user-output.ts";
-
-const MAX_MEMBERS = 50_000;
 
 /** A group body (POST, PUT, or a patched document) → what the store writes. */
 export function parseGroupInput(body: unknown): GroupWrite {

@@ -127,6 +127,13 @@ export async function findGroup(
   return { ...row, members };
 }
 
+/**
+ * Members one list page may carry. A page stops before the group that would pass it (the first
+ * group always comes whole): fewer items than `count`, which RFC 7644 §3.4.2.4 allows, and the
+ * client's next startIndex picks up the rest. So a page of large groups never loads them all.
+ */
+export const MAX_LIST_MEMBERS = 10_000;
+
 export async function listGroups(
   database: Database,
   p: ScimPrincipal,
@@ -134,11 +141,14 @@ export async function listGroups(
 ): Promise<{ total: number; rows: GroupRow[] }> {
   const where = query.where ? and(groupsVisibleTo(p), query.where) : groupsVisibleTo(p);
   const countAll = async () => (await database.db.select({ total: count() }).from(groups).where(where))[0]?.total ?? 0;
+  const memberCount = sql<number>`(select count(*) from ${groupMembers} where ${groupMembers.groupId} = ${groups.id})`
+    .mapWith(Number)
+    .as("member_count");
   const { total, rows } = await pageWithTotal(
     query,
     () =>
       database.db
-        .select({ ...groupColumns, total: totalOver() })
+        .select({ ...groupColumns, memberCount, total: totalOver() })
         .from(groups)
         .where(where)
         .orderBy(...(query.orderBy ? [query.orderBy] : []), groups.id)
@@ -146,13 +156,19 @@ export async function listGroups(
         .limit(query.limit),
     countAll,
   );
-  const members = query.withMembers
-    ? await loadMembers(
-        database,
-        rows.map((r) => r.id),
-      )
-    : null;
-  return { total, rows: rows.map((r) => ({ ...r, members: members?.get(r.id) ?? null })) };
+  if (!query.withMembers) return { total, rows: rows.map(({ memberCount: _, ...r }) => ({ ...r, members: null })) };
+  const page: typeof rows = [];
+  let carried = 0;
+  for (const row of rows) {
+    if (page.length > 0 && carried + row.memberCount > MAX_LIST_MEMBERS) break;
+    page.push(row);
+    carried += row.memberCount;
+  }
+  const members = await loadMembers(
+    database,
+    page.map((r) => r.id),
+  );
+  return { total, rows: page.map(({ memberCount: _, ...r }) => ({ ...r, members: members.get(r.id) ?? [] })) };
 }
 
 /** Replaces the group's attributes and membership if it is still at `expectedVersion`. */

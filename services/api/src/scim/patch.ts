@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { type ScimPatchOperation, type ScimResource, scimPatch } from "scim-patch";
+import { maxValues } from "./canonical.ts";
 import { badRequest, ScimError } from "./errors.ts";
 import { isEmpty, type ParsedOperation, PORTAL, parseOperations } from "./patch-normalize.ts";
 import { compileFilter, isObject, keyIn, type ParsedPath, seedOf } from "./patch-path.ts";
@@ -65,34 +66,63 @@ function applyFiltered(
   onePrimary(list, hits);
 }
 
-/** add to a multi-valued attribute: values already present (same value and type) are skipped. */
-function addValues(holder: Doc, key: string, def: AttributeDef, value: unknown): void {
+/** A JSON value's text with object keys sorted: equal for deep-equal JSON values, whatever the key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    isObject(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
+      : v,
+  );
+}
+
+/**
+ * add to a multi-valued attribute: values already present (same value and type) are skipped.
+ * One pass with hashed keys (linear), and the result stays within the attribute's cap.
+ */
+function addValues(holder: Doc, key: string, def: AttributeDef, value: unknown, where: string): void {
   const current = Array.isArray(holder[key]) ? (holder[key] as unknown[]) : [];
+  const incoming = Array.isArray(value) ? value : [value];
+  const max = maxValues(def);
+  if (incoming.length > max) throw badRequest("invalidValue", `${where} holds at most ${max} values`);
   const exact = findAttribute(def.subAttributes ?? [], "value")?.caseExact ?? false;
   const valueKey = (e: unknown) => {
     const v = isObject(e) ? e.value : undefined;
     return typeof v === "string" || typeof v === "number" ? (exact ? String(v) : String(v).toLowerCase()) : undefined;
   };
   const typeOf = (e: unknown) => (isObject(e) && typeof e.type === "string" ? e.type.toLowerCase() : undefined);
-  const seen = new Map<string, (string | undefined)[]>();
-  const remember = (e: unknown, k: string) => seen.set(k, [...(seen.get(k) ?? []), typeOf(e)]);
-  for (const e of current) {
+  // Per value: whether an entry without a type has it (it matches any type), and the types seen.
+  const seen = new Map<string, { untyped: boolean; types: Set<string> }>();
+  const whole = new Set<string>();
+  const remember = (e: unknown) => {
     const k = valueKey(e);
-    if (k !== undefined) remember(e, k);
-  }
+    if (k === undefined) return whole.add(canonicalJson(e));
+    const entry = seen.get(k) ?? { untyped: false, types: new Set<string>() };
+    const t = typeOf(e);
+    if (t === undefined) entry.untyped = true;
+    else entry.types.add(t);
+    seen.set(k, entry);
+  };
+  for (const e of current) remember(e);
   const added: unknown[] = [];
-  for (const e of Array.isArray(value) ? value : [value]) {
+  for (const e of incoming) {
     const k = valueKey(e);
+    const t = typeOf(e);
+    const entry = k === undefined ? undefined : seen.get(k);
     // Same value, and the same type where both have one: already there (RFC 7644 §3.5.2.1).
     const present =
       k === undefined
-        ? [...current, ...added].some((x) => isDeepStrictEqual(x, e))
-        : (seen.get(k) ?? []).some((t) => t === undefined || typeOf(e) === undefined || t === typeOf(e));
+        ? whole.has(canonicalJson(e))
+        : entry !== undefined && (t === undefined || entry.untyped || entry.types.has(t));
     if (present) continue;
-    if (k !== undefined) remember(e, k);
+    remember(e);
     added.push(e);
   }
   if (added.length === 0) return;
+  if (current.length + added.length > max) throw badRequest("invalidValue", `${where} holds at most ${max} values`);
   holder[key] = [...current, ...added];
   onePrimary(
     holder[key] as unknown[],
@@ -146,7 +176,7 @@ function applyOne(ctx: Ctx, op: ParsedOperation): void {
     const idempotent = target.type === "Group" && key === "members";
     applyFiltered(holder, key, p, op, where, idempotent);
   } else if (op.op === "add" && p.def?.multiValued && !p.sub && !clearing) {
-    addValues(holder, key, p.def, op.value);
+    addValues(holder, key, p.def, op.value, where);
   } else {
     // Clearing a complex attribute's value (manager.value) clears the attribute, as for entries above.
     const whole = !p.sub || (clearing && p.sub === "value" && p.def?.type === "complex");
