@@ -1,7 +1,12 @@
 export * from "./batcher.ts";
 export * from "./client.ts";
+export * from "./desired-state.ts";
 export * from "./ids.ts";
 export * from "./migrate.ts";
+export { applyPlan, insertEvents } from "./provisioning/apply.ts";
+export { claimExtensions, claimNumbers, lockSeats } from "./provisioning/claims.ts";
+export { loadCarrierOrders, loadCompanies, lockUsers } from "./provisioning/load.ts";
+export { type ReconcileOptions, reconcileUsers } from "./provisioning/reconcile.ts";
 export * from "./queues.ts";
 export * as schema from "./schema/index.ts";
 export * from "./secrets.ts";

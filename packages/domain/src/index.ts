@@ -17,6 +17,17 @@ export {
 } from "./calendar.ts";
 export { countryName, isCountryCode, normalizeCountry } from "./country.ts";
 export {
+  type ChangeCause,
+  type DomainEvent,
+  EVENT_TYPES,
+  type EventData,
+  type EventType,
+  event,
+  isEventType,
+  type NumberSource,
+  PERSONAL_EVENT_KEYS,
+} from "./events.ts";
+export {
   type ExtensionRange,
   formatExtension,
   isInRange,
@@ -55,6 +66,25 @@ export {
   officeNameSimilarity,
   type Similarity,
 } from "./office-similarity.ts";
+export { planBatch, planNeeds } from "./plan/plan-batch.ts";
+export type {
+  AdminRequest,
+  CarrierOrderState,
+  GiveUp,
+  Outcome,
+  Plan,
+  PlanCompany,
+  PlanInput,
+  PlanNeeds,
+  PlannedCharge,
+  PlannedNumber,
+  PlannedSeat,
+  PlanResources,
+  PlanUser,
+  SeatChange,
+  UserPlan,
+  UserRowAfter,
+} from "./plan/types.ts";
 export { type DecideSeatsInput, type DecideSeatsResult, decideSeat, decideSeats, type SeatDecision } from "./seats.ts";
 export {
   DEFAULT_LICENSE_CATALOGUE,
@@ -67,6 +97,7 @@ export {
   type OfficeHints,
   PROVISIONING_ERROR_CODES,
   type ProvisioningErrorCode,
+  remedyOf,
   type SeatCount,
   USER_STATUSES,
   type UserStatus,

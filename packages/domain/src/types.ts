@@ -28,6 +28,19 @@ export const PROVISIONING_ERROR_CODES = [
 ] as const;
 export type ProvisioningErrorCode = (typeof PROVISIONING_ERROR_CODES)[number];
 
+/** What an admin or on-call engineer does about each code, in plain words (API, dashboard, job errors). */
+const REMEDIES: Readonly<Record<ProvisioningErrorCode, string>> = {
+  no_license_available:
+    "no free seat of the user's license type in its office and auto-purchase is off: add seats of the license type to the office (or turn auto-purchase on), then retry",
+  no_office: "the company has no office to provision the user into: create an office, then retry",
+  no_extension_available: "the company's extension range is exhausted: widen it, then retry",
+  no_number_available:
+    "no pool number is free and the carrier has none in the area code: add numbers to the company's pool, then retry",
+  provisioning_error: "the job failed for good: read its error in the queue dashboard, fix the cause, then retry",
+};
+
+export const remedyOf = (code: ProvisioningErrorCode): string => REMEDIES[code];
+
 /** The user attributes that decide the office (SPEC §4, §5 "Office match"). */
 export type OfficeHints = {
   officeName?: string;

@@ -1,4 +1,5 @@
 import { reconcileJobId } from "@scimline/db";
+import { remedyOf } from "@scimline/domain";
 import type { Runtime } from "@scimline/worker";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApp } from "../src/app.ts";
@@ -191,7 +192,7 @@ describe("/admin overview", () => {
       returning id`;
     const page = await (await get("/admin", ADMIN_BASIC)).text();
     expect(page).toContain("<code>no_office</code>");
-    expect(page).toContain("create an office for the company, then retry");
+    expect(page).toContain(remedyOf("no_office").replaceAll("'", "&#39;"));
     expect(page).toContain(`href="/admin/queues/queue/provisioning/u_${user?.id}_g1"`);
     expect(page).toContain("&lt;b&gt;x&lt;/b&gt;@example.com");
     expect(page).not.toContain("<b>x</b>");

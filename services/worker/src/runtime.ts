@@ -1,12 +1,12 @@
 import { Batcher, PROVISIONING_QUEUE, type ReconcileJobData, type Sql } from "@scimline/db";
+import type { ProvisioningErrorCode } from "@scimline/domain";
 import { type ConnectionOptions, Queue, Worker } from "bullmq";
 import type { Logger } from "pino";
 import type { CarrierPort } from "./carrier/port.ts";
 import { OutboxRelay } from "./outbox-relay.ts";
 import { PasswordSweeper } from "./password-sweeper.ts";
-import { createProcessor } from "./processor.ts";
-import type { Outcome } from "./reconcile/draft.ts";
-import { reconcileBatch } from "./reconcile/run-batch.ts";
+import { BusinessWaitError, createProcessor } from "./processor.ts";
+import { type Outcome, reconcileBatch } from "./reconcile/run-batch.ts";
 
 export type RuntimeOptions = {
   sql: Sql;
@@ -36,24 +36,6 @@ export type RuntimeOptions = {
   onJob?: (outcome: "completed" | "failed" | "retried", seconds: number) => void;
 };
 
-/**
- * A job that failed for good for any reason but a business wait (those record their own code):
- * retries used up on a transient error, or taken back from dead workers too often. Its user
- * shows `failed` / `provisioning_error` in the team list, the SCIM extension and the overview,
- * instead of staying `provisioning` with nothing to say why; a retry (admin API or dashboard)
- * resumes it. Only while the job's generation is still the one owed: a newer change has its own job.
- */
-async function markFailed(sql: Sql, data: ReconcileJobData, logger: Logger): Promise<void> {
-  try {
-    await sql`
-      update users set status = 'failed', error_code = 'provisioning_error', version = version + 1, updated_at = now()
-      where id = ${data.userId} and generation = ${data.generation} and applied_generation < generation
-        and status <> 'failed' and deleted_at is null`;
-  } catch (error) {
-    logger.warn({ userId: data.userId, err: { message: (error as Error).message } }, "could not mark the user failed");
-  }
-}
-
 /** UTC calendar date: charges are prorated by day (SPEC §5). */
 export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -81,6 +63,23 @@ export function createRuntime(o: RuntimeOptions) {
     async () => (await queue.getWaitingCount()) === 0,
   );
   let worker: Worker<ReconcileJobData, Outcome> | null = null;
+  /**
+   * A job that failed for good for any reason but a business wait (those record their own code):
+   * retries used up on a transient error, or taken back from dead workers too often. Its user shows
+   * `failed` with the code instead of `provisioning` with nothing to say why; a retry resumes it.
+   * Recorded by a reconcile (the plan decides, the one writer writes), only for the job's generation.
+   */
+  const giveUp = async (data: ReconcileJobData, code: ProvisioningErrorCode) => {
+    try {
+      const failed = new Map([[data.userId, { code, generation: data.generation }]]);
+      await reconcileBatch(o.sql, [data.userId], isoDay(o.clock()), { giveUp: failed });
+    } catch (error) {
+      o.logger.warn(
+        { userId: data.userId, err: { message: (error as Error).message } },
+        "could not mark the user failed",
+      );
+    }
+  };
 
   return {
     queue,
@@ -95,6 +94,7 @@ export function createRuntime(o: RuntimeOptions) {
           batcher,
           carrier: o.carrier,
           logger: o.logger,
+          giveUp,
           ...(o.onStep ? { onStep: o.onStep } : {}),
         }),
         {
@@ -119,7 +119,7 @@ export function createRuntime(o: RuntimeOptions) {
         const final = job?.finishedOn !== undefined;
         o.logger.warn({ jobId: job?.id, userId: job?.data.userId, reason: error.message, final }, "job failed");
         o.onJob?.(final ? "failed" : "retried", ran(job));
-        if (final && job) void markFailed(o.sql, job.data, o.logger);
+        if (final && job && !(error instanceof BusinessWaitError)) void giveUp(job.data, "provisioning_error");
       });
       worker.on("error", (error) => o.logger.error({ err: { message: error.message } }, "worker error"));
       relay.start();

@@ -164,8 +164,10 @@ describe("reconcile: provisioning a new user (SPEC §5)", () => {
     const id = await seedUser(sql, company);
 
     await expect(
-      reconcileBatch(sql, [id], TODAY, () => {
-        throw new Error("simulated crash");
+      reconcileBatch(sql, [id], TODAY, {
+        beforeCommit: () => {
+          throw new Error("simulated crash");
+        },
       }),
     ).rejects.toThrow("simulated crash");
     expect(await userState(db(), id)).toMatchObject({ status: "provisioning", did: null, seat_license_type_id: null });

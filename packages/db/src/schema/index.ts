@@ -1,5 +1,6 @@
 export * from "./companies.ts";
 export * from "./directories.ts";
+export * from "./events.ts";
 export * from "./groups.ts";
 export * from "./sso.ts";
 export * from "./telephony.ts";

@@ -76,19 +76,23 @@ export const charges = pgTable(
   ],
 );
 
-/** Our side of a carrier purchase: the intent is recorded before the call (STYLE §3). */
-export const carrierOrders = pgTable("carrier_orders", {
-  idempotencyKey: text().primaryKey(),
-  companyId: uuid()
-    .notNull()
-    .references(() => companies.id, { onDelete: "cascade" }),
-  userId: uuid().notNull(),
-  areaCode: text().notNull(),
-  e164: text(),
-  status: text().$type<"pending" | "completed" | "unavailable">().notNull().default("pending"),
-  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-  completedAt: timestamp({ withTimezone: true }),
-});
+/** Our side of a carrier purchase: the intent is recorded before the call, the result after it. */
+export const carrierOrders = pgTable(
+  "carrier_orders",
+  {
+    idempotencyKey: text().primaryKey(),
+    companyId: uuid()
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
+    userId: uuid().notNull(),
+    areaCode: text().notNull(),
+    e164: text(),
+    status: text().$type<"pending" | "completed" | "unavailable">().notNull().default("pending"),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    completedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [index("carrier_orders_user").on(t.userId)],
+);
 
 /**
  * The sandbox carrier's own books (it stands in for an external system):

@@ -63,6 +63,8 @@ export const users = pgTable(
     /** DIDs released so far; part of the carrier idempotency key, so a new need buys anew and a retry does not. */
     didAllocations: integer().notNull().default(0),
     appliedGeneration: integer().notNull().default(0),
+    /** When the user was last suspended; a company's retention setting erases it after so many days. */
+    suspendedAt: timestamp({ withTimezone: true }),
   },
   (t) => [
     uniqueIndex("users_company_username").on(t.companyId, sql`lower(${t.userName})`).where(sql`${t.deletedAt} is null`),

@@ -1,4 +1,5 @@
 import { reconcileJobId } from "@scimline/db";
+import { isProvisioningErrorCode, remedyOf } from "@scimline/domain";
 import { Hono } from "hono";
 import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
@@ -9,15 +10,6 @@ import { type CompanySummary, loadOverview, MAX_FAILED_USERS, type Overview } fr
 import { QUEUE_STATES } from "./stats.ts";
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
-
-/** What an on-call engineer does about each business wait (SPEC §5), then retries. */
-const REMEDY: Record<string, string> = {
-  no_license_available: "add seats of the license type to the office (or turn auto-purchase on), then retry",
-  no_office: "create an office for the company, then retry",
-  no_extension_available: "widen the company's extension range, then retry",
-  no_number_available: "add numbers to the company's pool (or the carrier has none left), then retry",
-  provisioning_error: "read the failed job's error in the queue dashboard, fix its cause, then retry",
-};
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem auto;max-width:72rem;padding:0 1rem;color:#1b1f24}
 h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #d0d7de}h3{font-size:1rem;margin-bottom:.3rem}
@@ -65,7 +57,7 @@ function users(o: Overview): Html {
         : html`<table><tr><th>error code</th><th>users</th><th>what to do</th></tr>
           ${o.failures.map(
             (f) =>
-              html`<tr><td><code>${f.errorCode}</code></td>${num(f.users, true)}<td>${REMEDY[f.errorCode] ?? ""}</td></tr>`,
+              html`<tr><td><code>${f.errorCode}</code></td>${num(f.users, true)}<td>${isProvisioningErrorCode(f.errorCode) ? remedyOf(f.errorCode) : ""}</td></tr>`,
           )}</table>`
     }`;
 }

@@ -1,11 +1,12 @@
-import type { TxSql } from "@scimline/db";
+import type { SeatCount } from "@scimline/domain";
+import type { TxSql } from "../client.ts";
 
 /**
  * Free numbers for a company's DID requests, locked with SKIP LOCKED so concurrent
  * batches never wait on or share one: per office its own lowest k, then just enough
  * unbound ones for what the office pools could not cover, in one round trip.
- * The ORDER BY matches the partial index numbers_free (e164 COLLATE "C"), which alone
- * can serve it however many numbers are assigned (PERFORMANCE.md "Number claims").
+ * The ORDER BY matches the partial index numbers_free (e164 COLLATE "C"), which alone can serve
+ * it however many numbers are assigned (docs/decisions/0003-claims-with-skip-locked.md).
  */
 export async function claimNumbers(
   tx: TxSql,
@@ -46,7 +47,7 @@ export async function claimNumbers(
   return { byOffice, unbound };
 }
 
-/** The n lowest free extensions of a company (SPEC §5), skipping ones another batch holds. */
+/** The n lowest free extensions of a company, skipping ones another batch holds. */
 export async function claimExtensions(tx: TxSql, companyId: string, n: number): Promise<number[]> {
   if (n === 0) return [];
   const rows = await tx<{ extension: number }[]>`
@@ -57,21 +58,19 @@ export async function claimExtensions(tx: TxSql, companyId: string, n: number): 
   return rows.map((r) => r.extension).sort((a, b) => a - b);
 }
 
-export type SeatRow = { officeId: string; licenseTypeId: string; purchased: number; used: number };
-export const seatKey = (officeId: string, licenseTypeId: string) => `${officeId}/${licenseTypeId}`;
+const seatKey = (s: { officeId: string; licenseTypeId: string }) => `${s.officeId}/${s.licenseTypeId}`;
 
 /**
- * Locks the hot seats rows in a fixed order (no deadlocks between batches). A row
- * missing for a license type added after the office was created starts at zero.
+ * Locks the hot seats rows in a fixed order (no deadlocks between batches) and returns their fresh
+ * counts. A row missing for a license type added after the office was created starts at zero.
  */
 export async function lockSeats(
   tx: TxSql,
   companyId: string,
   pairs: ReadonlyArray<{ officeId: string; licenseTypeId: string }>,
-): Promise<Map<string, SeatRow>> {
-  const sorted = [...pairs].sort((a, b) =>
-    seatKey(a.officeId, a.licenseTypeId).localeCompare(seatKey(b.officeId, b.licenseTypeId)),
-  );
+): Promise<SeatCount[]> {
+  if (pairs.length === 0) return [];
+  const sorted = [...pairs].sort((a, b) => seatKey(a).localeCompare(seatKey(b)));
   const offices = tx.array(sorted.map((p) => p.officeId));
   const types = tx.array(sorted.map((p) => p.licenseTypeId));
   const select = () => tx<{ office_id: string; license_type_id: string; purchased: number; used: number }[]>`
@@ -88,10 +87,10 @@ export async function lockSeats(
       on conflict do nothing`;
     rows = await select();
   }
-  return new Map(
-    rows.map((r) => [
-      seatKey(r.office_id, r.license_type_id),
-      { officeId: r.office_id, licenseTypeId: r.license_type_id, purchased: r.purchased, used: r.used },
-    ]),
-  );
+  return rows.map((r) => ({
+    officeId: r.office_id,
+    licenseTypeId: r.license_type_id,
+    purchased: r.purchased,
+    used: r.used,
+  }));
 }

@@ -1,0 +1,80 @@
+import type { EventType } from "@scimline/domain";
+import type postgres from "postgres";
+import type { Sql, TxSql } from "./client.ts";
+
+type Q = Sql | TxSql;
+type Fragment = postgres.Fragment;
+
+/**
+ * An event recorded with each changed user, in the same statement. `data` is a jsonb expression
+ * over the changed row (`u`) and its license type (`lt`); absent, the data is `{}`.
+ */
+export type RowEvent = { type: EventType; data?: Fragment };
+
+/**
+ * The one place that writes outbox rows: "bring these users to their desired state", one row per
+ * user at its current generation. The relay turns each into a job with a deterministic id.
+ */
+const outboxRows = (sql: Q, condition: Fragment) => sql`
+  o as (insert into outbox (company_id, user_id, generation) select company_id, id, generation from u where ${condition})`;
+
+const eventRows = (sql: Q, events: readonly RowEvent[]): Fragment => {
+  const [first, ...rest] = events.map((e) => sql`(${e.type}::text, ${e.data ?? sql`'{}'::jsonb`})`);
+  if (!first) return sql``;
+  const values = rest.reduce((list, row) => sql`${list}, ${row}`, first);
+  return sql`, ev as (
+    insert into events (company_id, user_id, type, data)
+    select u.company_id, u.id, e.type, e.data
+    from u join license_types lt on lt.id = u.license_type_id
+    cross join lateral (values ${values}) as e(type, data))`;
+};
+
+/**
+ * The pipeline's invariant has this one owner: a change of a user's desired state bumps its
+ * generation and writes its outbox row, with the events that record it, in ONE statement, so a
+ * change is never accepted without the work it owes (docs/ARCHITECTURE.md, "Invariants").
+ * `reconcile: false` records a change of the resource alone (no work owed). Returns `returning`
+ * (default `u.id`) of each changed row.
+ */
+export function updateDesiredState<T extends readonly object[] = { id: string }[]>(
+  sql: Q,
+  change: { set?: Fragment; where: Fragment; reconcile?: boolean; events?: readonly RowEvent[]; returning?: Fragment },
+): postgres.PendingQuery<T extends postgres.MaybeRow[] ? T : never> {
+  const reconcile = change.reconcile ?? true;
+  return sql`
+    with u as (
+      update users set generation = generation + ${reconcile ? 1 : 0} ${change.set ? sql`, ${change.set}` : sql``}
+      where ${change.where}
+      returning *
+    ), ${outboxRows(sql, sql`${reconcile}`)} ${eventRows(sql, change.events ?? [])}
+    select ${change.returning ?? sql`u.id`} from u` as never;
+}
+
+/**
+ * New users (the door's creates): the rows, their outbox rows and events in ONE statement.
+ * With `skipConflicts`, a row that violates a unique index is skipped (and absent from the result).
+ */
+export function insertUsers(
+  sql: Q,
+  rows: readonly Record<string, unknown>[],
+  columns: readonly string[],
+  options: { skipConflicts?: boolean; events?: readonly RowEvent[] } = {},
+): postgres.PendingQuery<{ id: string; created_at: string }[]> {
+  return sql<{ id: string; created_at: string }[]>`
+    with u as (
+      insert into users ${sql(rows as never, columns as never)}
+      ${options.skipConflicts ? sql`on conflict do nothing` : sql``}
+      returning id, company_id, generation, created_at, directory_id, license_type_id
+    ), ${outboxRows(sql, sql`true`)} ${eventRows(sql, options.events ?? [])}
+    select id, created_at from u`;
+}
+
+/**
+ * Work owed again without a new desired state (a resync after Redis lost its jobs, the sweep):
+ * outbox rows for the users `where` selects, at their current generation.
+ */
+export function requeueOwed(sql: Q, where: Fragment): postgres.PendingQuery<{ id: string }[]> {
+  return sql<{ id: string }[]>`
+    with u as (select id, company_id, generation from users where ${where}), ${outboxRows(sql, sql`true`)}
+    select id from u`;
+}

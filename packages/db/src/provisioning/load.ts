@@ -1,0 +1,128 @@
+import type { CarrierOrderState, LicenseType, OfficeHints, PlanCompany, PlanUser, UserStatus } from "@scimline/domain";
+import type { TxSql } from "../client.ts";
+
+type UserRow = {
+  id: string;
+  company_id: string;
+  generation: number;
+  applied_generation: number;
+  deleted: boolean;
+  active: boolean;
+  license_type_id: string;
+  office_hints: OfficeHints;
+  status: UserStatus;
+  error_code: string | null;
+  office_id: string | null;
+  matched_by: string | null;
+  matched_value: string | null;
+  seat_license_type_id: string | null;
+  did: string | null;
+  extension: number | null;
+  did_allocations: number;
+};
+
+/** Locks the users in id order (no deadlock between batches); ids already erased are simply absent. */
+export async function lockUsers(tx: TxSql, ids: readonly string[]): Promise<PlanUser[]> {
+  const rows = await tx<UserRow[]>`
+    select id, company_id, generation, applied_generation, deleted_at is not null as deleted, active, license_type_id,
+           office_hints, status, error_code, office_id, matched_by, matched_value, seat_license_type_id, did,
+           extension, did_allocations
+    from users
+    where id = any(${tx.array([...ids])}::uuid[])
+    order by id
+    for update`;
+  return rows.map((r) => ({
+    id: r.id,
+    companyId: r.company_id,
+    generation: r.generation,
+    appliedGeneration: r.applied_generation,
+    deleted: r.deleted,
+    desiredActive: r.active,
+    licenseTypeId: r.license_type_id,
+    officeHints: r.office_hints,
+    status: r.status,
+    errorCode: r.error_code,
+    officeId: r.office_id,
+    matchedBy: r.matched_by,
+    matchedValue: r.matched_value,
+    seatLicenseTypeId: r.seat_license_type_id,
+    did: r.did,
+    extension: r.extension,
+    didAllocations: r.did_allocations,
+  }));
+}
+
+type OfficeJson = { id: string; name: string; country: string; main: boolean; created_at: string };
+type SeatJson = { office_id: string; license_type_id: string; purchased: number; used: number };
+type LicenseJson = { id: string; name: string; monthly_price_cents: number; assigns_did: boolean };
+
+/** Offices, seats (unlocked: they only steer the office match) and catalogues, one round trip for all companies. */
+export async function loadCompanies(tx: TxSql, companyIds: readonly string[]): Promise<Map<string, PlanCompany>> {
+  const rows = await tx<
+    {
+      id: string;
+      default_area_code: string;
+      billing_day: number;
+      auto_purchase_licenses: boolean;
+      offices: OfficeJson[] | null;
+      seats: SeatJson[] | null;
+      licenses: LicenseJson[] | null;
+    }[]
+  >`
+    select c.id, c.default_area_code, c.billing_day, c.auto_purchase_licenses,
+      (select json_agg(o) from (select id, name, country, main, created_at from offices where company_id = c.id) o) as offices,
+      (select json_agg(s) from (select office_id, license_type_id, purchased, used from seats where company_id = c.id) s) as seats,
+      (select json_agg(l) from (select id, name, monthly_price_cents, assigns_did from license_types where company_id = c.id) l) as licenses
+    from companies c where c.id = any(${tx.array([...companyIds])}::uuid[])`;
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        id: r.id,
+        defaultAreaCode: r.default_area_code,
+        billingDay: r.billing_day,
+        autoPurchase: r.auto_purchase_licenses,
+        offices: (r.offices ?? []).map((o) => ({
+          id: o.id,
+          name: o.name,
+          country: o.country,
+          main: o.main,
+          createdAt: new Date(o.created_at),
+        })),
+        seats: (r.seats ?? []).map((s) => ({
+          officeId: s.office_id,
+          licenseTypeId: s.license_type_id,
+          purchased: s.purchased,
+          used: s.used,
+        })),
+        licenseTypes: new Map<string, LicenseType>(
+          (r.licenses ?? []).map((l) => [
+            l.id,
+            { id: l.id, name: l.name, monthlyPriceCents: l.monthly_price_cents, assignsDid: l.assigns_did },
+          ]),
+        ),
+      },
+    ]),
+  );
+}
+
+/** Carrier orders of these users whose number has not joined the company's numbers yet. */
+export async function loadCarrierOrders(
+  tx: TxSql,
+  userIds: readonly string[],
+): Promise<Map<string, CarrierOrderState[]>> {
+  const rows = await tx<
+    { user_id: string; idempotency_key: string; status: CarrierOrderState["status"]; e164: string | null }[]
+  >`
+    select o.user_id, o.idempotency_key, o.status, o.e164 from carrier_orders o
+    where o.user_id = any(${tx.array([...userIds])}::uuid[])
+      and not exists (select 1 from numbers n where n.e164 = o.e164)
+    order by o.created_at, o.idempotency_key`;
+  const byUser = new Map<string, CarrierOrderState[]>();
+  for (const r of rows) {
+    const list = byUser.get(r.user_id) ?? [];
+    list.push({ key: r.idempotency_key, status: r.status, e164: r.e164 });
+    byUser.set(r.user_id, list);
+  }
+  return byUser;
+}

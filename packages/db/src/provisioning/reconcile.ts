@@ -1,0 +1,62 @@
+import { type AdminRequest, type GiveUp, type Plan, type PlanResources, planBatch, planNeeds } from "@scimline/domain";
+import type { TxSql } from "../client.ts";
+import { newId } from "../ids.ts";
+import { applyPlan } from "./apply.ts";
+import { claimExtensions, claimNumbers, lockSeats } from "./claims.ts";
+import { loadCarrierOrders, loadCompanies, lockUsers } from "./load.ts";
+
+export type ReconcileOptions = {
+  /** The day charges are prorated on (ISO date). */
+  today: string;
+  /** Admin changes applied with the same rules (the caller locked any number or extension it names). */
+  requests?: ReadonlyMap<string, AdminRequest>;
+  /** Users whose job failed for good: they wait in `failed` with the code. */
+  giveUp?: ReadonlyMap<string, GiveUp>;
+};
+
+/**
+ * Brings users to their desired state inside the caller's transaction: lock the users and load
+ * what the decision reads; plan once to learn what to claim; claim numbers and extensions (SKIP
+ * LOCKED) and lock the hot seats rows last; plan with the claims; apply the plan (the one writer).
+ * A rerun finds nothing owed; a crash before COMMIT leaves nothing behind.
+ */
+export async function reconcileUsers(tx: TxSql, userIds: readonly string[], options: ReconcileOptions): Promise<Plan> {
+  const users = await lockUsers(tx, userIds);
+  const companies = await loadCompanies(tx, [...new Set(users.map((u) => u.companyId))]);
+  const carrierOrders =
+    users.length > 0
+      ? await loadCarrierOrders(
+          tx,
+          users.map((u) => u.id),
+        )
+      : new Map();
+  const base = {
+    today: options.today,
+    companies,
+    users,
+    ...(options.requests ? { requests: options.requests } : {}),
+    ...(options.giveUp ? { giveUp: options.giveUp } : {}),
+    newId,
+  };
+  // Claims first (SKIP LOCKED: they never wait), then the seats rows of every company in one global
+  // order, so two batches can never hold each other's seats.
+  const needs = [...planNeeds(base)].sort(([a], [b]) => a.localeCompare(b));
+  const resources = new Map<string, PlanResources>();
+  for (const [companyId, need] of needs) {
+    const total = [...need.numbersPerOffice.values()].reduce((a, b) => a + b, 0);
+    resources.set(companyId, {
+      numbers:
+        total > 0 ? await claimNumbers(tx, companyId, need.numbersPerOffice) : { byOffice: new Map(), unbound: [] },
+      extensions: await claimExtensions(tx, companyId, need.extensions),
+      seats: [],
+      carrierOrders,
+    });
+  }
+  for (const [companyId, need] of needs) {
+    const claimed = resources.get(companyId);
+    if (claimed) claimed.seats = await lockSeats(tx, companyId, need.seatPairs);
+  }
+  const plan = planBatch({ ...base, resources });
+  await applyPlan(tx, plan);
+  return plan;
+}
