@@ -1,6 +1,7 @@
 // `pnpm start`: the demo on a fresh machine. Starts the API (which creates the database
 // if needed and migrates it), seeds a demo company once, issues a SCIM token, prints what
-// an Okta admin needs, then runs the worker too. Ctrl-C stops both gracefully.
+// an Okta admin needs, then runs the worker too. Ctrl-C stops both gracefully and exits 0
+// (`pnpm start` runs this script with `exec`, so no shell in between turns Ctrl-C into a failure).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -9,7 +10,7 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 if (existsSync(join(root, ".env"))) process.loadEnvFile(join(root, ".env"));
-const statePath = join(root, ".scimline-demo.json");
+const statePath = process.env.SCIMLINE_DEMO_STATE ?? join(root, ".scimline-demo.json");
 const state = existsSync(statePath) ? JSON.parse(readFileSync(statePath, "utf8")) : {};
 
 const env = {
@@ -23,6 +24,7 @@ const env = {
 };
 const base = process.env.PUBLIC_BASE_URL?.replace(/\/+$/, "") ?? `http://localhost:${env.PORT}`;
 const children = [];
+let stopping = false;
 
 function run(name, dir) {
   const child = spawn(process.execPath, ["--enable-source-maps", "dist/main.js"], {
@@ -32,21 +34,24 @@ function run(name, dir) {
   });
   child.on("exit", (code, signal) => {
     console.log(`${name} exited (${signal ?? code})`);
-    for (const other of children) if (other !== child && other.exitCode === null) other.kill("SIGTERM");
-    process.exitCode = code ?? 0;
+    // One process ending on its own is a failure; after Ctrl-C only a failed shutdown is.
+    if (!stopping) process.exitCode = code || 1;
+    else if (code) process.exitCode = code;
+    stopAll();
   });
   children.push(child);
   return child;
 }
 
-async function admin(method, path, body) {
+async function admin(method, path, body, allowed = [404]) {
   const res = await fetch(`${base}/api/v1${path}`, {
     method,
     headers: { Authorization: `Bearer ${env.ADMIN_API_KEY}`, "Content-Type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = res.status === 204 ? {} : await res.json();
-  if (!res.ok && res.status !== 404) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  if (!res.ok && !allowed.includes(res.status))
+    throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return { status: res.status, body: json };
 }
 
@@ -86,27 +91,47 @@ async function seed() {
     seats: { "Dialpad_Ai Voice": 2 },
   });
   const range = (prefix, n) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(2, "0")}`);
-  await admin("POST", `/companies/${company.id}/numbers`, { numbers: range("+141555502", 10), officeId: sf.id });
-  await admin("POST", `/companies/${company.id}/numbers`, { numbers: range("+121255502", 5), officeId: ny.id });
-  await admin("POST", `/companies/${company.id}/numbers`, { numbers: range("+165055502", 3) });
+  const addNumbers = async (numbers, officeId) => {
+    const res = await admin("POST", `/companies/${company.id}/numbers`, { numbers, officeId }, [409]);
+    // Numbers are unique across companies: an earlier demo company in this database (its state file
+    // gone) holds them, so this one gets its numbers from the sandbox carrier instead.
+    if (res.status === 409 && res.body.error?.code !== "NUMBER_EXISTS") throw new Error(JSON.stringify(res.body));
+  };
+  await addNumbers(range("+141555502", 10), sf.id);
+  await addNumbers(range("+121255502", 5), ny.id);
+  await addNumbers(range("+165055502", 3));
   const directory = (await admin("POST", `/companies/${company.id}/directories`, { name: "Okta" })).body;
   Object.assign(state, { companyId: company.id, directoryId: directory.id });
 }
 
-const stopAll = () => {
-  for (const child of children) child.kill("SIGTERM");
-};
+function stopAll() {
+  stopping = true;
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+}
+// A terminal's Ctrl-C reaches every process of the group (pnpm forwards it too): the API and the
+// worker stop gracefully on it; a second Ctrl-C after the first one is already handled repeats SIGTERM.
 process.on("SIGINT", stopAll);
 process.on("SIGTERM", stopAll);
 
-await waitForApi(run("api", "services/api"));
-await seed();
-const token = (await admin("POST", `/directories/${state.directoryId}/tokens`)).body.token;
-state.adminKey = env.ADMIN_API_KEY;
-writeFileSync(statePath, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-run("worker", "services/worker");
+async function main() {
+  let token;
+  try {
+    await waitForApi(run("api", "services/api"));
+    await seed();
+    token = (await admin("POST", `/directories/${state.directoryId}/tokens`)).body.token;
+  } catch (error) {
+    if (stopping) return; // Ctrl-C while starting, or the API ended (its own output says why)
+    console.error(`demo: ${error instanceof Error ? error.message : error}`);
+    process.exitCode = 1;
+    stopAll();
+    return;
+  }
+  if (stopping) return;
+  state.adminKey = env.ADMIN_API_KEY;
+  writeFileSync(statePath, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  run("worker", "services/worker");
 
-console.log(`
+  console.log(`
   Scimline demo is running.
 
   SCIM base URL   ${base}/scim/v2
@@ -122,3 +147,6 @@ console.log(`
   Try:  curl -H "Authorization: Bearer ${token}" ${base}/scim/v2/Users
   Ctrl-C stops the API and the worker.
 `);
+}
+
+await main();

@@ -12,7 +12,8 @@ import { eventually, startWorker, stopWorker } from "./helpers/worker.ts";
 
 // An on-call engineer in a real browser (Debian's chromium, driven by playwright-core): logs in to
 // the dashboard, finds the failed job and its reason, fixes the cause, clicks Retry, sees it complete.
-const CHROMIUM = "/usr/bin/chromium";
+// CHROMIUM_PATH points at another Chromium or Chrome binary (scripts/setup.mjs checks the same path).
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const env = useTestEnv();
 let worker: Runtime | undefined;
 let server: ReturnType<typeof serve> | undefined;
@@ -34,7 +35,7 @@ beforeAll(async () => {
     server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) => resolve(info.port));
   });
   base = `http://127.0.0.1:${port}`;
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: \`pnpm test\` installs it (scripts/setup.mjs)`);
   // launch() runs Chromium on a fresh, throw-away user-data-dir (removed on close).
   browser = await chromium.launch({
     executablePath: CHROMIUM,
