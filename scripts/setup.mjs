@@ -41,6 +41,7 @@ const pg = endpoint(pgUrl, 5432);
 const redis = endpoint(redisUrl, 6379);
 const at = ({ host, port }) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
 const problems = [];
+const acted = { postgres: false, redis: false }; // installed or started: wait for it to answer
 
 async function waitFor(probe, url, seconds = 60) {
   let result = await probe(url);
@@ -53,9 +54,10 @@ async function waitFor(probe, url, seconds = 60) {
 
 function startDebianCluster() {
   const cluster = debianClusters().find((c) => c.port === pg.port);
-  if (!cluster || cluster.online) return false;
+  if (!cluster || cluster.online || asRoot() === null) return false;
   log(`starting PostgreSQL ${cluster.version}/${cluster.name} (port ${cluster.port})`);
-  return pgCtlCluster(cluster, "start");
+  acted.postgres = pgCtlCluster(cluster, "start");
+  return acted.postgres;
 }
 
 function startRedis() {
@@ -63,6 +65,7 @@ function startRedis() {
   log(`starting redis-server on 127.0.0.1:${redis.port} (no persistence)`);
   const args = ["--daemonize", "yes", "--bind", "127.0.0.1", "--port", String(redis.port), "--save", ""];
   run(["redis-server", ...args, "--appendonly", "no"], "redis-server");
+  acted.redis = true;
   return true;
 }
 
@@ -78,7 +81,9 @@ try {
   if ((redisMissing || mode === "test") && !has("redis-server")) packages.push("redis-server");
   if (mode === "test" && !existsSync(chromium) && !process.env.CHROMIUM_PATH) packages.push("chromium");
   const installed = packages.length > 0 && aptInstall(packages);
+  if (installed && packages.includes("redis-server")) acted.redis = true;
   if (installed && packages.includes("postgresql")) {
+    acted.postgres = true;
     const cluster = debianClusters().find((c) => c.port === pg.port);
     if (cluster) trustLocalConnections(cluster);
   }
@@ -90,6 +95,7 @@ try {
   if (redisMissing && !(await probeRedis(redisUrl)).ok && !startRedis()) docker.push("redis");
   if (docker.length > 0 && dockerEngine()) {
     log(`starting ${docker.join(" and ")} with docker compose`);
+    for (const service of docker) acted[service] = true;
     run(
       ["docker", "compose", "-f", join(root, "docker-compose.yml"), "up", "-d", "--wait", ...docker],
       "docker compose",
@@ -98,8 +104,8 @@ try {
 } catch (error) {
   problems.push(error instanceof Error ? error.message : String(error));
 }
-if (pgMissing) pgState = await waitFor(probePostgres, pgUrl);
-if (redisMissing) redisState = await waitFor(probeRedis, redisUrl);
+if (pgMissing) pgState = await waitFor(probePostgres, pgUrl, acted.postgres ? 60 : 0);
+if (redisMissing) redisState = await waitFor(probeRedis, redisUrl, acted.redis ? 60 : 0);
 
 const noRoot = asRoot() === null ? " (not root, no usable sudo)" : "";
 if (!pgState.ok) {
@@ -111,11 +117,13 @@ if (!pgState.ok) {
   else if (pgState.reason === "error") problems.push(`${where} answers with an error: ${pgState.detail}`);
   else if (!isLocal(pg.host))
     problems.push(`${where} does not answer (${pgState.detail}): start it, or point ${pgVar} at one that runs`);
-  else if (postgresInstalled())
-    problems.push(
-      `${where} does not answer and could not be started${noRoot}: start PostgreSQL on port ${pg.port} (Debian: \`sudo pg_ctlcluster <version> main start\`)`,
-    );
-  else
+  else if (postgresInstalled()) {
+    const cluster = debianClusters().find((c) => c.port === pg.port);
+    const how = cluster
+      ? `\`sudo pg_ctlcluster ${cluster.version} ${cluster.name} start\``
+      : `start PostgreSQL on port ${pg.port}`;
+    problems.push(`${where} does not answer and could not be started${noRoot}: ${how}`);
+  } else
     problems.push(
       `${where} does not answer and could not be installed${noRoot}: install PostgreSQL 15 with trust auth for 127.0.0.1 (Debian: \`sudo apt-get install postgresql\`), or start Docker for \`docker compose up -d\``,
     );

@@ -100,6 +100,7 @@ if (code !== 0) fail(`pnpm start ended with ${signal ?? `exit code ${code}`} aft
 if (output.includes("ELIFECYCLE")) fail("an ELIFECYCLE line after Ctrl-C");
 if (!/api exited \(0\)/.test(output) || !/worker exited \(0\)/.test(output)) fail("API or worker did not exit 0");
 
+for (const line of output.split("\n")) if (line.startsWith("setup: ")) console.log(line);
 console.log(
   `smoke-start: pnpm start ready in ${ready} s; ${userName} active in ${provisioned} s ` +
     `(DID ${user.did ?? user.phoneNumber ?? "?"}, extension ${user.extension ?? "?"}); ` +
