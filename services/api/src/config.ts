@@ -34,6 +34,13 @@ const schema = z.object({
   /** Wrong passwords one user name may get within the window before its password sign-in pauses (429). */
   SIGN_IN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
   SIGN_IN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** Password sign-in attempts per client address per minute, and per second across the deployment. */
+  SIGN_IN_ADDRESS_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  SIGN_IN_MAX_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** Slow password hashes one API process runs at once (each takes a core for ~0.1 s). */
+  SIGN_IN_MAX_CONCURRENT_HASHES: z.coerce.number().int().min(1).max(64).default(4),
+  /** Proxies in front of the API that append to X-Forwarded-For (0: use the socket's address). */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(28_800),
   /** Clock skew tolerated on SAML time conditions (NotBefore, NotOnOrAfter) and ID tokens' exp/iat/nbf. */
   SIGN_IN_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),

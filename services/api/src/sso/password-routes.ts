@@ -1,12 +1,19 @@
+import { hkdfSync } from "node:crypto";
 import { hashPassword, safeEqual, unsealPassword, verifyPassword } from "@scimline/db";
 import { Hono } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import type { AppDeps, AppEnv } from "../deps.ts";
+import { clientAddress } from "../middleware/client-address.ts";
+import { DEVICE_TTL_SECONDS, DeviceCookies } from "./device-cookie.ts";
 import { readJson } from "./json-body.ts";
-import { PasswordThrottle } from "./password-throttle.ts";
 import { assertMaySignIn, assertMethodAllowed, signInErrors } from "./policy.ts";
 import { issueSession } from "./session.ts";
+import { SignInLimits } from "./sign-in-limits.ts";
 import { findCompanyPolicy, findUserByUserName, type SignInUser } from "./store.ts";
+
+/** Sent as `__Host-scimline_device`: a device this user signed in from before (see device-cookie.ts). */
+const DEVICE_COOKIE = "scimline_device";
 
 const PasswordSignIn = z.object({
   userName: z.string().trim().min(1).max(1024),
@@ -40,10 +47,17 @@ export function passwordRoutes(deps: AppDeps) {
     return decoy.then((hash) => verifyPassword(password, hash));
   };
 
-  const throttle = new PasswordThrottle(deps.redis, deps.logger, {
-    maxFailures: deps.config.SIGN_IN_MAX_FAILURES,
-    windowMs: deps.config.SIGN_IN_FAILURE_WINDOW_SECONDS * 1000,
+  const limits = new SignInLimits(deps.redis, deps.logger, {
+    prefix: deps.config.QUEUE_PREFIX,
+    accountMax: deps.config.SIGN_IN_MAX_FAILURES,
+    accountWindowMs: deps.config.SIGN_IN_FAILURE_WINDOW_SECONDS * 1000,
+    addressPerMinute: deps.config.SIGN_IN_ADDRESS_MAX_PER_MINUTE,
+    globalPerSecond: deps.config.SIGN_IN_MAX_PER_SECOND,
+    maxConcurrentHashes: deps.config.SIGN_IN_MAX_CONCURRENT_HASHES,
   });
+  const devices = new DeviceCookies(
+    Buffer.from(hkdfSync("sha256", deps.passwordKey, "scimline", "sign-in-device", 32)),
+  );
 
   app.post("/auth/:companyId/password", async (c) => {
     const companyId = c.req.param("companyId");
@@ -51,18 +65,34 @@ export function passwordRoutes(deps: AppDeps) {
     if (!company) throw signInErrors.companyNotFound(companyId);
     assertMethodAllowed(company, "password");
     const input = await readJson(c, PasswordSignIn);
+    const now = deps.clock();
+    const attempt = {
+      companyId: company.id,
+      userName: input.userName,
+      address: clientAddress(c, deps.config.TRUST_PROXY_HOPS),
+      device: devices.verify(getCookie(c, DEVICE_COOKIE, "host"), company.id, input.userName, now),
+    };
 
-    await throttle.assertAllowed(company.id, input.userName);
+    // Counted before the slow hash, so concurrent guesses cannot all pass.
+    await limits.admit(attempt, now.getTime());
     const user = await findUserByUserName(deps.database, company.id, input.userName);
-    const usesScrypt = user !== null && !user.passwordPending && user.passwordHash !== null;
-    if (!usesScrypt) await spendScrypt(input.password);
-    if (!user || !(await passwordMatches(deps.passwordKey, user, input.password))) {
-      await throttle.recordFailure(company.id, input.userName);
-      throw signInErrors.invalidCredentials();
-    }
-    await throttle.recordSuccess(company.id, input.userName);
+    const matches = await limits.hash(async () => {
+      const usesScrypt = user !== null && !user.passwordPending && user.passwordHash !== null;
+      if (!usesScrypt) await spendScrypt(input.password);
+      return user !== null && (await passwordMatches(deps.passwordKey, user, input.password));
+    });
+    if (!user || !matches) throw signInErrors.invalidCredentials();
+    await limits.succeeded(attempt);
     // Only someone who knows the password learns that the account is suspended.
     assertMaySignIn(user);
+    setCookie(c, DEVICE_COOKIE, devices.issue(company.id, user.userName, now), {
+      prefix: "host",
+      path: "/",
+      httpOnly: true,
+      secure: true,
+      sameSite: "Strict",
+      maxAge: DEVICE_TTL_SECONDS,
+    });
     return issueSession(c, deps, { companyId: company.id, user, method: "password" });
   });
 
