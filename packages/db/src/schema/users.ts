@@ -44,6 +44,11 @@ export const users = pgTable(
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     // --- desired state
     licenseTypeId: uuid().notNull(),
+    /**
+     * The license type the identity provider last asked for; an admin may put another in effect
+     * (licenseTypeId). Null on rows older than the column: the one in effect.
+     */
+    idpLicenseTypeId: uuid(),
     officeHints: jsonb().$type<OfficeHints>().notNull(),
     /** Set by SCIM DELETE: the user is gone for clients; the worker releases and erases it. */
     deletedAt: timestamp({ withTimezone: true }),

@@ -136,6 +136,15 @@ function schemaAttributes(
   }
 }
 
+// A user's DID and extension are the server's (readOnly): values a client writes are ignored (RFC 7644
+// §3.5.1), also under these names at the top level or in the enterprise extension (custom attributes).
+const READ_ONLY_USER_KEYS = new Set(["did", "extension"]);
+
+function withoutReadOnly(type: ResourceTypeName, value: Record<string, unknown>): Record<string, unknown> {
+  if (type !== "User") return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !READ_ONLY_USER_KEYS.has(k.toLowerCase())));
+}
+
 /**
  * Canonicalises a POST/PUT body (or a patched document): attribute names in their
  * schema casing, values type-checked, read-only attributes dropped, the password
@@ -154,6 +163,7 @@ export function canonicalize(type: ResourceTypeName, input: unknown): CanonicalR
     const lower = key.toLowerCase();
     if (lower === "id" || lower === "meta" || lower === "schemas") continue;
     if (lower === SCHEMA.telephony.toLowerCase() || lower.startsWith(`${SCHEMA.telephony.toLowerCase()}:`)) continue;
+    if (type === "User" && READ_ONLY_USER_KEYS.has(lower)) continue;
     if (type === "User" && lower === "password") {
       if (value === null) continue;
       if (typeof value !== "string") throw badRequest("invalidValue", "password must be a string");
@@ -166,7 +176,7 @@ export function canonicalize(type: ResourceTypeName, input: unknown): CanonicalR
         if (value === null) continue;
         if (!isObject(value)) throw badRequest("invalidValue", `${ext.id} must be an object`);
         const target = extensions.get(ext.id) ?? {};
-        schemaAttributes(ext, value, target, ` in ${ext.id}`);
+        schemaAttributes(ext, withoutReadOnly(type, value), target, ` in ${ext.id}`);
         extensions.set(ext.id, target);
         continue;
       }
@@ -174,7 +184,8 @@ export function canonicalize(type: ResourceTypeName, input: unknown): CanonicalR
       const qualified = resourceTypes[type].extensions.find((s) => lower.startsWith(`${s.id.toLowerCase()}:`));
       if (qualified) {
         const target = extensions.get(qualified.id) ?? {};
-        schemaAttributes(qualified, { [key.slice(qualified.id.length + 1)]: value }, target, ` in ${qualified.id}`);
+        const attribute = withoutReadOnly(type, { [key.slice(qualified.id.length + 1)]: value });
+        schemaAttributes(qualified, attribute, target, ` in ${qualified.id}`);
         extensions.set(qualified.id, target);
         continue;
       }

@@ -116,28 +116,6 @@ const cases: Case[] = [
   ["remove the telephony extension", patchOp({ op: "remove", path: T }), "mutability"],
   ["top-level did", patchOp({ op: "replace", value: { did: "+15550100" } }), "mutability", "User", /admin portal/],
   ["top-level extension", patchOp({ op: "add", path: "Extension", value: "101" }), "mutability"],
-  [
-    "licenseType change (top level)",
-    patchOp({ op: "replace", path: "licenseType", value: "Dialpad_Support" }),
-    "mutability",
-    "User",
-    /changed by an admin/,
-  ],
-  [
-    "licenseType change (enterprise)",
-    patchOp({ op: "replace", value: { [`${E}:licenseType`]: "Dialpad_Support" } }),
-    "mutability",
-    "User",
-    /changed by an admin/,
-  ],
-  [
-    "licenseType in another case",
-    patchOp({ op: "replace", path: "licenseType", value: "dialpad_ai voice" }),
-    "mutability",
-  ],
-  ["licenseType removed", patchOp({ op: "remove", path: `${E}:licenseType` }), "mutability"],
-  ["licenseType cleared by Null_Update", patchOp({ op: "replace", path: "licenseType", value: "" }), "mutability"],
-  ["enterprise extension removed with its licenseType", patchOp({ op: "remove", path: E }), "mutability"],
   ["id of another resource", patchOp({ op: "replace", path: "id", value: "someone-else" }), "mutability"],
   ["id removed", patchOp({ op: "remove", path: "id" }), "mutability"],
   [

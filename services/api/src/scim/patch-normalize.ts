@@ -79,8 +79,9 @@ function guardWritable(type: ResourceTypeName, p: ParsedPath): void {
   if (p.urn?.toLowerCase() === SCHEMA.telephony.toLowerCase()) {
     throw badRequest("mutability", `${name} is read-only over SCIM: ${PORTAL}`);
   }
-  // SPEC §5: did and extension are readOnly, also when sent as top-level custom attributes.
-  if (type === "User" && p.urn === undefined && !p.def && /^(did|extension)$/i.test(name)) {
+  // did and extension are readOnly, also when sent as custom attributes (top level or enterprise).
+  const custom = p.urn === undefined || p.urn.toLowerCase() === SCHEMA.enterprise.toLowerCase();
+  if (type === "User" && custom && !p.def && /^(did|extension)$/i.test(name)) {
     throw badRequest("mutability", `${name} is read-only over SCIM: ${PORTAL}`);
   }
   if (p.def?.mutability === "readOnly" && p.def.name !== "id") {

@@ -120,8 +120,25 @@ describe("Okta", () => {
   it("deactivates and reactivates with a no-path value, keeping everything else", () => {
     const off = onUser(fixture("okta/deactivate-user.patch.json"));
     expect(off.document.active).toBe(false);
+    expect(off.activeSet).toBe(false);
     const on = onUser(fixture("okta/reactivate-user.patch.json"), off.document);
-    expect(on).toEqual({ document: user(), changed: true });
+    expect(on).toEqual({ document: user(), changed: true, activeSet: true });
+  });
+
+  it.each([
+    ["Okta, no path", fixture("okta/deactivate-user.patch.json"), false],
+    ["Entra, a path and a string", fixture("entra/disable-user.patch.json"), false],
+    ["Entra, flagged", fixture("entra/disable-user-flagged.patch.json"), false],
+    ["Entra, no path and a string", fixture("entra/replace-active-string-no-path.patch.json"), false],
+    ["Entra enable", fixture("entra/enable-user.patch.json"), true],
+    [
+      "the last of two wins",
+      patchOp({ op: "replace", path: "active", value: false }, { op: "replace", value: { active: "True" } }),
+      true,
+    ],
+    ["no active at all", patchOp({ op: "replace", path: "title", value: "x" }), undefined],
+  ])("reports the value active was set to (%s)", (_, body, activeSet) => {
+    expect(onUser(body).activeSet).toBe(activeSet);
   });
 
   it("reports no change when the user is already inactive", () => {
@@ -135,7 +152,8 @@ describe("Okta", () => {
     ["mixed with other ops", patchOp({ op: "add", value: { Password: "x1", active: true } }), "x1"],
   ])("takes the password out of the document (%s)", (_, body, password) => {
     const result = onUser(body);
-    expect(result).toEqual({ document: user(), password, changed: false });
+    const { activeSet: _activeSet, ...rest } = result;
+    expect(rest).toEqual({ document: user(), password, changed: false });
     expect(JSON.stringify(result.document)).not.toContain(password);
   });
 

@@ -1,18 +1,24 @@
 import { isDeepStrictEqual } from "node:util";
 import { type ScimPatchOperation, type ScimResource, scimPatch } from "scim-patch";
 import { maxValues } from "./canonical.ts";
-import { badRequest, ScimError } from "./errors.ts";
-import { isEmpty, type ParsedOperation, PORTAL, parseOperations } from "./patch-normalize.ts";
+import { badRequest } from "./errors.ts";
+import { isEmpty, type ParsedOperation, parseOperations } from "./patch-normalize.ts";
 import { compileFilter, isObject, keyIn, type ParsedPath, seedOf } from "./patch-path.ts";
-import { type AttributeDef, findAttribute, SCHEMA } from "./schema.ts";
+import { type AttributeDef, findAttribute } from "./schema.ts";
 
 export { type NormalizedOperation, normalizePatchOperations } from "./patch-normalize.ts";
 
 export type PatchTarget = { type: "User" | "Group"; id: string; document: Record<string, unknown> };
-export type PatchResult = { document: Record<string, unknown>; password?: string; changed: boolean };
+export type PatchResult = {
+  document: Record<string, unknown>;
+  password?: string;
+  changed: boolean;
+  /** The value the request's operations set `active` to, when one of them did. */
+  activeSet?: boolean;
+};
 
 type Doc = Record<string, unknown>;
-type Ctx = { target: PatchTarget; doc: Doc; password?: string };
+type Ctx = { target: PatchTarget; doc: Doc; password?: string; activeSet?: boolean };
 
 /** RFC 7644 §3.5.2: setting primary on one value clears it on the others (the last one set wins). */
 function onePrimary(list: unknown[], touched: number[]): void {
@@ -160,6 +166,9 @@ function applyOne(ctx: Ctx, op: ParsedOperation): void {
     return;
   }
   const clearing = op.op === "remove" || isEmpty(op.value);
+  if (target.type === "User" && p.urn === undefined && p.def?.name === "active" && typeof op.value === "boolean") {
+    ctx.activeSet = op.value;
+  }
   const urnKey = p.urn === undefined ? undefined : keyIn(doc, p.urn);
   if (urnKey !== undefined && p.attr === undefined) {
     if (clearing) delete doc[urnKey];
@@ -226,11 +235,6 @@ function memberRun(ctx: Ctx, ops: ParsedOperation[], from: number): number {
   return end - from;
 }
 
-function licenseTypes(doc: Doc): unknown[] {
-  const ext = doc[SCHEMA.enterprise];
-  return [doc.licenseType, isObject(ext) ? ext.licenseType : undefined];
-}
-
 /**
  * Applies a PATCH (RFC 7644 §3.5.2) to a copy of the document: all operations or none, in order.
  * Throws ScimError; the target's document is never modified.
@@ -248,11 +252,9 @@ export function applyPatch(target: PatchTarget, body: unknown): PatchResult {
     if (op) applyOne(ctx, op);
     i++;
   }
-  // SPEC §5: licenseType is immutable over SCIM; sending the current value is fine.
-  if (!isDeepStrictEqual(licenseTypes(ctx.doc), licenseTypes(target.document))) {
-    throw new ScimError(400, "mutability", `licenseType is immutable over SCIM: ${PORTAL}`);
-  }
+  // licenseType is checked by the caller, against what the identity provider sent and what is in effect.
   const result: PatchResult = { document: ctx.doc, changed: !isDeepStrictEqual(ctx.doc, target.document) };
   if (ctx.password !== undefined) result.password = ctx.password;
+  if (ctx.activeSet !== undefined) result.activeSet = ctx.activeSet;
   return result;
 }

@@ -175,10 +175,14 @@ export const userSchema: SchemaDef = {
     str("officeName", "Name of the office to provision the user into (also accepted in the enterprise extension)."),
     str("physicalDeliveryOfficeName", "Office location (also accepted in the enterprise extension)."),
     str("department", "Department (also accepted in the enterprise extension)."),
-    str("licenseType", "Phone license type; immutable over SCIM (also accepted in the enterprise extension).", {
-      mutability: "immutable",
-      caseExact: true,
-    }),
+    str(
+      "licenseType",
+      "Phone license type as the identity provider asks for it; repeating it is fine, a change is refused (an admin changes licenses). Also accepted in the enterprise extension.",
+      {
+        mutability: "immutable",
+        caseExact: true,
+      },
+    ),
   ],
 };
 
@@ -199,10 +203,14 @@ export const enterpriseUserSchema: SchemaDef = {
     ]),
     str("officeName", "Name of the office to provision the user into. Office matching rule 1."),
     str("physicalDeliveryOfficeName", "Office location. Office matching rule 2."),
-    str("licenseType", "Phone license type (one of the company's license catalogue); immutable over SCIM.", {
-      mutability: "immutable",
-      caseExact: true,
-    }),
+    str(
+      "licenseType",
+      "Phone license type (one of the company's license catalogue) as the identity provider asks for it; repeating it is fine, a change is refused (an admin changes licenses; the telephony extension shows the one in effect).",
+      {
+        mutability: "immutable",
+        caseExact: true,
+      },
+    ),
   ],
 };
 
@@ -233,7 +241,7 @@ export const telephonyUserSchema: SchemaDef = {
     str("matchedValue", "The user's value that rule matched (an office name, a country); none for mainOffice.", ro),
     str("did", "The user's phone number (E.164). Changed only by an admin.", { ...ro, caseExact: true }),
     str("extension", "The user's extension. Changed only by an admin.", { ...ro, caseExact: true }),
-    str("licenseType", "The user's license type.", { ...ro, caseExact: true }),
+    str("licenseType", "The user's license type in effect (an admin may have changed it).", { ...ro, caseExact: true }),
     str("status", "Provisioning status.", {
       ...ro,
       canonicalValues: ["provisioning", "active", "suspended", "failed"],

@@ -14,6 +14,8 @@ export type UserInput = {
   active: boolean;
   /** The licenseType the client named, if any (top level or enterprise extension). */
   licenseType: string | null;
+  /** Set when the top level and the enterprise extension name different license types. */
+  licenseTypeConflict: string | null;
   officeHints: OfficeHints;
 };
 
@@ -41,6 +43,24 @@ function dual(document: Entry, name: string): string | undefined {
   return fromExt ?? text(document[name]);
 }
 
+/** The licenseType a document names (the enterprise extension's, else the top level's). */
+export function licenseTypeOf(document: Entry): { value: string | null; conflict: string | null } {
+  const ext = document[SCHEMA.enterprise];
+  const extLicense = typeof ext === "object" && ext !== null ? text((ext as Entry).licenseType) : undefined;
+  const topLicense = text(document.licenseType);
+  const conflict =
+    extLicense && topLicense && extLicense !== topLicense
+      ? `licenseType is given twice with different values ("${topLicense}", "${extLicense}")`
+      : null;
+  return { value: extLicense ?? topLicense ?? null, conflict };
+}
+
+/** The licenseType a request asks for; two different ones are refused. */
+export function requestedLicenseType(input: UserInput): string | null {
+  if (input.licenseTypeConflict !== null) throw badRequest("invalidValue", input.licenseTypeConflict);
+  return input.licenseType;
+}
+
 export function parseUserInput(body: unknown): UserInput {
   const { document, password } = canonicalize("User", body);
   const userName = document.userName;
@@ -52,16 +72,7 @@ export function parseUserInput(body: unknown): UserInput {
   const externalId = typeof document.externalId === "string" ? document.externalId : null;
   if (document.active === undefined) document.active = true;
 
-  const ext = document[SCHEMA.enterprise];
-  const extLicense = typeof ext === "object" && ext !== null ? text((ext as Entry).licenseType) : undefined;
-  const topLicense = text(document.licenseType);
-  if (extLicense && topLicense && extLicense !== topLicense) {
-    throw badRequest(
-      "invalidValue",
-      `licenseType is given twice with different values ("${topLicense}", "${extLicense}")`,
-    );
-  }
-
+  const license = licenseTypeOf(document);
   const address = pick(entries(document.addresses), "work", false);
   // Entra maps physicalDeliveryOfficeName to addresses[type eq "other"].formatted by default.
   const otherAddress = entries(document.addresses).find((a) => a.type === "other");
@@ -83,7 +94,8 @@ export function parseUserInput(body: unknown): UserInput {
     displayName: typeof document.displayName === "string" ? document.displayName : null,
     email: typeof email === "string" ? email : null,
     active: document.active === true,
-    licenseType: extLicense ?? topLicense ?? null,
+    licenseType: license.value,
+    licenseTypeConflict: license.conflict,
     officeHints: hints,
   };
   if (password !== undefined) input.password = password;

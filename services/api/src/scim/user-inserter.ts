@@ -18,6 +18,7 @@ const COLUMNS = [
   "resource",
   "password_pending",
   "license_type_id",
+  "idp_license_type_id",
   "office_hints",
 ] as const;
 
@@ -120,6 +121,8 @@ export class UserInserter {
       resource: JSON.stringify(u.document),
       password_pending: u.passwordSealed,
       license_type_id: u.licenseTypeId,
+      // What the identity provider asked for, apart from what an admin may later put in effect.
+      idp_license_type_id: u.licenseTypeId,
       office_hints: JSON.stringify(u.officeHints),
     }));
     const returned = await sql<{ id: string; created_at: string }[]>`

@@ -30,6 +30,8 @@ export type UserRow = {
   extension: number | null;
   licenseTypeId: string;
   licenseTypeName: string;
+  /** The license type the identity provider last asked for (the one in effect on rows older than it). */
+  idpLicenseTypeId: string;
 };
 
 export const userColumns = {
@@ -51,13 +53,14 @@ export const userColumns = {
   extension: users.extension,
   licenseTypeId: users.licenseTypeId,
   licenseTypeName: sql<string>`(select ${licenseTypes.name} from ${licenseTypes} where ${licenseTypes.id} = ${users.licenseTypeId})`,
+  idpLicenseTypeId: sql<string>`coalesce(${users.idpLicenseTypeId}, ${users.licenseTypeId})`,
 };
 
 /** Rows a directory may see: its own, not deleted (SPEC §3: each directory sees only what it provisioned). */
 export const visibleTo = (p: ScimPrincipal): SQL =>
   and(eq(users.companyId, p.companyId), eq(users.directoryId, p.directoryId), isNull(users.deletedAt)) as SQL;
 
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+export const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
 export function uniquenessError(error: unknown): ScimError | null {
   if (isUniqueViolation(error, "users_company_username")) {
@@ -95,10 +98,10 @@ export async function insertUser(
     const [row] = await database.sql<{ id: string; created_at: string }[]>`
       with u as (
         insert into users (id, company_id, directory_id, user_name, external_id, display_name, email, active,
-                           resource, password_pending, license_type_id, office_hints)
+                           resource, password_pending, license_type_id, idp_license_type_id, office_hints)
         values (${id}, ${p.companyId}, ${p.directoryId}, ${u.userName}, ${u.externalId}, ${u.displayName}, ${u.email},
                 ${u.active}, ${JSON.stringify(u.document)}, ${u.passwordSealed}, ${u.licenseTypeId},
-                ${JSON.stringify(u.officeHints)})
+                ${u.licenseTypeId}, ${JSON.stringify(u.officeHints)})
         returning id, company_id, generation, created_at
       ), o as (
         insert into outbox (company_id, user_id, generation) select company_id, id, generation from u
@@ -187,6 +190,8 @@ export type UserChange = {
   active: boolean;
   document: Record<string, unknown>;
   passwordSealed: string | null;
+  /** The license type the identity provider now asks for; null: unchanged. */
+  idpLicenseTypeId: string | null;
   /** The desired state changed: bump the generation and write an outbox row in the same statement. */
   reconcile: boolean;
 };
@@ -207,6 +212,7 @@ export async function updateUser(
           user_name = ${u.userName}, external_id = ${u.externalId}, display_name = ${u.displayName},
           email = ${u.email}, active = ${u.active}, resource = ${JSON.stringify(u.document)},
           password_pending = coalesce(${u.passwordSealed}, password_pending),
+          idp_license_type_id = coalesce(${u.idpLicenseTypeId}::uuid, idp_license_type_id),
           version = version + 1, updated_at = now(), generation = generation + ${bump}
         where id = ${id} and company_id = ${p.companyId} and directory_id = ${p.directoryId}
           and deleted_at is null and version = ${expectedVersion}
@@ -220,32 +226,4 @@ export async function updateUser(
   } catch (error) {
     throw uniquenessError(error) ?? error;
   }
-}
-
-/** Whose user may be deleted: a directory's own (SCIM), or any of the company's (the admin API). */
-export type DeleteScope = { companyId: string; directoryId?: string };
-
-/**
- * Marks the user deleted and scrubs its personal data in one statement, with its
- * outbox row; memberships go at once. The worker frees its resources and erases the row.
- */
-export async function deleteUser(database: Database, scope: DeleteScope, id: string): Promise<boolean> {
-  if (!isUuid(id)) return false;
-  const directoryId = scope.directoryId ?? null;
-  const rows = await database.sql`
-    with u as (
-      update users set
-        deleted_at = now(), generation = generation + 1, version = version + 1, updated_at = now(),
-        user_name = '', external_id = null, display_name = null, email = null, resource = '{}'::jsonb,
-        password_hash = null, password_pending = null, office_hints = '{}'::jsonb
-      where id = ${id} and company_id = ${scope.companyId} and deleted_at is null
-        and (${directoryId}::uuid is null or directory_id = ${directoryId}::uuid)
-      returning id, company_id, generation
-    ), m as (
-      delete from group_members where user_id in (select id from u)
-    ), o as (
-      insert into outbox (company_id, user_id, generation) select company_id, id, generation from u
-    )
-    select id from u`;
-  return rows.length === 1;
 }

@@ -2,11 +2,13 @@ import { sealPassword } from "@scimline/db";
 import type { AppDeps } from "../deps.ts";
 import { ScimError } from "../scim/errors.ts";
 import { applyPatch } from "../scim/patch.ts";
-import { parseUserInput, type UserInput } from "../scim/user-input.ts";
+import { deleteUser } from "../scim/user-delete.ts";
+import { licenseTypeOf, parseUserInput, requestedLicenseType, type UserInput } from "../scim/user-input.ts";
 import type { UserInserter } from "../scim/user-inserter.ts";
 import { etag } from "../scim/user-output.ts";
-import { deleteUser, findUser, type UserRow, updateUser } from "../scim/user-store.ts";
+import { findUser, type UserRow, updateUser } from "../scim/user-store.ts";
 import type { CompanyContext, ScimPrincipal } from "../tenancy.ts";
+import { decideIdpLicense, keepIdpValues, type LicenseState } from "./idp-values.ts";
 import { resolveLicenseType } from "./license.ts";
 import { refuseWhenNoSeat } from "./seat-precheck.ts";
 
@@ -31,7 +33,7 @@ export async function acceptCreateUser(
 ): Promise<UserRow> {
   const input = parseUserInput(body);
   const company = await companyOf(deps, p);
-  const license = resolveLicenseType(company, input.licenseType);
+  const license = resolveLicenseType(company, requestedLicenseType(input));
   if (!company.autoPurchaseLicenses && input.active) {
     await refuseWhenNoSeat(deps.database, p.companyId, license, input.officeHints);
   }
@@ -66,20 +68,24 @@ export async function acceptCreateUser(
     extension: null,
     licenseTypeId: license.id,
     licenseTypeName: license.name,
+    idpLicenseTypeId: license.id,
   };
 }
 
-function immutableLicense(company: CompanyContext, current: UserRow, requested: string | null): void {
-  if (requested === null) return;
-  const license = resolveLicenseType(company, requested);
-  if (license.id !== current.licenseTypeId) {
-    throw new ScimError(
-      400,
-      "mutability",
-      `licenseType is immutable over SCIM (currently "${current.licenseTypeName}"); it is changed by a company admin in the Scimline admin portal`,
-    );
-  }
-}
+/** A PUT or PATCH, parsed: what it asks for, and how the IdP's own values must be treated. */
+type Change = {
+  input: UserInput;
+  /** The request sets `active: false`: its license and office values are ignored, never refused. */
+  deactivating: boolean;
+  /** A PATCH removed the licenseType the identity provider had sent. */
+  licenseRemoved: boolean;
+};
+
+const licenseState = (current: UserRow): LicenseState => ({
+  effectiveId: current.licenseTypeId,
+  idpId: current.idpLicenseTypeId,
+  sentName: licenseTypeOf(current.resource).value,
+});
 
 const MAX_ATTEMPTS = 5;
 
@@ -92,24 +98,34 @@ async function modifyUser(
   p: ScimPrincipal,
   id: string,
   ifMatch: (current: UserRow) => void,
-  change: (current: UserRow, company: CompanyContext) => UserInput | null,
+  change: (current: UserRow) => Change | null,
 ): Promise<UserRow> {
   const company = await companyOf(deps, p);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await findUser(deps.database, p, id);
     if (!current) throw new ScimError(404, undefined, `User ${id} not found`);
     ifMatch(current);
-    const next = change(current, company);
-    if (next === null) return current;
-    immutableLicense(company, current, next.licenseType);
+    const parsed = change(current);
+    if (parsed === null) return current;
+    const next = parsed.input;
+    // A deactivation is applied whatever license or office it carries; anything else may not
+    // change the identity provider's licenseType (an admin's value in effect is kept either way).
+    const idpLicenseTypeId = parsed.deactivating
+      ? null
+      : decideIdpLicense(company, licenseState(current), {
+          requested: next.licenseType,
+          conflict: next.licenseTypeConflict,
+          removed: parsed.licenseRemoved,
+        });
     const updated = await updateUser(deps.database, p, id, current.version, {
       userName: next.userName,
       externalId: next.externalId,
       displayName: next.displayName,
       email: next.email,
       active: next.active,
-      document: next.document,
+      document: parsed.deactivating ? keepIdpValues(next.document, current.resource) : next.document,
       passwordSealed: seal(deps, next.password),
+      idpLicenseTypeId,
       // Only a change of the desired state is provisioning work (SPEC §5 deactivate/reactivate).
       reconcile: next.active !== current.active,
     });
@@ -132,7 +148,8 @@ export function replaceUser(
   ifMatch: (row: UserRow) => void,
 ) {
   const input = parseUserInput(body);
-  return modifyUser(deps, p, id, ifMatch, () => input);
+  // An omitted licenseType is no change (RFC 7644 §3.5.1 lets PUT keep what it omits).
+  return modifyUser(deps, p, id, ifMatch, () => ({ input, deactivating: !input.active, licenseRemoved: false }));
 }
 
 /** PATCH /Users/{id}: all operations or none (RFC 7644 §3.5.2). */
@@ -140,9 +157,10 @@ export function patchUser(deps: AppDeps, p: ScimPrincipal, id: string, body: unk
   return modifyUser(deps, p, id, ifMatch, (current) => {
     const result = applyPatch({ type: "User", id, document: current.resource }, body);
     if (!result.changed && result.password === undefined) return null;
-    const next = parseUserInput(result.document);
-    if (result.password !== undefined) next.password = result.password;
-    return next;
+    const input = parseUserInput(result.document);
+    if (result.password !== undefined) input.password = result.password;
+    const licenseRemoved = input.licenseType === null && licenseTypeOf(current.resource).value !== null;
+    return { input, deactivating: result.activeSet === false, licenseRemoved };
   });
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE "users" ADD COLUMN "idp_license_type_id" uuid;
