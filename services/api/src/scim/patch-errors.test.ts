@@ -116,6 +116,22 @@ const cases: Case[] = [
   ["remove the telephony extension", patchOp({ op: "remove", path: T }), "mutability"],
   ["top-level did", patchOp({ op: "replace", value: { did: "+15550100" } }), "mutability", "User", /admin portal/],
   ["top-level extension", patchOp({ op: "add", path: "Extension", value: "101" }), "mutability"],
+  [
+    "enterprise did",
+    patchOp({ op: "replace", path: `${E}:did`, value: "+15550100" }),
+    "mutability",
+    "User",
+    /admin portal/,
+  ],
+  ["enterprise extension attribute", patchOp({ op: "replace", value: { [`${E}:Extension`]: "7" } }), "mutability"],
+  ["did inside an enterprise object", patchOp({ op: "add", path: E, value: { did: "+15550100" } }), "mutability"],
+  [
+    "did beside a deactivation",
+    patchOp({ op: "replace", value: { active: false, did: "+15550100" } }),
+    "mutability",
+    "User",
+    /admin portal/,
+  ],
   ["id of another resource", patchOp({ op: "replace", path: "id", value: "someone-else" }), "mutability"],
   ["id removed", patchOp({ op: "remove", path: "id" }), "mutability"],
   [
