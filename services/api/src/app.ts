@@ -45,8 +45,9 @@ export function createApp(deps: AppDeps) {
   scim.route("/", scimDiscoveryRoutes(deps));
   // "/Users/*" also matches "/Users": one registration, so auth and the limit run once per request.
   const limit = scimRateLimit(deps);
-  scim.use("/Users/*", scimAuth(deps.tenancy), limit);
-  scim.use("/Groups/*", scimAuth(deps.tenancy), limit);
+  const auth = scimAuth(deps);
+  scim.use("/Users/*", auth, limit);
+  scim.use("/Groups/*", auth, limit);
   scim.route("/Users", scimUsersRoutes(deps));
   scim.route("/Groups", scimGroupsRoutes(deps));
   scim.all("*", (c) => scimErrorResponse(c, new ScimError(404, undefined, `No SCIM endpoint at ${c.req.path}`)));

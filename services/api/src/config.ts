@@ -21,6 +21,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** How long a token → directory lookup is cached; a revoked token stops working within this. */
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
+  /** Failed authentications (unknown SCIM tokens or sessions) per client address per minute before 429. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
   /** Key (base64, 32 bytes) that seals a password until the worker hashes it; derived from ADMIN_API_KEY when unset. */
   PASSWORD_ENCRYPTION_KEY: z.string().optional(),
   /** Create the database if missing and apply migrations at start (SPEC §8: the demo runs on a fresh machine). */

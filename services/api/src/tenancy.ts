@@ -18,6 +18,7 @@ export type CompanyContext = {
  */
 export class Tenancy {
   private readonly tokens: TtlCache<string, ScimPrincipal | null>;
+  private readonly unknownTokens: TtlCache<string, true>;
   private readonly companies: TtlCache<string, CompanyContext | null>;
 
   constructor(
@@ -25,25 +26,40 @@ export class Tenancy {
     ttlMs: number,
   ) {
     this.tokens = new TtlCache(ttlMs);
+    this.unknownTokens = new TtlCache(ttlMs, Date.now, 10_000);
     this.companies = new TtlCache(ttlMs);
   }
 
-  principal(token: string): Promise<ScimPrincipal | null> {
-    // Keyed by the token itself (process memory only, never stored or logged): a hit costs
-    // no SHA-256. The database only ever sees and keeps the hash.
-    return this.tokens.get(token, async () => {
-      const tokenHash = hashToken(token);
-      const { db } = this.database;
-      const [row] = await db
-        .select({
-          tokenId: schema.scimTokens.id,
-          directoryId: schema.scimTokens.directoryId,
-          companyId: schema.scimTokens.companyId,
-        })
-        .from(schema.scimTokens)
-        .where(and(eq(schema.scimTokens.tokenHash, tokenHash), isNull(schema.scimTokens.revokedAt)));
-      return row ?? null;
-    });
+  /**
+   * The directory a token was issued for. Cached by the token's SHA-256 (never the token itself);
+   * unknown tokens in a cache of their own, so a flood of them never pushes out the known ones.
+   */
+  async principal(token: string): Promise<ScimPrincipal | null> {
+    const tokenHash = hashToken(token);
+    if (this.unknownTokens.peek(tokenHash)) return null;
+    const principal = await this.tokens.get(tokenHash, () => this.lookup(tokenHash));
+    if (!principal) {
+      this.tokens.delete(tokenHash);
+      await this.unknownTokens.get(tokenHash, async () => true);
+    }
+    return principal;
+  }
+
+  /** Whether a token is known and cached: no database look-up would be needed. */
+  isCached(token: string): boolean {
+    return this.tokens.peek(hashToken(token)) !== undefined;
+  }
+
+  private async lookup(tokenHash: string): Promise<ScimPrincipal | null> {
+    const [row] = await this.database.db
+      .select({
+        tokenId: schema.scimTokens.id,
+        directoryId: schema.scimTokens.directoryId,
+        companyId: schema.scimTokens.companyId,
+      })
+      .from(schema.scimTokens)
+      .where(and(eq(schema.scimTokens.tokenHash, tokenHash), isNull(schema.scimTokens.revokedAt)));
+    return row ?? null;
   }
 
   company(companyId: string): Promise<CompanyContext | null> {
@@ -75,5 +91,6 @@ export class Tenancy {
 
   invalidateTokens(): void {
     this.tokens.clear();
+    this.unknownTokens.clear();
   }
 }

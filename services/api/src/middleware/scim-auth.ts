@@ -1,19 +1,46 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../deps.ts";
+import type { AppDeps, AppEnv } from "../deps.ts";
 import { ScimError } from "../scim/errors.ts";
-import type { Tenancy } from "../tenancy.ts";
+import { clientAddress } from "./client-address.ts";
+import { FailedAuthLimiter } from "./failed-auth.ts";
+
+/** What generateToken("scim") issues: anything else is refused without a database look-up. */
+const TOKEN = /^scim_[A-Za-z0-9_-]{43}$/;
 
 const unauthorized = (detail: string) =>
   new ScimError(401, undefined, detail, { "WWW-Authenticate": 'Bearer realm="scimline"' });
 
-/** Bearer token → the directory it was issued for (SPEC §3). */
-export function scimAuth(tenancy: Tenancy): MiddlewareHandler<AppEnv> {
+/**
+ * Bearer token → the directory it was issued for (SPEC §3). Failed attempts are counted per
+ * client address; past AUTH_FAILURES_PER_MINUTE a token not already known is refused (429)
+ * without a database look-up until the minute ends.
+ */
+export function scimAuth(deps: Pick<AppDeps, "tenancy" | "redis" | "logger" | "config">): MiddlewareHandler<AppEnv> {
+  const { tenancy, config } = deps;
+  const failures = new FailedAuthLimiter(deps.redis, deps.logger, {
+    prefix: config.QUEUE_PREFIX,
+    maxPerMinute: config.AUTH_FAILURES_PER_MINUTE,
+  });
   return async (c, next) => {
-    const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match?.[1]) throw unauthorized("A bearer token issued for a Scimline directory is required");
-    const principal = await tenancy.principal(match[1]);
-    if (!principal) throw unauthorized("The bearer token is not valid or has been revoked");
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    const known = token !== undefined && tenancy.isCached(token);
+    const address = known ? "" : clientAddress(c, config.TRUST_PROXY_HOPS);
+    const wait = known ? 0 : await failures.retryAfterMs(address);
+    if (wait > 0) {
+      const seconds = String(Math.ceil(wait / 1000));
+      throw new ScimError(429, undefined, `Too many failed authentications from this address; retry in ${seconds} s`, {
+        "Retry-After": seconds,
+      });
+    }
+    const principal = token && TOKEN.test(token) ? await tenancy.principal(token) : null;
+    if (!principal) {
+      if (!known) await failures.failed(address);
+      throw unauthorized(
+        token
+          ? "The bearer token is not valid or has been revoked"
+          : "A bearer token issued for a Scimline directory is required",
+      );
+    }
     c.set("principal", principal);
     await next();
   };

@@ -2,11 +2,16 @@ import { generateToken, hashToken } from "@scimline/db";
 import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppDeps, AppEnv } from "../deps.ts";
+import { AdminError } from "../errors.ts";
+import { clientAddress } from "../middleware/client-address.ts";
+import { FailedAuthLimiter } from "../middleware/failed-auth.ts";
 import { assertMethodAllowed, assertProviderEnabled, isSuspended, type SignInMethod, signInErrors } from "./policy.ts";
 import { deleteSession, findSession, insertSession } from "./store.ts";
 
 /** Sent as `__Host-scimline_session`: Secure, Path=/, no Domain (the `__Host-` rules). */
 const COOKIE = "scimline_session";
+/** What issueSession hands out: anything else is refused without a database look-up. */
+const SESSION_TOKEN = /^sls_[A-Za-z0-9_-]{43}$/;
 
 /**
  * Issues a session: a random token, stored only as its SHA-256, returned both as an
@@ -61,14 +66,35 @@ function presentedToken(c: Context<AppEnv>): string | undefined {
  */
 export function sessionRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
+  const failures = new FailedAuthLimiter(deps.redis, deps.logger, {
+    prefix: deps.config.QUEUE_PREFIX,
+    maxPerMinute: deps.config.AUTH_FAILURES_PER_MINUTE,
+  });
 
   app.get("/auth/session", async (c) => {
     c.header("Cache-Control", "no-store");
     const token = presentedToken(c);
     if (!token) throw signInErrors.sessionInvalid();
+    // Unknown session tokens cost a look-up each: counted per address, like unknown SCIM tokens.
+    const address = clientAddress(c, deps.config.TRUST_PROXY_HOPS);
+    const wait = await failures.retryAfterMs(address);
+    if (wait > 0) {
+      const seconds = String(Math.ceil(wait / 1000));
+      throw new AdminError(
+        429,
+        "TOO_MANY_ATTEMPTS",
+        `Too many failed authentications from this address; retry in ${seconds} s`,
+        {
+          "Retry-After": seconds,
+        },
+      );
+    }
     const tokenHash = hashToken(token);
-    const session = await findSession(deps.database, tokenHash, deps.clock());
-    if (!session) throw signInErrors.sessionInvalid();
+    const session = SESSION_TOKEN.test(token) ? await findSession(deps.database, tokenHash, deps.clock()) : null;
+    if (!session) {
+      await failures.failed(address);
+      throw signInErrors.sessionInvalid();
+    }
     const { user } = session;
     try {
       if (!user || session.deletedAt) throw signInErrors.sessionInvalid();

@@ -29,6 +29,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // Every test signs in from the same address within seconds; the files about these limits set their own.
     SIGN_IN_ADDRESS_MAX_PER_MINUTE: "100000",
     SIGN_IN_MAX_PER_SECOND: "100000",
+    AUTH_FAILURES_PER_MINUTE: "100000",
     ...overrides,
   });
 }
