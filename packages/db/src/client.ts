@@ -13,6 +13,10 @@ export type DbOptions = {
   applicationName?: string;
   /** A transaction not settled by then is given up (see `bounded`); default 60 s. */
   transactionTimeoutMs?: number;
+  /** Postgres cancels a statement running longer (statement_timeout); unset: no limit. */
+  statementTimeoutMs?: number;
+  /** Postgres ends a session idle inside a transaction this long (idle_in_transaction_session_timeout). */
+  idleInTransactionTimeoutMs?: number;
 };
 
 /** The error a transaction given up on rejects with: like a lost connection, nothing is known to be written. */
@@ -60,7 +64,14 @@ export function createDb(url: string, options: DbOptions = {}) {
     // sent that way fails (UNSAFE_TRANSACTION) and leaves its connection inside a transaction that
     // swallows later autocommit writes (test/client.int.test.ts).
     onnotice: () => {},
-    connection: { application_name: options.applicationName ?? "scimline" },
+    // Startup parameters: every connection of the pool runs with them, whatever the query.
+    connection: {
+      application_name: options.applicationName ?? "scimline",
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+      ...(options.idleInTransactionTimeoutMs
+        ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs }
+        : {}),
+    },
     transform: { undefined: null },
   };
   const sql = postgres(url, settings);

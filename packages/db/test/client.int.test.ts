@@ -95,3 +95,26 @@ test("transactions whose backends are killed mid-flight all settle: none is left
     await admin.end({ timeout: 5 });
   }
 }, 30_000);
+
+test("statement and idle-in-transaction timeouts apply to every connection of a pool that sets them", async () => {
+  if (!testDb) throw new Error("no database");
+  const bounded = createDb(testDb.url, { max: 2, statementTimeoutMs: 200, idleInTransactionTimeoutMs: 300 });
+  try {
+    const [settings] = await bounded.sql<{ statement_timeout: string; idle: string }[]>`
+      select current_setting('statement_timeout') as statement_timeout,
+             current_setting('idle_in_transaction_session_timeout') as idle`;
+    expect(settings).toEqual({ statement_timeout: "200ms", idle: "300ms" });
+    await expect(bounded.sql`select pg_sleep(2)`).rejects.toMatchObject({ code: "57014" });
+    // A transaction left idle is ended by the server, not held open.
+    await expect(
+      bounded.sql.begin(async (tx) => {
+        await tx`select 1`;
+        await new Promise((r) => setTimeout(r, 600));
+        await tx`select 1`;
+      }),
+    ).rejects.toBeDefined();
+    expect(await bounded.sql`select 1 as ok`).toEqual([{ ok: 1 }]);
+  } finally {
+    await bounded.close();
+  }
+});

@@ -18,6 +18,9 @@ const schema = z.object({
   PUBLIC_BASE_URL: z.url().optional(),
   QUEUE_PREFIX: z.string().min(1).default("{scimline}"),
   API_DB_POOL_MAX: z.coerce.number().int().min(1).max(50).default(8),
+  /** Postgres cancels an API statement running longer, and ends a session idle inside a transaction this long. */
+  API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  API_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** How long a token → directory lookup is cached; a revoked token stops working within this. */
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),

@@ -32,10 +32,13 @@ const CONNECTION_CODES = new Set([
   "EPIPE",
 ]);
 
-/** Postgres is unreachable or shutting down: the client should retry, nothing was written. */
-function isUnavailable(error: unknown): boolean {
+/**
+ * Postgres is unreachable or shutting down, or cancelled a statement past API_STATEMENT_TIMEOUT_MS
+ * (57014): the client should retry, nothing was written.
+ */
+export function isUnavailable(error: unknown): boolean {
   const code = pgError(error).code;
-  if (code && (code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" || code === "53300"))
+  if (code && (code.startsWith("08") || ["57014", "57P01", "57P02", "57P03", "53300", "25P03"].includes(code)))
     return true;
   for (let e: unknown = error, depth = 0; e && typeof e === "object" && depth < 4; depth++) {
     const c = (e as { code?: unknown }).code;

@@ -44,7 +44,12 @@ if (config.MIGRATE_ON_START) {
   await runMigrations(config.DATABASE_URL);
   logger.info("database migrated");
 }
-const database = createDb(config.DATABASE_URL, { max: config.API_DB_POOL_MAX, applicationName: "scimline-api" });
+const database = createDb(config.DATABASE_URL, {
+  max: config.API_DB_POOL_MAX,
+  applicationName: "scimline-api",
+  statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS,
+  idleInTransactionTimeoutMs: config.API_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+});
 // Fail fast: the door never waits on Redis (offline queue off, one retry per command).
 // Auto-pipelining: the rate limiter's commands of one event-loop turn go out in one write.
 const redis = new Redis(config.REDIS_URL, {

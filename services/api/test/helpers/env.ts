@@ -46,7 +46,11 @@ export async function startTestEnv(
     QUEUE_PREFIX: testQueuePrefix(),
     ...env,
   });
-  const database = createDb(testDb.url, { max: 4 });
+  const database = createDb(testDb.url, {
+    max: 4,
+    statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.API_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  });
   const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
   await redis.connect();
   // As main.ts builds it, on the file's own prefix (QUEUE_PREFIX); a test may pass a worker's queue instead.
