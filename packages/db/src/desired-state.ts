@@ -6,10 +6,10 @@ type Q = Sql | TxSql;
 type Fragment = postgres.Fragment;
 
 /**
- * An event recorded with each changed user, in the same statement. `data` is a jsonb expression
+ * An event recorded with each changed user, in the same statement. `data` builds a jsonb expression
  * over the changed row (`u`) and its license type (`lt`); absent, the data is `{}`.
  */
-export type RowEvent = { type: EventType; data?: Fragment };
+export type RowEvent = { type: EventType; data?: (sql: Q) => Fragment };
 
 /**
  * The one place that writes outbox rows: "bring these users to their desired state", one row per
@@ -19,7 +19,7 @@ const outboxRows = (sql: Q, condition: Fragment) => sql`
   o as (insert into outbox (company_id, user_id, generation) select company_id, id, generation from u where ${condition})`;
 
 const eventRows = (sql: Q, events: readonly RowEvent[]): Fragment => {
-  const [first, ...rest] = events.map((e) => sql`(${e.type}::text, ${e.data ?? sql`'{}'::jsonb`})`);
+  const [first, ...rest] = events.map((e) => sql`(${e.type}::text, ${e.data ? e.data(sql) : sql`'{}'::jsonb`})`);
   if (!first) return sql``;
   const values = rest.reduce((list, row) => sql`${list}, ${row}`, first);
   return sql`, ev as (
@@ -38,7 +38,15 @@ const eventRows = (sql: Q, events: readonly RowEvent[]): Fragment => {
  */
 export function updateDesiredState<T extends readonly object[] = { id: string }[]>(
   sql: Q,
-  change: { set?: Fragment; where: Fragment; reconcile?: boolean; events?: readonly RowEvent[]; returning?: Fragment },
+  change: {
+    set?: Fragment;
+    where: Fragment;
+    reconcile?: boolean;
+    events?: readonly RowEvent[];
+    /** More CTEs over the changed rows `u` (e.g. `m as (delete ... where user_id in (select id from u))`). */
+    also?: Fragment;
+    returning?: Fragment;
+  },
 ): postgres.PendingQuery<T extends postgres.MaybeRow[] ? T : never> {
   const reconcile = change.reconcile ?? true;
   return sql`
@@ -47,6 +55,7 @@ export function updateDesiredState<T extends readonly object[] = { id: string }[
       where ${change.where}
       returning *
     ), ${outboxRows(sql, sql`${reconcile}`)} ${eventRows(sql, change.events ?? [])}
+    ${change.also ? sql`, ${change.also}` : sql``}
     select ${change.returning ?? sql`u.id`} from u` as never;
 }
 

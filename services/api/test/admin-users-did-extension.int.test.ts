@@ -182,7 +182,7 @@ describe("PATCH /companies/{id}/users/{userId}: who and what", () => {
     const badId = await api("PATCH", `/companies/${t.companyId}/users/42`, { extension: 300 });
     expect(code(badId)).toBe("VALIDATION_FAILED");
     expect(message(badId)).toContain("userId");
-    expect(message(await api("PATCH", path, {}))).toContain("at least one of licenseType, did, extension");
+    expect(message(await api("PATCH", path, {}))).toContain("at least one of licenseType, officeId, did, extension");
     const unknown = await api("PATCH", path, { status: "active" });
     expect(code(unknown)).toBe("VALIDATION_FAILED");
     expect(message(unknown)).toContain("status");

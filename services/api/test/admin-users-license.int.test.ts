@@ -5,11 +5,12 @@ import { useTestEnv } from "./helpers/env.ts";
 import { apiClient, call, code, message } from "./helpers/openapi.ts";
 import { eventually, startWorker, stopWorker } from "./helpers/worker.ts";
 
-const env = useTestEnv();
+// Billing day 1 and 2026-11-29: 2 of 30 days left. Sales (3000/month) costs 200, Voice (1500) 100.
+// The admin API applies a change at once and the worker provisions: both on the same day.
+const clock = () => new Date("2026-11-29T10:00:00Z");
+const env = useTestEnv({ clock });
 const api = apiClient(env);
 const client: AdminClient = (e, method, path, body) => call(e, method, path, body);
-// Billing day 1 and 2026-11-29: 2 of 30 days left. Sales (3000/month) costs 200, Voice (1500) 100.
-const clock = () => new Date("2026-11-29T10:00:00Z");
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 let worker: Runtime | undefined;
 beforeAll(() => {

@@ -1,3 +1,4 @@
+import { updateDesiredState } from "@scimline/db";
 import { seedCompany, seedNumbers, seedOffice, seedUser, setDesired } from "@scimline/db/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import type { CarrierPort } from "../src/carrier/port.ts";
@@ -98,9 +99,7 @@ describe("outbox → BullMQ → reconcile", () => {
     expect(jobs.map((j) => j.failedReason)).toEqual(["carrier API timed out"]);
 
     carrierUp = true; // the carrier is back; the admin's retry (a new generation + outbox row)
-    await sql`
-      with u as (update users set generation = generation + 1, status = 'provisioning' where id = ${id} returning company_id, id, generation)
-      insert into outbox (company_id, user_id, generation) select company_id, id, generation from u`;
+    await updateDesiredState(sql, { set: sql`status = 'provisioning'`, where: sql`id = ${id}` });
     await eventually(async () => (await countByStatus(company.companyId)).active === 1, 20_000, "the user active");
     const [active] = await sql`select error_code, did from users where id = ${id}`;
     expect(active).toMatchObject({ error_code: null, did: expect.stringMatching(/^\+1627/) });

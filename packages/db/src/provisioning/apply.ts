@@ -17,18 +17,23 @@ export async function applyPlan(tx: TxSql, plan: Plan): Promise<void> {
   if (plan.erased.length > 0) await scrubEvents(tx, plan.erased);
 }
 
-/** Released numbers go back to the unassigned pool of their office; claimed ones are taken; bought ones join. */
+/**
+ * Released numbers go back to the unassigned pool of their office, then claimed ones are taken and
+ * bought ones join. Releases go first, in their own statement: a user may give one number back and
+ * take another, and the one-number-per-user index must see the first gone.
+ */
 async function writeNumbers(tx: TxSql, plan: Plan): Promise<void> {
   const { released, assigned, added } = plan.numbers;
-  if (released.length + assigned.length + added.length === 0) return;
-  await tx`
-    with r as (
+  if (released.length > 0) {
+    await tx`
       update numbers set assigned_user_id = null, office_id = coalesce(numbers.office_id, v.office_id)
       from unnest(${tx.array(released.map((n) => n.e164))}::text[], ${tx.array(released.map((n) => n.officeId))}::uuid[])
         as v(e164, office_id)
-      where numbers.e164 = v.e164
-      returning 1
-    ), a as (
+      where numbers.e164 = v.e164`;
+  }
+  if (assigned.length + added.length === 0) return;
+  await tx`
+    with a as (
       insert into numbers (e164, company_id, office_id, assigned_user_id, source)
       select v.e164, v.company_id, v.office_id, v.user_id, 'carrier'
       from unnest(${tx.array(added.map((n) => n.e164))}::text[], ${tx.array(added.map((n) => n.companyId))}::uuid[],
@@ -42,17 +47,18 @@ async function writeNumbers(tx: TxSql, plan: Plan): Promise<void> {
     where numbers.e164 = v.e164`;
 }
 
+/** As numbers: releases first, in their own statement (one extension per user). */
 async function writeExtensions(tx: TxSql, plan: Plan): Promise<void> {
   const { released, assigned } = plan.extensions;
-  if (released.length + assigned.length === 0) return;
-  await tx`
-    with r as (
+  if (released.length > 0) {
+    await tx`
       update extension_pool set user_id = null
       from unnest(${tx.array(released.map((e) => e.companyId))}::uuid[], ${tx.array(released.map((e) => e.extension))}::int[])
         as v(company_id, extension)
-      where extension_pool.company_id = v.company_id and extension_pool.extension = v.extension
-      returning 1
-    )
+      where extension_pool.company_id = v.company_id and extension_pool.extension = v.extension`;
+  }
+  if (assigned.length === 0) return;
+  await tx`
     update extension_pool set user_id = v.user_id
     from unnest(${tx.array(assigned.map((e) => e.companyId))}::uuid[], ${tx.array(assigned.map((e) => e.extension))}::int[],
                 ${tx.array(assigned.map((e) => e.userId))}::uuid[]) as v(company_id, extension, user_id)

@@ -1,4 +1,5 @@
 import type { Sql } from "../client.ts";
+import { insertUsers, updateDesiredState } from "../desired-state.ts";
 import { newId } from "../ids.ts";
 import type { OfficeHints } from "../schema/users.ts";
 
@@ -69,27 +70,26 @@ export async function seedUser(
   const userName = user.userName ?? `user-${id}@example.com`;
   const licenseTypeId = company.licenseTypes[user.licenseType ?? "Dialpad_Ai Voice"];
   if (!licenseTypeId) throw new Error(`unknown license type ${user.licenseType}`);
-  await sql`
-    with u as (
-      insert into users (id, company_id, directory_id, user_name, active, resource, license_type_id, office_hints)
-      values (${id}, ${company.companyId}, ${company.directoryId}, ${userName}, ${user.active ?? true},
-              ${JSON.stringify({ userName })}, ${licenseTypeId}, ${JSON.stringify(user.hints ?? {})})
-      returning id, company_id, generation
-    )
-    insert into outbox (company_id, user_id, generation) select company_id, id, generation from u`;
+  const row = {
+    id,
+    company_id: company.companyId,
+    directory_id: company.directoryId,
+    user_name: userName,
+    active: user.active ?? true,
+    resource: JSON.stringify({ userName }),
+    license_type_id: licenseTypeId,
+    office_hints: JSON.stringify(user.hints ?? {}),
+  };
+  await insertUsers(sql, [row], Object.keys(row));
   return id;
 }
 
 /** Changes the desired state as the door does: new generation plus an outbox row. */
 export async function setDesired(sql: Sql, userId: string, change: { active?: boolean; deleted?: boolean }) {
-  await sql`
-    with u as (
-      update users set
-        active = coalesce(${change.active ?? null}::boolean, active),
-        deleted_at = case when ${change.deleted ?? false} then now() else deleted_at end,
-        generation = generation + 1
-      where id = ${userId}
-      returning id, company_id, generation
-    )
-    insert into outbox (company_id, user_id, generation) select company_id, id, generation from u`;
+  await updateDesiredState(sql, {
+    set: sql`
+      active = coalesce(${change.active ?? null}::boolean, active),
+      deleted_at = case when ${change.deleted ?? false} then now() else deleted_at end`,
+    where: sql`id = ${userId}`,
+  });
 }

@@ -9,6 +9,7 @@ import { body, E164, errors, Id, json, NOT_FOUND, nonEmpty, UserParams } from ".
 import { findTeamMember, TeamMember } from "./team.ts";
 import { changeUser } from "./user-change.ts";
 import { validationHook } from "./validation.ts";
+import { retryUsers } from "./waiting.ts";
 
 const tags = ["Team"];
 
@@ -24,12 +25,17 @@ const Extension = z
 export const UserChange = z
   .strictObject({
     licenseType: z.string().trim().min(1).max(100).optional().openapi({
-      description: "A license type name of the company's catalogue; the worker moves the seat (and DID) within moments",
+      description:
+        "A license type name of the company's catalogue: the seat moves to one of the new type (reused or bought), and a DID is allocated or released as the new type requires",
+    }),
+    officeId: Id.optional().openapi({
+      description:
+        "Move the user to this office of the company: its seat moves (reused or bought there); DID and extension stay",
     }),
     did: E164.optional().openapi({ description: "An unassigned number of the company's pool" }),
     extension: Extension.optional(),
   })
-  .refine(nonEmpty, "give at least one of licenseType, did, extension")
+  .refine(nonEmpty, "give at least one of licenseType, officeId, did, extension")
   .openapi("UserChange", { minProperties: 1 });
 
 const get = createRoute({
@@ -45,17 +51,17 @@ const patch = createRoute({
   method: "patch",
   path: "/companies/{id}/users/{userId}",
   tags,
-  summary: "Change a user's license type, DID or extension (the only place they change)",
+  summary: "Change a user's license type, office, DID or extension (the only place they change)",
   description:
-    "DID and extension change at once. A license change is applied by the worker within moments with the provisioning rules: the old seat is released, one of the new type is taken or bought (prorated charge), and a DID is allocated or released as the new type requires. A suspended user's new license takes effect on reactivation.",
+    "Applied at once with the provisioning rules, and recorded on the user's timeline: a new license type or office moves the seat (the old one is released; one is reused or bought in the target, with its prorated charge) and allocates or releases a DID as the license type requires; a DID or extension replaces the user's, whose old one goes back to the pool. A suspended user's new license takes its seat on reactivation. When a number must come from the carrier, the user shows `provisioning` until the worker has bought it.",
   request: { params: UserParams, body: body(UserChange) },
   responses: {
     200: json(TeamMember, "The user after the change"),
     ...errors(
       {
         400: "VALIDATION_FAILED; UNKNOWN_LICENSE_TYPE (the message lists the company's); LICENSE_HAS_NO_DID; EXTENSION_OUT_OF_RANGE",
-        404: `${NOT_FOUND.user}; NUMBER_NOT_FOUND: the number is not in the company's pool`,
-        409: "NUMBER_TAKEN; EXTENSION_TAKEN; NO_LICENSE_AVAILABLE: auto-purchase is off and the user's office has no free seat of the new type",
+        404: `${NOT_FOUND.user}; NUMBER_NOT_FOUND: the number is not in the company's pool; OFFICE_NOT_FOUND`,
+        409: "NUMBER_TAKEN; EXTENSION_TAKEN; NO_LICENSE_AVAILABLE: auto-purchase is off and the target office has no free seat of the user's (new) license type",
       },
       { body: true },
     ),
@@ -101,7 +107,10 @@ export function userAdminRoutes(deps: AppDeps) {
 
   app.openapi(patch, async (c) => {
     const { id, userId } = c.req.valid("param");
-    if (!(await changeUser(deps.database, id, userId, c.req.valid("json")))) throw await userNotFound(id, userId);
+    const today = deps.clock().toISOString().slice(0, 10);
+    if (!(await changeUser(deps.database, id, userId, c.req.valid("json"), today))) {
+      throw await userNotFound(id, userId);
+    }
     const user = await findTeamMember(deps.database, id, userId);
     if (!user) throw await userNotFound(id, userId);
     return c.json(user, 200);
@@ -116,16 +125,8 @@ export function userAdminRoutes(deps: AppDeps) {
 
   app.openapi(retry, async (c) => {
     const { id, userId } = c.req.valid("param");
-    // A new generation and its outbox row in one statement: the relay queues it as any change.
-    const [row] = await deps.database.sql<{ id: string; status: string; generation: number }[]>`
-      with u as (
-        update users set generation = generation + 1, status = case when status = 'failed' then 'provisioning' else status end
-        where id = ${userId} and company_id = ${id} and deleted_at is null
-        returning id, company_id, status, generation
-      ), o as (
-        insert into outbox (company_id, user_id, generation) select company_id, id, generation from u
-      )
-      select id, status, generation from u`;
+    const q = deps.database.sql;
+    const [row] = await retryUsers(q, q`id = ${userId} and company_id = ${id} and deleted_at is null`);
     if (!row) throw await userNotFound(id, userId);
     return c.json(row, 202);
   });

@@ -1,5 +1,8 @@
-import type { TxSql } from "@scimline/db";
+import { type Sql, type TxSql, updateDesiredState } from "@scimline/db";
 import type { ProvisioningErrorCode } from "@scimline/domain";
+import type postgres from "postgres";
+
+type Fragment = postgres.Fragment;
 
 export type WaitingUser = { id: string; licenseTypeId: string };
 
@@ -27,14 +30,21 @@ export async function lockWaitingUsers(
   return rows.map((r) => ({ id: r.id, licenseTypeId: r.license_type_id }));
 }
 
-/** SPEC §5 "until an admin adds seats, then continues": a new generation and its outbox row, as a retry does. */
+/**
+ * A retry: the user's work is owed again (a new generation, its outbox row and a `user.retried`
+ * event, in one statement); a failed user goes back to `provisioning` and continues where it stopped.
+ */
+export function retryUsers(q: Sql | TxSql, where: Fragment) {
+  return updateDesiredState<{ id: string; status: string; generation: number }[]>(q, {
+    set: q`status = case when status = 'failed' then 'provisioning' else status end`,
+    where,
+    events: [{ type: "user.retried", data: (sql) => sql`jsonb_build_object('previousCode', u.error_code)` }],
+    returning: q`u.id, u.status, u.generation`,
+  });
+}
+
+/** Users waiting for what an admin just provided continue: a retry each. */
 export async function requeueUsers(tx: TxSql, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await tx`
-    with u as (
-      update users set generation = generation + 1, status = 'provisioning'
-      where id = any(${tx.array(ids)}::uuid[]) and status = 'failed'
-      returning id, company_id, generation
-    )
-    insert into outbox (company_id, user_id, generation) select company_id, id, generation from u`;
+  await retryUsers(tx, tx`id = any(${tx.array(ids)}::uuid[]) and status = 'failed'`);
 }

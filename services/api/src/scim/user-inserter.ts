@@ -1,31 +1,15 @@
-import { Batcher, type Database, newId } from "@scimline/db";
+import { Batcher, type Database, insertUsers, newId } from "@scimline/db";
 import type { ScimPrincipal } from "../tenancy.ts";
 import { pgError } from "./pg-errors.ts";
-import { insertUser, type NewUser } from "./user-store.ts";
+import { ACCEPTED, insertUser, NEW_USER_COLUMNS, type NewUser, newUserRow } from "./user-store.ts";
 
 type Create = { id: string; principal: ScimPrincipal; user: NewUser };
 type Outcome = { type: "created"; id: string; createdAt: Date } | { type: "failed"; error: unknown };
 
-const COLUMNS = [
-  "id",
-  "company_id",
-  "directory_id",
-  "user_name",
-  "external_id",
-  "display_name",
-  "email",
-  "active",
-  "resource",
-  "password_pending",
-  "license_type_id",
-  "idp_license_type_id",
-  "office_hints",
-] as const;
-
 const DEADLOCK_DETECTED = "40P01";
 
 /** A statement carries at most 65,535 parameters (the protocol's Int16 count); one per column per row. */
-export const MAX_DOOR_BATCH = Math.floor(65_535 / COLUMNS.length);
+export const MAX_DOOR_BATCH = Math.floor(65_535 / NEW_USER_COLUMNS.length);
 
 export type UserInserterOptions = {
   /** Creates per statement (default 64). */
@@ -36,7 +20,7 @@ export type UserInserterOptions = {
 
 /**
  * Group commit at the door: concurrent creates go to the database as ONE statement
- * (users + their outbox rows, one round trip), so the API's event loop and Postgres pay
+ * (users, their outbox rows and events, one round trip), so the API's event loop and Postgres pay
  * per batch what they paid per request. Each request still gets its own exact answer.
  */
 export class UserInserter {
@@ -108,32 +92,11 @@ export class UserInserter {
 
   /** The batch as one statement; returns the ids the database took, with their created_at. */
   private async insertMany(creates: Create[]): Promise<Map<string, Date>> {
-    const { sql } = this.database;
-    const rows = creates.map(({ id, principal: p, user: u }) => ({
-      id,
-      company_id: p.companyId,
-      directory_id: p.directoryId,
-      user_name: u.userName,
-      external_id: u.externalId,
-      display_name: u.displayName,
-      email: u.email,
-      active: u.active,
-      resource: JSON.stringify(u.document),
-      password_pending: u.passwordSealed,
-      license_type_id: u.licenseTypeId,
-      // What the identity provider asked for, apart from what an admin may later put in effect.
-      idp_license_type_id: u.licenseTypeId,
-      office_hints: JSON.stringify(u.officeHints),
-    }));
-    const returned = await sql<{ id: string; created_at: string }[]>`
-      with u as (
-        insert into users ${sql(rows, COLUMNS)}
-        on conflict do nothing
-        returning id, company_id, generation, created_at
-      ), o as (
-        insert into outbox (company_id, user_id, generation) select company_id, id, generation from u
-      )
-      select id, created_at from u`;
+    const rows = creates.map(({ id, principal, user }) => newUserRow(id, principal, user));
+    const returned = await insertUsers(this.database.sql, rows, NEW_USER_COLUMNS, {
+      skipConflicts: true,
+      events: [ACCEPTED],
+    });
     return new Map(returned.map((r) => [r.id, new Date(r.created_at)]));
   }
 }

@@ -1,5 +1,4 @@
-import type { Database } from "@scimline/db";
-import { newId, schema } from "@scimline/db";
+import { type Database, insertUsers, newId, type RowEvent, schema, updateDesiredState } from "@scimline/db";
 import type { OfficeHints } from "@scimline/domain";
 import { and, count, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { ScimPrincipal } from "../tenancy.ts";
@@ -84,9 +83,48 @@ export type NewUser = {
   officeHints: OfficeHints;
 };
 
+export const NEW_USER_COLUMNS = [
+  "id",
+  "company_id",
+  "directory_id",
+  "user_name",
+  "external_id",
+  "display_name",
+  "email",
+  "active",
+  "resource",
+  "password_pending",
+  "license_type_id",
+  "idp_license_type_id",
+  "office_hints",
+] as const;
+
+export const newUserRow = (id: string, p: ScimPrincipal, u: NewUser) => ({
+  id,
+  company_id: p.companyId,
+  directory_id: p.directoryId,
+  user_name: u.userName,
+  external_id: u.externalId,
+  display_name: u.displayName,
+  email: u.email,
+  active: u.active,
+  resource: JSON.stringify(u.document),
+  password_pending: u.passwordSealed,
+  license_type_id: u.licenseTypeId,
+  // What the identity provider asked for, apart from what an admin may later put in effect.
+  idp_license_type_id: u.licenseTypeId,
+  office_hints: JSON.stringify(u.officeHints),
+});
+
+/** Every accepted create is recorded on the user's timeline with the directory and license it came with. */
+export const ACCEPTED: RowEvent = {
+  type: "user.accepted",
+  data: (q) => q`jsonb_build_object('directoryId', u.directory_id, 'licenseType', lt.name)`,
+};
+
 /**
- * The door's write: the user (resource + desired state) and its outbox row in ONE
- * statement, so an accepted create is durable in a single round trip (PERFORMANCE.md).
+ * The door's write: the user (resource + desired state), its outbox row and its `user.accepted` event
+ * in ONE statement, so an accepted create is durable in a single round trip.
  */
 export async function insertUser(
   database: Database,
@@ -95,18 +133,7 @@ export async function insertUser(
 ): Promise<{ id: string; createdAt: Date }> {
   const id = newId();
   try {
-    const [row] = await database.sql<{ id: string; created_at: string }[]>`
-      with u as (
-        insert into users (id, company_id, directory_id, user_name, external_id, display_name, email, active,
-                           resource, password_pending, license_type_id, idp_license_type_id, office_hints)
-        values (${id}, ${p.companyId}, ${p.directoryId}, ${u.userName}, ${u.externalId}, ${u.displayName}, ${u.email},
-                ${u.active}, ${JSON.stringify(u.document)}, ${u.passwordSealed}, ${u.licenseTypeId},
-                ${u.licenseTypeId}, ${JSON.stringify(u.officeHints)})
-        returning id, company_id, generation, created_at
-      ), o as (
-        insert into outbox (company_id, user_id, generation) select company_id, id, generation from u
-      )
-      select id, created_at from u`;
+    const [row] = await insertUsers(database.sql, [newUserRow(id, p, u)], NEW_USER_COLUMNS, { events: [ACCEPTED] });
     if (!row) throw new Error("insert returned no row");
     return { id: row.id, createdAt: new Date(row.created_at) };
   } catch (error) {
@@ -204,24 +231,19 @@ export async function updateUser(
   expectedVersion: number,
   u: UserChange,
 ): Promise<boolean> {
-  const bump = u.reconcile ? 1 : 0;
+  const q = database.sql;
   try {
-    const rows = await database.sql`
-      with u as (
-        update users set
-          user_name = ${u.userName}, external_id = ${u.externalId}, display_name = ${u.displayName},
-          email = ${u.email}, active = ${u.active}, resource = ${JSON.stringify(u.document)},
-          password_pending = coalesce(${u.passwordSealed}, password_pending),
-          idp_license_type_id = coalesce(${u.idpLicenseTypeId}::uuid, idp_license_type_id),
-          version = version + 1, updated_at = now(), generation = generation + ${bump}
-        where id = ${id} and company_id = ${p.companyId} and directory_id = ${p.directoryId}
-          and deleted_at is null and version = ${expectedVersion}
-        returning id, company_id, generation
-      ), o as (
-        insert into outbox (company_id, user_id, generation)
-        select company_id, id, generation from u where ${u.reconcile}
-      )
-      select id from u`;
+    const rows = await updateDesiredState(q, {
+      set: q`
+        user_name = ${u.userName}, external_id = ${u.externalId}, display_name = ${u.displayName},
+        email = ${u.email}, active = ${u.active}, resource = ${JSON.stringify(u.document)},
+        password_pending = coalesce(${u.passwordSealed}, password_pending),
+        idp_license_type_id = coalesce(${u.idpLicenseTypeId}::uuid, idp_license_type_id),
+        version = version + 1, updated_at = now()`,
+      where: q`id = ${id} and company_id = ${p.companyId} and directory_id = ${p.directoryId}
+        and deleted_at is null and version = ${expectedVersion}`,
+      reconcile: u.reconcile,
+    });
     return rows.length === 1;
   } catch (error) {
     throw uniquenessError(error) ?? error;
