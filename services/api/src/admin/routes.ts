@@ -5,6 +5,7 @@ import { adminAuth } from "../middleware/admin-auth.ts";
 import { refuseUnstorableText } from "../middleware/storable-text.ts";
 import { companyRoutes } from "./companies.ts";
 import { directoryRoutes } from "./directories.ts";
+import { eventRoutes } from "./events.ts";
 import { jobRoutes } from "./jobs.ts";
 import { licenseTypeRoutes } from "./license-types.ts";
 import { numberRoutes } from "./numbers.ts";
@@ -53,6 +54,7 @@ export function adminRoutes(deps: AppDeps) {
   app.route("/", directoryRoutes(deps));
   app.route("/", reportRoutes(deps));
   app.route("/", userAdminRoutes(deps));
+  app.route("/", eventRoutes(deps));
   app.route("/", ssoAdminRoutes(deps));
   app.route("/", jobRoutes(deps));
   return app;
