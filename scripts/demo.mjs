@@ -13,6 +13,12 @@ if (existsSync(join(root, ".env"))) process.loadEnvFile(join(root, ".env"));
 const statePath = process.env.SCIMLINE_DEMO_STATE ?? join(root, ".scimline-demo.json");
 const state = existsSync(statePath) ? JSON.parse(readFileSync(statePath, "utf8")) : {};
 
+// .env.example's admin key: production mode refuses it, so the demo uses its own instead.
+const EXAMPLE_ADMIN_API_KEY = "dev-admin-key-change-me-0000";
+if (process.env.ADMIN_API_KEY === EXAMPLE_ADMIN_API_KEY) {
+  console.log("demo: ADMIN_API_KEY is .env.example's example key; using the demo's own key instead");
+  delete process.env.ADMIN_API_KEY;
+}
 const env = {
   ...process.env,
   NODE_ENV: process.env.NODE_ENV ?? "production",
@@ -20,6 +26,9 @@ const env = {
   DATABASE_URL: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/scimline",
   REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
   ADMIN_API_KEY: process.env.ADMIN_API_KEY ?? state.adminKey ?? `adm_${randomBytes(24).toString("base64url")}`,
+  // Production mode requires it; kept with the demo's state so passwords sealed last run still open.
+  PASSWORD_ENCRYPTION_KEY:
+    process.env.PASSWORD_ENCRYPTION_KEY ?? state.passwordKey ?? randomBytes(32).toString("base64"),
   LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
 };
 const base = process.env.PUBLIC_BASE_URL?.replace(/\/+$/, "") ?? `http://localhost:${env.PORT}`;
@@ -128,6 +137,7 @@ async function main() {
   }
   if (stopping) return;
   state.adminKey = env.ADMIN_API_KEY;
+  state.passwordKey = env.PASSWORD_ENCRYPTION_KEY;
   writeFileSync(statePath, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   run("worker", "services/worker");
 

@@ -1,10 +1,14 @@
-import { randomBytes } from "node:crypto";
+import { createCipheriv, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import {
+  EXAMPLE_ADMIN_API_KEY,
   generateToken,
   hashPassword,
   hashToken,
+  passwordKeyId,
   passwordSealKey,
+  productionSecretProblems,
   safeEqual,
   sealPassword,
   unsealPassword,
@@ -38,7 +42,7 @@ describe("passwords", () => {
 
   test("a sealed password opens with the same key only, and never shows the plain text", () => {
     const sealed = sealPassword(key, "Tr0ub4dor&3");
-    expect(sealed).toMatch(/^v1\./);
+    expect(sealed).toMatch(new RegExp(`^v2\\.${key.id}\\.`));
     expect(sealed).not.toContain("Tr0ub4dor");
     expect(unsealPassword(key, sealed)).toBe("Tr0ub4dor&3");
     expect(sealPassword(key, "Tr0ub4dor&3")).not.toBe(sealed);
@@ -46,8 +50,57 @@ describe("passwords", () => {
   });
 
   test("a configured key must be 32 bytes of base64", () => {
-    expect(passwordSealKey(randomBytes(32).toString("base64"), "x".repeat(16))).toHaveLength(32);
+    expect(passwordSealKey(randomBytes(32).toString("base64"), "x".repeat(16)).key).toHaveLength(32);
     expect(() => passwordSealKey(randomBytes(16).toString("base64"), "x".repeat(16))).toThrow(/32 bytes/);
+  });
+
+  test("keys rotate: values sealed with a previous key still open; an unknown key id is refused", () => {
+    const [oldKey, newKey] = [randomBytes(32).toString("base64"), randomBytes(32).toString("base64")];
+    const before = passwordSealKey(oldKey, "admin-key-0123456789");
+    const sealedBefore = sealPassword(before, "old secret");
+    const after = passwordSealKey(newKey, "admin-key-0123456789", ` ${oldKey} `);
+    expect(after.id).not.toBe(before.id);
+    expect(unsealPassword(after, sealedBefore)).toBe("old secret");
+    const sealedAfter = sealPassword(after, "new secret");
+    expect(sealedAfter.split(".")[1]).toBe(after.id);
+    expect(unsealPassword(after, sealedAfter)).toBe("new secret");
+    // Once the old key is dropped, what it sealed no longer opens (the worker has hashed it by then).
+    expect(() => unsealPassword(passwordSealKey(newKey, "admin-key-0123456789"), sealedBefore)).toThrow(
+      /no longer configured/,
+    );
+    expect(passwordKeyId(Buffer.from(newKey, "base64"))).toBe(after.id);
+  });
+
+  test("v1 values (sealed before key ids) open with whichever key sealed them", () => {
+    const configured = randomBytes(32).toString("base64");
+    const keyring = passwordSealKey(configured, "admin-key-0123456789");
+    const legacy = (key: Buffer) => {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv("aes-256-gcm", key, iv);
+      const body = Buffer.concat([cipher.update("legacy", "utf8"), cipher.final()]);
+      return `v1.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64url")}`;
+    };
+    expect(unsealPassword(keyring, legacy(keyring.key))).toBe("legacy");
+    // Sealed while no key was configured (derived from the admin key).
+    expect(unsealPassword(keyring, legacy(passwordSealKey(undefined, "admin-key-0123456789").key))).toBe("legacy");
+    expect(() => unsealPassword(keyring, legacy(randomBytes(32)))).toThrow();
+  });
+
+  test.each([
+    ["development", EXAMPLE_ADMIN_API_KEY, undefined, []],
+    ["test", "short-key-but-not-prod", undefined, []],
+    ["production", EXAMPLE_ADMIN_API_KEY, "k", ["ADMIN_API_KEY"]],
+    ["production", "a".repeat(31), "k", ["ADMIN_API_KEY"]],
+    ["production", "a".repeat(32), undefined, ["PASSWORD_ENCRYPTION_KEY"]],
+    ["production", "a".repeat(32), "k", []],
+  ])("productionSecretProblems(%s, …) names %j", (NODE_ENV, ADMIN_API_KEY, PASSWORD_ENCRYPTION_KEY, keys) => {
+    const problems = productionSecretProblems({ NODE_ENV, ADMIN_API_KEY, PASSWORD_ENCRYPTION_KEY });
+    expect(problems.map(([key]) => key)).toEqual(keys);
+  });
+
+  test("the example key is the one .env.example ships", () => {
+    const example = readFileSync(new URL("../../../.env.example", import.meta.url), "utf8");
+    expect(example).toContain(`ADMIN_API_KEY=${EXAMPLE_ADMIN_API_KEY}\n`);
   });
 
   test("the slow hash verifies the right password and refuses others", async () => {

@@ -22,29 +22,96 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb) && a.length === b.length;
 }
 
-/** The key that seals passwords between the door and the worker's slow hash. */
-export function passwordSealKey(configured: string | undefined, adminApiKey: string): Buffer {
-  if (configured) {
-    const key = Buffer.from(configured, "base64");
-    if (key.length !== 32) throw new Error("PASSWORD_ENCRYPTION_KEY must be 32 bytes, base64");
-    return key;
-  }
-  return Buffer.from(hkdfSync("sha256", adminApiKey, "scimline", "password-seal", 32));
+/** The admin key `.env.example` ships with: fine on a laptop, refused in production. */
+export const EXAMPLE_ADMIN_API_KEY = "dev-admin-key-change-me-0000";
+
+/**
+ * What production (NODE_ENV=production) refuses to start with, as [setting, problem] pairs:
+ * the example admin key or one under 32 characters, and no PASSWORD_ENCRYPTION_KEY (a key derived
+ * from the admin key would tie the sealed passwords to it and go with every admin key change).
+ */
+export function productionSecretProblems(env: {
+  NODE_ENV: string;
+  ADMIN_API_KEY: string;
+  PASSWORD_ENCRYPTION_KEY?: string | undefined;
+}): Array<[string, string]> {
+  if (env.NODE_ENV !== "production") return [];
+  const problems: Array<[string, string]> = [];
+  if (env.ADMIN_API_KEY === EXAMPLE_ADMIN_API_KEY)
+    problems.push(["ADMIN_API_KEY", "is the example key from .env.example; generate one (openssl rand -base64 32)"]);
+  else if (env.ADMIN_API_KEY.length < 32)
+    problems.push(["ADMIN_API_KEY", "must be at least 32 characters in production"]);
+  if (!env.PASSWORD_ENCRYPTION_KEY)
+    problems.push(["PASSWORD_ENCRYPTION_KEY", "is required in production (32 bytes, base64: openssl rand -base64 32)"]);
+  return problems;
+}
+
+/**
+ * The keys that seal passwords between the door and the worker's slow hash: `current` seals,
+ * every key (current and previous) opens. Each has an id, written into the sealed value, so a
+ * key can be rotated: set a new current key and keep the old one among the previous ones until
+ * the values it sealed are hashed.
+ */
+export type PasswordKeys = { readonly id: string; readonly key: Buffer; readonly all: ReadonlyMap<string, Buffer> };
+
+/** A key's id: derived from the key (no secret in it), so configuration never has to name one. */
+export const passwordKeyId = (key: Buffer): string =>
+  createHash("sha256").update("scimline-password-key-id").update(key).digest("base64url").slice(0, 8);
+
+function decodeKey(value: string, name: string): Buffer {
+  const key = Buffer.from(value.trim(), "base64");
+  if (key.length !== 32) throw new Error(`${name} must be 32 bytes, base64`);
+  return key;
+}
+
+/**
+ * The keyring from PASSWORD_ENCRYPTION_KEY (current) and PASSWORD_ENCRYPTION_KEYS_PREVIOUS
+ * (comma-separated, still opening). Without a configured key (development only) the key is derived
+ * from the admin key. The derived key always opens too, so values sealed before a key was set still open.
+ */
+export function passwordSealKey(configured: string | undefined, adminApiKey: string, previous = ""): PasswordKeys {
+  const derived = Buffer.from(hkdfSync("sha256", adminApiKey, "scimline", "password-seal", 32));
+  const current = configured ? decodeKey(configured, "PASSWORD_ENCRYPTION_KEY") : derived;
+  const others = previous
+    .split(",")
+    .filter((v) => v.trim() !== "")
+    .map((v) => decodeKey(v, "PASSWORD_ENCRYPTION_KEYS_PREVIOUS"));
+  const all = new Map<string, Buffer>();
+  for (const key of [current, ...others, derived]) if (!all.has(passwordKeyId(key))) all.set(passwordKeyId(key), key);
+  return { id: passwordKeyId(current), key: current, all };
 }
 
 /** AES-256-GCM: the door seals a password in microseconds instead of hashing it on the hot path. */
-export function sealPassword(key: Buffer, password: string): string {
+export function sealPassword(keys: PasswordKeys, password: string): string {
   const iv = randomBytesPooled(12);
-  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  const cipher = createCipheriv("aes-256-gcm", keys.key, iv);
   const body = Buffer.concat([cipher.update(password, "utf8"), cipher.final()]);
-  return `v1.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64url")}`;
+  return `v2.${keys.id}.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64url")}`;
 }
 
-export function unsealPassword(key: Buffer, sealed: string): string {
-  const raw = Buffer.from(sealed.replace(/^v1\./, ""), "base64url");
+function open(key: Buffer, raw: Buffer): string {
   const decipher = createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12));
   decipher.setAuthTag(raw.subarray(12, 28));
   return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
+}
+
+/** Opens `v2.<key id>.<sealed>` with that key, or a `v1.` value (no key id) with whichever key seals it; throws otherwise. */
+export function unsealPassword(keys: PasswordKeys, sealed: string): string {
+  const v2 = /^v2\.([A-Za-z0-9_-]{8})\.(.+)$/.exec(sealed);
+  if (v2) {
+    const key = keys.all.get(v2[1] ?? "");
+    if (!key) throw new Error("the password was sealed with a key that is no longer configured");
+    return open(key, Buffer.from(v2[2] ?? "", "base64url"));
+  }
+  const raw = Buffer.from(sealed.replace(/^v1\./, ""), "base64url");
+  for (const key of keys.all.values()) {
+    try {
+      return open(key, raw);
+    } catch {
+      // GCM's tag did not verify with this key: try the next.
+    }
+  }
+  throw new Error("the password was sealed with a key that is no longer configured");
 }
 
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;

@@ -2,7 +2,7 @@
 // against a fresh database and queue prefix, then measures: the door alone against a bare
 // Hono+INSERT ceiling, a burst of N creates until all are provisioned, reads at 100k users,
 // and (with --long) whether the door stays fast over 70 s. Prints figures and a --json line.
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
@@ -67,6 +67,7 @@ const env = {
   DATABASE_URL: DB,
   REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
   ADMIN_API_KEY: ADMIN,
+  PASSWORD_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
   QUEUE_PREFIX: prefix,
   PORT: String(PORT),
   LOG_LEVEL: process.env.LOG_LEVEL ?? "info",

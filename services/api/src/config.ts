@@ -1,3 +1,4 @@
+import { productionSecretProblems } from "@scimline/db";
 import { z } from "zod";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -26,8 +27,10 @@ const schema = z.object({
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
   /** Failed authentications (unknown SCIM tokens or sessions) per client address per minute before 429. */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
-  /** Key (base64, 32 bytes) that seals a password until the worker hashes it; derived from ADMIN_API_KEY when unset. */
+  /** Key (base64, 32 bytes) that seals a password until the worker hashes it; required in production. */
   PASSWORD_ENCRYPTION_KEY: z.string().optional(),
+  /** Keys that sealed passwords before a rotation (comma-separated): they still open, never seal. */
+  PASSWORD_ENCRYPTION_KEYS_PREVIOUS: z.string().default(""),
   /** Create the database if missing and apply migrations at start (SPEC §8: the demo runs on a fresh machine). */
   MIGRATE_ON_START: bool.default(true),
   /** SCIM requests per second per token (SPEC §8: well above Entra's 25/s per tenant). */
@@ -61,11 +64,16 @@ const schema = z.object({
   MICROSOFT_OIDC_JWKS_URL: z.url().default("https://login.microsoftonline.com/common/discovery/v2.0/keys"),
 });
 
+/** Production refuses the example admin key, short ones, and a missing password key. */
+const checked = schema.superRefine((config, ctx) => {
+  for (const [key, message] of productionSecretProblems(config)) ctx.addIssue({ code: "custom", path: [key], message });
+});
+
 export type Config = Readonly<z.infer<typeof schema>>;
 
 /** Reads the environment once; an invalid one stops the process naming every bad key (never a value). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const result = schema.safeParse(env);
+  const result = checked.safeParse(env);
   if (!result.success) {
     const keys = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new Error(`invalid configuration:\n  ${keys.join("\n  ")}`);

@@ -1,4 +1,4 @@
-import type { Database, ReconcileJobData } from "@scimline/db";
+import type { Database, PasswordKeys, ReconcileJobData } from "@scimline/db";
 import type { Queue } from "bullmq";
 import type { RateLimitInfo } from "hono-rate-limiter";
 import type { Redis } from "ioredis";
@@ -19,7 +19,7 @@ export type AppDeps = {
   queues: ApiQueues;
   logger: Logger;
   /** Seals a password until the worker's slow hash (see @scimline/db secrets). */
-  passwordKey: Buffer;
+  passwordKey: PasswordKeys;
   clock: () => Date;
   /** Where the app registers its metrics; main.ts passes one with the process metrics. Default: a fresh one. */
   metricsRegistry?: Registry;

@@ -75,7 +75,11 @@ const app = createApp({
   redis,
   queues: { provisioning },
   logger,
-  passwordKey: passwordSealKey(config.PASSWORD_ENCRYPTION_KEY, config.ADMIN_API_KEY),
+  passwordKey: passwordSealKey(
+    config.PASSWORD_ENCRYPTION_KEY,
+    config.ADMIN_API_KEY,
+    config.PASSWORD_ENCRYPTION_KEYS_PREVIOUS,
+  ),
   clock: () => new Date(),
   metricsRegistry,
 });

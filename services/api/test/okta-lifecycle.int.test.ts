@@ -71,7 +71,7 @@ describe("Okta, request by request (IDP-BEHAVIOUR §1)", () => {
     expect(read.body).toEqual(res.body);
     const [row] = await env().database
       .sql`select password_pending, password_hash from users where id = ${res.body.id as string}`;
-    expect(row?.password_pending).toMatch(/^v1\./);
+    expect(row?.password_pending).toMatch(/^v2\.[A-Za-z0-9_-]{8}\./);
     expect(row?.password_pending).not.toContain("tempP@ss123!");
     const [outbox] = await env().database.sql`select generation from outbox where user_id = ${res.body.id as string}`;
     expect(outbox?.generation).toBe(1);
@@ -177,7 +177,7 @@ describe("Okta, request by request (IDP-BEHAVIOUR §1)", () => {
     expect(res.status).toBe(200);
     expect(JSON.stringify(res.body)).not.toContain("N3w-secret!");
     const [row] = await env().database.sql`select password_pending from users where id = ${id}`;
-    expect(row?.password_pending).toMatch(/^v1\./);
+    expect(row?.password_pending).toMatch(/^v2\.[A-Za-z0-9_-]{8}\./);
   });
 
   test("group push: create, lookup, rename with the id inside the value, membership add/remove/replace, delete", async () => {

@@ -1,3 +1,4 @@
+import { productionSecretProblems } from "@scimline/db";
 import { z } from "zod";
 
 const schema = z.object({
@@ -32,13 +33,19 @@ const schema = z.object({
   WORKER_NAME: z.string().min(1).max(100).optional(),
   ADMIN_API_KEY: z.string().min(16, "must be at least 16 characters"),
   PASSWORD_ENCRYPTION_KEY: z.string().optional(),
+  PASSWORD_ENCRYPTION_KEYS_PREVIOUS: z.string().default(""),
+});
+
+/** Production refuses the example admin key, short ones, and a missing password key. */
+const checked = schema.superRefine((config, ctx) => {
+  for (const [key, message] of productionSecretProblems(config)) ctx.addIssue({ code: "custom", path: [key], message });
 });
 
 export type WorkerConfig = Readonly<z.infer<typeof schema>>;
 
 /** Reads the environment once; an invalid one stops the process naming every bad key (never a value). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
-  const result = schema.safeParse(env);
+  const result = checked.safeParse(env);
   if (!result.success) {
     const keys = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new Error(`invalid configuration:\n  ${keys.join("\n  ")}`);

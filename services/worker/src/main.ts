@@ -45,7 +45,11 @@ const runtime = createRuntime({
   carrier: new SandboxCarrier(database.sql, config.CARRIER_NUMBERS_PER_AREA_CODE),
   logger,
   clock: () => new Date(),
-  passwordKey: passwordSealKey(config.PASSWORD_ENCRYPTION_KEY, config.ADMIN_API_KEY),
+  passwordKey: passwordSealKey(
+    config.PASSWORD_ENCRYPTION_KEY,
+    config.ADMIN_API_KEY,
+    config.PASSWORD_ENCRYPTION_KEYS_PREVIOUS,
+  ),
   name: config.WORKER_NAME ?? `${hostname()}-${process.pid}`,
   concurrency: config.WORKER_CONCURRENCY,
   batchSize: config.BATCH_SIZE,

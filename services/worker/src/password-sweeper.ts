@@ -1,4 +1,4 @@
-import { hashPassword, type Sql, unsealPassword } from "@scimline/db";
+import { hashPassword, type PasswordKeys, type Sql, unsealPassword } from "@scimline/db";
 import type { Logger } from "pino";
 
 /**
@@ -13,7 +13,7 @@ export class PasswordSweeper {
 
   constructor(
     private readonly sql: Sql,
-    private readonly key: Buffer,
+    private readonly key: PasswordKeys,
     private readonly logger: Logger,
     private readonly quiet: () => Promise<boolean>,
     private readonly intervalMs = 1000,

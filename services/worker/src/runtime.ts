@@ -1,4 +1,4 @@
-import { Batcher, PROVISIONING_QUEUE, type ReconcileJobData, type Sql } from "@scimline/db";
+import { Batcher, type PasswordKeys, PROVISIONING_QUEUE, type ReconcileJobData, type Sql } from "@scimline/db";
 import type { ProvisioningErrorCode } from "@scimline/domain";
 import { type ConnectionOptions, Queue, Worker } from "bullmq";
 import type { Logger } from "pino";
@@ -16,7 +16,7 @@ export type RuntimeOptions = {
   carrier: CarrierPort;
   logger: Logger;
   clock: () => Date;
-  passwordKey: Buffer;
+  passwordKey: PasswordKeys;
   /** Recorded on each job it takes (`processedBy`, shown in the dashboard). */
   name?: string;
   concurrency: number;

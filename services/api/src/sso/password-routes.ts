@@ -1,5 +1,5 @@
 import { hkdfSync } from "node:crypto";
-import { hashPassword, safeEqual, unsealPassword, verifyPassword } from "@scimline/db";
+import { hashPassword, type PasswordKeys, safeEqual, unsealPassword, verifyPassword } from "@scimline/db";
 import { Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
@@ -24,7 +24,7 @@ const PasswordSignIn = z.object({
  * The password a SCIM client synced. A sealed one (the worker has not hashed it yet) is
  * the newer: after a password change the old hash is still there until the worker runs.
  */
-async function passwordMatches(key: Buffer, user: SignInUser, password: string): Promise<boolean> {
+async function passwordMatches(key: PasswordKeys, user: SignInUser, password: string): Promise<boolean> {
   if (user.passwordPending) {
     let sealed: string | null = null;
     try {
@@ -56,7 +56,7 @@ export function passwordRoutes(deps: AppDeps) {
     maxConcurrentHashes: deps.config.SIGN_IN_MAX_CONCURRENT_HASHES,
   });
   const devices = new DeviceCookies(
-    Buffer.from(hkdfSync("sha256", deps.passwordKey, "scimline", "sign-in-device", 32)),
+    Buffer.from(hkdfSync("sha256", deps.passwordKey.key, "scimline", "sign-in-device", 32)),
   );
 
   app.post("/auth/:companyId/password", async (c) => {
