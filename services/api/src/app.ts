@@ -11,12 +11,12 @@ import { DASHBOARD_PATH, dashboardRoutes } from "./ops/dashboard.ts";
 import { healthRoutes } from "./ops/health.ts";
 import { createApiMetrics, metricsRoutes } from "./ops/metrics.ts";
 import { overviewRoutes } from "./ops/overview.ts";
-import { scimDiscoveryRoutes } from "./scim/discovery.ts";
 import { ScimError } from "./scim/errors.ts";
-import { scimGroupsRoutes } from "./scim/groups.ts";
-import { MAX_BODY_BYTES } from "./scim/request.ts";
-import { scimErrorResponse } from "./scim/respond.ts";
-import { scimUsersRoutes } from "./scim/users.ts";
+import { scimDiscoveryRoutes } from "./scim/http/discovery.ts";
+import { scimGroupsRoutes } from "./scim/http/groups.ts";
+import { MAX_BODY_BYTES } from "./scim/http/request.ts";
+import { scimErrorResponse } from "./scim/http/respond.ts";
+import { scimUsersRoutes } from "./scim/http/users.ts";
 import { signInRoutes } from "./sso/routes.ts";
 
 /** The whole HTTP surface. Reads no env, opens nothing, never listens (STYLE §2). */
@@ -25,7 +25,7 @@ export function createApp(deps: AppDeps) {
   const metrics = createApiMetrics(deps, deps.metricsRegistry);
   app.use(requestContext(deps.logger));
   app.use(metrics.middleware);
-  // SCIM reads its bodies itself, with the same limit (scim/request.ts).
+  // SCIM reads its bodies itself, with the same limit (scim/http/request.ts).
   app.use(
     "/api/*",
     bodyLimit({

@@ -5,8 +5,8 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "./config.ts";
-import type { UserInserter } from "./scim/user-inserter.ts";
 import type { ScimPrincipal, Tenancy } from "./tenancy.ts";
+import type { UserInserter } from "./use-cases/users/user-inserter.ts";
 
 /** Long-lived dependencies, built once in main.ts (or by a test) and handed to createApp. */
 export type AppDeps = {

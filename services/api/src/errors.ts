@@ -3,8 +3,8 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./deps.ts";
 import { ScimError } from "./scim/errors.ts";
-import { pgError } from "./scim/pg-errors.ts";
-import { scimErrorResponse } from "./scim/respond.ts";
+import { scimErrorResponse } from "./scim/http/respond.ts";
+import { pgError } from "./use-cases/pg-errors.ts";
 
 /** Admin API errors: `{error: {code, message, requestId}}` with stable UPPER_SNAKE codes (STYLE §5). */
 export class AdminError extends Error {

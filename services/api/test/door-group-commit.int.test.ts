@@ -2,8 +2,8 @@ import { createDb } from "@scimline/db";
 import { describe, expect, test } from "vitest";
 import { createApp } from "../src/app.ts";
 import type { ScimError } from "../src/scim/errors.ts";
-import { UserInserter } from "../src/scim/user-inserter.ts";
-import type { NewUser } from "../src/scim/user-store.ts";
+import { UserInserter } from "../src/use-cases/users/user-inserter.ts";
+import type { NewUser } from "../src/use-cases/users/user-store.ts";
 import { createTenant, oktaUser, scim, type Tenant } from "./helpers/clients.ts";
 import { type TestEnv, useTestEnv } from "./helpers/env.ts";
 

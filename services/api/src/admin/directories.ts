@@ -3,7 +3,7 @@ import { generateToken, hashToken, newId, schema } from "@scimline/db";
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
-import { isUniqueViolation } from "../scim/pg-errors.ts";
+import { isUniqueViolation } from "../use-cases/pg-errors.ts";
 import { companyNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
 import {

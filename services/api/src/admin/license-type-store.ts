@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { type Database, newId, type TxSql } from "@scimline/db";
 import { AdminError } from "../errors.ts";
-import { isUniqueViolation } from "../scim/pg-errors.ts";
+import { isUniqueViolation } from "../use-cases/pg-errors.ts";
 import type { LicenseTypeView } from "./schemas.ts";
 import type { LicenseTypeCreate, LicenseTypeUpdate } from "./setup-schemas.ts";
 

@@ -2,7 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import { type Database, newId, schema } from "@scimline/db";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { AdminError } from "../errors.ts";
-import { isUniqueViolation } from "../scim/pg-errors.ts";
+import { isUniqueViolation } from "../use-cases/pg-errors.ts";
 import type { OfficeCreate, OfficeView } from "./schemas.ts";
 
 const { offices, seats, licenseTypes } = schema;

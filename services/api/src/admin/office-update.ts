@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { Database, TxSql } from "@scimline/db";
 import { AdminError } from "../errors.ts";
-import { isUniqueViolation } from "../scim/pg-errors.ts";
+import { isUniqueViolation } from "../use-cases/pg-errors.ts";
 import type { OfficeUpdate } from "./setup-schemas.ts";
 import { lockWaitingUsers, requeueUsers, type WaitingUser } from "./waiting.ts";
 

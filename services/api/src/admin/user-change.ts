@@ -1,7 +1,7 @@
 import { type Database, type RowEvent, reconcileUsers, type TxSql, updateDesiredState } from "@scimline/db";
 import type { AdminRequest } from "@scimline/domain";
 import { AdminError } from "../errors.ts";
-import { isUniqueViolation } from "../scim/pg-errors.ts";
+import { isUniqueViolation } from "../use-cases/pg-errors.ts";
 
 export type UserChangeInput = { licenseType?: string; did?: string; extension?: number; officeId?: string };
 

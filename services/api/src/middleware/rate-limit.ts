@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { FailOpen } from "../ops/fail-open.ts";
 import { ScimError } from "../scim/errors.ts";
-import { scimErrorResponse } from "../scim/respond.ts";
+import { scimErrorResponse } from "../scim/http/respond.ts";
 
 /** A Redis that does not answer within this is treated as down: the door does not wait on it. */
 const STORE_TIMEOUT_MS = 250;

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { AppDeps, AppEnv } from "../deps.ts";
-import { MAX_BODY_BYTES } from "../scim/request.ts";
+import { MAX_BODY_BYTES } from "../scim/http/request.ts";
 import { oidcRoutes } from "./oidc-routes.ts";
 import { passwordRoutes } from "./password-routes.ts";
 import { samlRoutes } from "./saml-routes.ts";

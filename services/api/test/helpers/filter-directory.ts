@@ -1,7 +1,12 @@
 import { createDb, newId, schema } from "@scimline/db";
 import { createTestDatabase, seedCompany, seedOffice } from "@scimline/db/testing";
 import { and, eq, isNull, type SQL } from "drizzle-orm";
-import { compileGroupFilter, compileGroupSort, compileUserFilter, compileUserSort } from "../../src/scim/filter.ts";
+import {
+  compileGroupFilter,
+  compileGroupSort,
+  compileUserFilter,
+  compileUserSort,
+} from "../../src/scim/filter/to-sql.ts";
 
 /** A directory of varied users and groups for filter tests, queried as the SCIM list endpoints do. */
 

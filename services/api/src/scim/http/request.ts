@@ -1,0 +1,83 @@
+import type { IncomingMessage } from "node:http";
+import type { Context } from "hono";
+import { badRequest, ScimError } from "../errors.ts";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+const tooLarge = () => new ScimError(413, undefined, "The request body is larger than 1 MiB");
+
+/** Reads the Node request stream itself: materialising a WHATWG Request per call costs a third of the door's CPU. */
+function readIncoming(incoming: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    incoming.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        incoming.removeAllListeners("data");
+        incoming.resume();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    incoming.on("end", () => resolve(Buffer.concat(chunks, size).toString("utf8")));
+    incoming.on("error", reject);
+  });
+}
+
+async function readText(c: Context): Promise<string> {
+  const declared = Number(c.req.header("content-length") ?? 0);
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (incoming && !incoming.readableDidRead) return readIncoming(incoming);
+  const text = await c.req.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge();
+  return text;
+}
+
+/** The JSON body of a SCIM request (≤ 1 MiB, else 413); malformed JSON is 400 invalidSyntax (RFC 7644 §3.12). */
+export async function readJson(c: Context): Promise<unknown> {
+  const text = await readText(c);
+  if (text.trim() === "") throw badRequest("invalidSyntax", "the request body is empty");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw badRequest("invalidSyntax", "the request body is not valid JSON");
+  }
+}
+
+export const MAX_PAGE_SIZE = 1000;
+export const DEFAULT_PAGE_SIZE = 100;
+
+function integerParam(c: Context, name: string): number | undefined {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^-?\d{1,12}$/.test(raw.trim())) throw badRequest("invalidValue", `${name} must be an integer`);
+  return Number(raw.trim());
+}
+
+/** RFC 7644 §3.4.2.4: startIndex < 1 counts as 1; count < 0 as 0; we never return more than MAX_PAGE_SIZE. */
+export function pagination(c: Context): { startIndex: number; count: number } {
+  const startIndex = Math.max(1, integerParam(c, "startIndex") ?? 1);
+  const count = Math.min(MAX_PAGE_SIZE, Math.max(0, integerParam(c, "count") ?? DEFAULT_PAGE_SIZE));
+  return { startIndex, count };
+}
+
+/** If-Match (RFC 7644 §3.14): a stale version is 412. Weak comparison; `*` matches anything. */
+export function checkIfMatch(c: Context, currentEtag: string): void {
+  const header = c.req.header("if-match");
+  if (!header) return;
+  const tags = header.split(",").map((t) => t.trim().replace(/^W\//, ""));
+  if (tags.includes("*") || tags.includes(currentEtag.replace(/^W\//, ""))) return;
+  throw new ScimError(412, undefined, `The resource has changed (current version ${currentEtag})`);
+}
+
+/** Base of meta.location: PUBLIC_BASE_URL when configured, else the request's own origin. */
+export function scimBaseUrl(c: Context, publicBaseUrl: string | undefined): string {
+  const url = c.req.url;
+  // The request URL is absolute (scheme://host/path): its origin is everything before the path.
+  const origin = publicBaseUrl
+    ? publicBaseUrl.replace(/\/+$/, "")
+    : url.slice(0, url.indexOf("/", url.indexOf("//") + 2));
+  return `${origin}/scim/v2`;
+}

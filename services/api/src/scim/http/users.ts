@@ -1,0 +1,91 @@
+import { Hono } from "hono";
+import type { AppDeps, AppEnv } from "../../deps.ts";
+import { ListCache } from "../../use-cases/users/list-cache.ts";
+import { UserInserter } from "../../use-cases/users/user-inserter.ts";
+import { findUser, listUsers, type UserRow } from "../../use-cases/users/user-store.ts";
+import { acceptCreateUser, checkVersion, patchUser, removeUser, replaceUser } from "../../use-cases/users/users.ts";
+import { ScimError } from "../errors.ts";
+import { compileUserFilter, compileUserSort } from "../filter/to-sql.ts";
+import { projectResource } from "../resource/projection.ts";
+import { SCHEMA } from "../resource/schema.ts";
+import { etag, toScimUser } from "../resource/user-output.ts";
+import { checkIfMatch, pagination, readJson, scimBaseUrl } from "./request.ts";
+import { scimJson } from "./respond.ts";
+
+/** /scim/v2/Users (SPEC §4, RFC 7644 §3). */
+export function scimUsersRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  const lists = new ListCache();
+  const inserter = deps.userInserter ?? new UserInserter(deps.database);
+  const base = (c: Parameters<typeof scimBaseUrl>[0]) => scimBaseUrl(c, deps.config.PUBLIC_BASE_URL);
+  const project = (c: Parameters<typeof scimBaseUrl>[0], row: UserRow) =>
+    projectResource(toScimUser(row, base(c)), "User", {
+      attributes: c.req.query("attributes"),
+      excludedAttributes: c.req.query("excludedAttributes"),
+    });
+  const single = (c: Parameters<typeof scimBaseUrl>[0], row: UserRow, status = 200) =>
+    scimJson(c, project(c, row), status, {
+      ETag: etag(row.version),
+      ...(status === 201 ? { Location: `${base(c)}/Users/${row.id}` } : {}),
+    });
+  const ifMatch = (c: Parameters<typeof scimBaseUrl>[0]) => checkVersion((tag) => checkIfMatch(c, tag));
+
+  app.get("/", async (c) => {
+    const { startIndex, count } = pagination(c);
+    const filter = c.req.query("filter");
+    const where = filter !== undefined && filter.trim() !== "" ? compileUserFilter(filter) : undefined;
+    const orderBy = compileUserSort(c.req.query("sortBy"), c.req.query("sortOrder"));
+    const { total, rows } = await listUsers(
+      deps.database,
+      c.var.principal,
+      {
+        ...(where ? { where } : {}),
+        ...(orderBy ? { orderBy } : {}),
+        offset: startIndex - 1,
+        limit: count,
+      },
+      lists,
+    );
+    return scimJson(c, {
+      schemas: [SCHEMA.listResponse],
+      totalResults: total,
+      startIndex,
+      itemsPerPage: rows.length,
+      Resources: rows.map((row) => project(c, row)),
+    });
+  });
+
+  app.post("/", async (c) => {
+    const row = await acceptCreateUser(deps, inserter, c.var.principal, await readJson(c));
+    lists.changed(c.var.principal.directoryId);
+    return single(c, row, 201);
+  });
+
+  app.get("/:id", async (c) => {
+    const row = await findUser(deps.database, c.var.principal, c.req.param("id"));
+    if (!row) throw new ScimError(404, undefined, `User ${c.req.param("id")} not found`);
+    const noneMatch = c.req.header("if-none-match");
+    if (noneMatch?.split(",").some((t) => t.trim().replace(/^W\//, "") === `"${row.version}"`)) {
+      return c.body(null, 304, { ETag: etag(row.version) });
+    }
+    return single(c, row);
+  });
+
+  app.put("/:id", async (c) => {
+    const row = await replaceUser(deps, c.var.principal, c.req.param("id"), await readJson(c), ifMatch(c));
+    return single(c, row);
+  });
+
+  app.patch("/:id", async (c) => {
+    const row = await patchUser(deps, c.var.principal, c.req.param("id"), await readJson(c), ifMatch(c));
+    return single(c, row);
+  });
+
+  app.delete("/:id", async (c) => {
+    await removeUser(deps, c.var.principal, c.req.param("id"), ifMatch(c));
+    lists.changed(c.var.principal.directoryId);
+    return c.body(null, 204);
+  });
+
+  return app;
+}

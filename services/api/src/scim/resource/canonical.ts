@@ -1,0 +1,200 @@
+import { badRequest } from "../errors.ts";
+import {
+  type AttributeDef,
+  findAttribute,
+  findExtension,
+  type ResourceTypeName,
+  resourceTypes,
+  SCHEMA,
+  type SchemaDef,
+} from "./schema.ts";
+
+/** A resource as a client may write it: canonical attribute names, checked types, nothing read-only. */
+export type CanonicalResource = { document: Record<string, unknown>; password?: string };
+
+const MAX_DEPTH = 8;
+const MAX_STRING = 16_384;
+/** Values of one multi-valued attribute (emails, phoneNumbers, roles, a custom list…); README "Security". */
+export const MAX_VALUES = 100;
+/** Members of one group. */
+export const MAX_MEMBERS = 50_000;
+
+export const maxValues = (def: AttributeDef) => (def.name === "members" ? MAX_MEMBERS : MAX_VALUES);
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Postgres text and jsonb refuse NUL and lone surrogates: refuse them here as a 400, not a 500. */
+function checkString(value: string, where: string): string {
+  if (value.length > MAX_STRING) throw badRequest("invalidValue", `${where} is longer than ${MAX_STRING} characters`);
+  if (value.includes("\u0000") || !value.isWellFormed()) {
+    throw badRequest("invalidValue", `${where} contains a NUL character or invalid Unicode`);
+  }
+  return value;
+}
+
+function checkKey(key: string, where: string): void {
+  if (FORBIDDEN_KEYS.has(key)) throw badRequest("invalidValue", `attribute name "${key}" is not allowed${where}`);
+  checkString(key, "an attribute name");
+}
+
+/** A value outside our schemas (custom attributes): kept as sent, within limits. */
+function freeValue(value: unknown, where: string, depth: number): unknown {
+  if (depth > MAX_DEPTH) throw badRequest("invalidValue", `${where} is nested too deeply`);
+  if (typeof value === "string") return checkString(value, where);
+  if (typeof value === "number" && !Number.isFinite(value))
+    throw badRequest("invalidValue", `${where} is not a number`);
+  if (Array.isArray(value)) {
+    if (value.length > MAX_VALUES) throw badRequest("invalidValue", `${where} holds at most ${MAX_VALUES} values`);
+    return value.map((v, i) => freeValue(v, `${where}[${i}]`, depth + 1));
+  }
+  if (isObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      checkKey(k, ` in ${where}`);
+      if (v !== null) out[k] = freeValue(v, `${where}.${k}`, depth + 1);
+    }
+    return out;
+  }
+  return value;
+}
+
+function simpleValue(def: AttributeDef, value: unknown, where: string): unknown {
+  switch (def.type) {
+    case "boolean":
+      if (typeof value === "boolean") return value;
+      // Entra sends "True"/"False" (IDP-BEHAVIOUR key finding 3).
+      if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
+      throw badRequest("invalidValue", `${where} must be a boolean`);
+    case "integer":
+      if (typeof value === "number" && Number.isInteger(value)) return value;
+      throw badRequest("invalidValue", `${where} must be an integer`);
+    case "decimal":
+      if (typeof value === "number" && Number.isFinite(value)) return value;
+      throw badRequest("invalidValue", `${where} must be a number`);
+    case "dateTime":
+      if (typeof value === "string" && !Number.isNaN(Date.parse(value))) return checkString(value, where);
+      throw badRequest("invalidValue", `${where} must be a dateTime string`);
+    default:
+      if (typeof value === "string") return checkString(value, where);
+      // Identity providers send some identifiers (employeeNumber, …) as numbers.
+      if (typeof value === "number" && Number.isFinite(value)) return String(value);
+      throw badRequest("invalidValue", `${where} must be a string`);
+  }
+}
+
+function complexValue(def: AttributeDef, value: unknown, where: string, depth: number): Record<string, unknown> {
+  if (!isObject(value)) throw badRequest("invalidValue", `${where} must be an object`);
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    checkKey(key, ` in ${where}`);
+    if (v === null) continue;
+    const sub = findAttribute(def.subAttributes ?? [], key);
+    if (sub) out[sub.name] = simpleValue(sub, v, `${where}.${sub.name}`);
+    else out[key] = freeValue(v, `${where}.${key}`, depth + 1);
+  }
+  return out;
+}
+
+function attributeValue(def: AttributeDef, value: unknown, where: string, depth: number): unknown {
+  if (!def.multiValued) {
+    return def.type === "complex" ? complexValue(def, value, where, depth) : simpleValue(def, value, where);
+  }
+  if (!Array.isArray(value)) throw badRequest("invalidValue", `${where} must be an array`);
+  if (value.length > maxValues(def))
+    throw badRequest("invalidValue", `${where} holds at most ${maxValues(def)} values`);
+  const items = value
+    .filter((v) => v !== null)
+    .map((v, i) =>
+      def.type === "complex"
+        ? complexValue(def, v, `${where}[${i}]`, depth + 1)
+        : simpleValue(def, v, `${where}[${i}]`),
+    );
+  if (items.filter((item) => isObject(item) && item.primary === true).length > 1) {
+    throw badRequest("invalidValue", `${where} has more than one primary value`);
+  }
+  return items;
+}
+
+/** Attributes of one schema (core or an extension) from a client object into `out`. */
+function schemaAttributes(
+  schema: SchemaDef,
+  input: Record<string, unknown>,
+  out: Record<string, unknown>,
+  where: string,
+) {
+  for (const [key, value] of Object.entries(input)) {
+    checkKey(key, where);
+    if (value === null) continue;
+    const def = findAttribute(schema.attributes, key);
+    if (!def) {
+      out[key] = freeValue(value, key, 1);
+      continue;
+    }
+    if (def.mutability === "readOnly") continue; // RFC 7644 §3.5.1: readOnly values are ignored
+    out[def.name] = attributeValue(def, value, def.name, 1);
+  }
+}
+
+// A user's DID and extension are the server's (readOnly): values a client writes are ignored (RFC 7644
+// §3.5.1), also under these names at the top level or in the enterprise extension (custom attributes).
+const READ_ONLY_USER_KEYS = new Set(["did", "extension"]);
+
+function withoutReadOnly(type: ResourceTypeName, value: Record<string, unknown>): Record<string, unknown> {
+  if (type !== "User") return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !READ_ONLY_USER_KEYS.has(k.toLowerCase())));
+}
+
+/**
+ * Canonicalises a POST/PUT body (or a patched document): attribute names in their
+ * schema casing, values type-checked, read-only attributes dropped, the password
+ * taken out. Unknown attributes are kept as sent (Okta custom attributes).
+ */
+export function canonicalize(type: ResourceTypeName, input: unknown): CanonicalResource {
+  if (!isObject(input)) throw badRequest("invalidSyntax", "the request body must be a JSON object");
+  const { core } = resourceTypes[type];
+  const document: Record<string, unknown> = {};
+  const extensions = new Map<string, Record<string, unknown>>();
+  const coreInput: Record<string, unknown> = {};
+  let password: string | undefined;
+
+  for (const [key, value] of Object.entries(input)) {
+    checkKey(key, "");
+    const lower = key.toLowerCase();
+    if (lower === "id" || lower === "meta" || lower === "schemas") continue;
+    if (lower === SCHEMA.telephony.toLowerCase() || lower.startsWith(`${SCHEMA.telephony.toLowerCase()}:`)) continue;
+    if (type === "User" && READ_ONLY_USER_KEYS.has(lower)) continue;
+    if (type === "User" && lower === "password") {
+      if (value === null) continue;
+      if (typeof value !== "string") throw badRequest("invalidValue", "password must be a string");
+      password = checkString(value, "password");
+      continue;
+    }
+    if (lower.startsWith("urn:")) {
+      const ext = findExtension(type, key);
+      if (ext) {
+        if (value === null) continue;
+        if (!isObject(value)) throw badRequest("invalidValue", `${ext.id} must be an object`);
+        const target = extensions.get(ext.id) ?? {};
+        schemaAttributes(ext, withoutReadOnly(type, value), target, ` in ${ext.id}`);
+        extensions.set(ext.id, target);
+        continue;
+      }
+      // A fully qualified extension attribute at the top level (RFC 7644 §3.10).
+      const qualified = resourceTypes[type].extensions.find((s) => lower.startsWith(`${s.id.toLowerCase()}:`));
+      if (qualified) {
+        const target = extensions.get(qualified.id) ?? {};
+        const attribute = withoutReadOnly(type, { [key.slice(qualified.id.length + 1)]: value });
+        schemaAttributes(qualified, attribute, target, ` in ${qualified.id}`);
+        extensions.set(qualified.id, target);
+        continue;
+      }
+      if (value !== null) document[key] = freeValue(value, key, 1);
+      continue;
+    }
+    coreInput[key] = value;
+  }
+  schemaAttributes(core, coreInput, document, "");
+  for (const [urn, value] of extensions) if (Object.keys(value).length > 0) document[urn] = value;
+  return password === undefined ? { document } : { document, password };
+}

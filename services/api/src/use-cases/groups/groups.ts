@@ -1,0 +1,87 @@
+import type { SQL } from "drizzle-orm";
+import type { AppDeps } from "../../deps.ts";
+import { ScimError } from "../../scim/errors.ts";
+import { applyPatch } from "../../scim/patch/apply.ts";
+import { groupDocument, parseGroupInput } from "../../scim/resource/group-resource.ts";
+import { etag } from "../../scim/resource/user-output.ts";
+import type { ScimPrincipal } from "../../tenancy.ts";
+import { deleteGroup, findGroup, type GroupRow, insertGroup, listGroups, updateGroup } from "./group-store.ts";
+
+type GroupWrite = ReturnType<typeof parseGroupInput>;
+/** Checks a request's If-Match against a group's version (412 when stale). */
+export type IfMatch = (etag: string) => void;
+
+const notFound = (id: string) => new ScimError(404, undefined, `Group ${id} not found`);
+
+export async function getGroup(deps: AppDeps, p: ScimPrincipal, id: string, withMembers: boolean): Promise<GroupRow> {
+  const row = await findGroup(deps.database, p, id, withMembers);
+  if (!row) throw notFound(id);
+  return row;
+}
+
+export function listScimGroups(
+  deps: AppDeps,
+  p: ScimPrincipal,
+  query: { where?: SQL; orderBy?: SQL; offset: number; limit: number; withMembers: boolean },
+) {
+  return listGroups(deps.database, p, query);
+}
+
+/** POST /Groups: the group and its members, as the identity provider pushed them. */
+export async function createGroup(deps: AppDeps, p: ScimPrincipal, body: unknown): Promise<GroupRow> {
+  const id = await insertGroup(deps.database, p, parseGroupInput(body));
+  return getGroup(deps, p, id, true);
+}
+
+/** Read-modify-write on meta.version, retried when a concurrent change wins. */
+async function modify(
+  deps: AppDeps,
+  p: ScimPrincipal,
+  id: string,
+  ifMatch: IfMatch,
+  withMembers: boolean,
+  next: (current: GroupRow) => GroupWrite | null,
+): Promise<GroupRow> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await getGroup(deps, p, id, true);
+    ifMatch(etag(current.version));
+    const write = next(current);
+    if (write === null) return current;
+    if (await updateGroup(deps.database, p, id, current.version, write)) return getGroup(deps, p, id, withMembers);
+  }
+  throw new ScimError(409, undefined, `Group ${id} is being changed concurrently; retry the request`);
+}
+
+/** PUT /Groups/{id}: the whole group (AIW Okta apps push membership this way). */
+export function replaceGroup(
+  deps: AppDeps,
+  p: ScimPrincipal,
+  id: string,
+  body: unknown,
+  ifMatch: IfMatch,
+  withMembers: boolean,
+) {
+  const write = parseGroupInput(body);
+  return modify(deps, p, id, ifMatch, withMembers, () => write);
+}
+
+/** PATCH /Groups/{id}: renames and membership changes, Okta's and Entra's forms. */
+export function patchGroup(
+  deps: AppDeps,
+  p: ScimPrincipal,
+  id: string,
+  body: unknown,
+  ifMatch: IfMatch,
+  withMembers: boolean,
+) {
+  return modify(deps, p, id, ifMatch, withMembers, (current) => {
+    const result = applyPatch({ type: "Group", id: current.id, document: groupDocument(current) }, body);
+    return result.changed ? parseGroupInput(result.document) : null;
+  });
+}
+
+export async function removeGroup(deps: AppDeps, p: ScimPrincipal, id: string, ifMatch: IfMatch): Promise<void> {
+  const current = await getGroup(deps, p, id, false);
+  ifMatch(etag(current.version));
+  if (!(await deleteGroup(deps.database, p, id))) throw notFound(id);
+}

@@ -1,0 +1,50 @@
+import type { Database } from "@scimline/db";
+import { schema } from "@scimline/db";
+import { type LicenseType, matchOffice, type OfficeHints } from "@scimline/domain";
+import { eq } from "drizzle-orm";
+import { ScimError } from "../../scim/errors.ts";
+
+/**
+ * SPEC §4: with auto-purchase off, a create whose matched office visibly has no free
+ * seat of its license type is refused at the door, where the Okta admin will see it.
+ * The worker re-checks under lock; this is only the visible, early refusal.
+ */
+export async function refuseWhenNoSeat(
+  database: Database,
+  companyId: string,
+  license: LicenseType,
+  hints: OfficeHints,
+): Promise<void> {
+  const { db } = database;
+  const [offices, seats] = await Promise.all([
+    db
+      .select({
+        id: schema.offices.id,
+        name: schema.offices.name,
+        country: schema.offices.country,
+        main: schema.offices.main,
+        createdAt: schema.offices.createdAt,
+      })
+      .from(schema.offices)
+      .where(eq(schema.offices.companyId, companyId)),
+    db
+      .select({
+        officeId: schema.seats.officeId,
+        licenseTypeId: schema.seats.licenseTypeId,
+        purchased: schema.seats.purchased,
+        used: schema.seats.used,
+      })
+      .from(schema.seats)
+      .where(eq(schema.seats.companyId, companyId)),
+  ]);
+  const match = matchOffice({ hints, licenseTypeId: license.id, offices, seats, autoPurchase: false });
+  if (match.type !== "matched") return;
+  const seat = seats.find((s) => s.officeId === match.officeId && s.licenseTypeId === license.id);
+  if (seat && seat.purchased - seat.used > 0) return;
+  const office = offices.find((o) => o.id === match.officeId);
+  throw new ScimError(
+    400,
+    undefined,
+    `No free "${license.name}" license seat in office "${office?.name}", and automatic license purchase is off for this company. A company admin must add seats before this user can be provisioned.`,
+  );
+}

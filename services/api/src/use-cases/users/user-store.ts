@@ -1,0 +1,251 @@
+import { type Database, insertUsers, newId, type RowEvent, schema, updateDesiredState } from "@scimline/db";
+import type { OfficeHints } from "@scimline/domain";
+import { and, count, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { ScimError } from "../../scim/errors.ts";
+import type { ScimPrincipal } from "../../tenancy.ts";
+import { pageWithTotal, totalOver } from "../page.ts";
+import { isUniqueViolation } from "../pg-errors.ts";
+import type { ListCache } from "./list-cache.ts";
+
+const { users, offices, licenseTypes } = schema;
+
+/** A user as SCIM shows it: the stored resource plus the provisioning outcome. */
+export type UserRow = {
+  id: string;
+  userName: string;
+  externalId: string | null;
+  active: boolean;
+  resource: Record<string, unknown>;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  status: string;
+  errorCode: string | null;
+  officeId: string | null;
+  officeName: string | null;
+  matchedBy: string | null;
+  matchedValue: string | null;
+  did: string | null;
+  extension: number | null;
+  licenseTypeId: string;
+  licenseTypeName: string;
+  /** The license type the identity provider last asked for (the one in effect on rows older than it). */
+  idpLicenseTypeId: string;
+};
+
+export const userColumns = {
+  id: users.id,
+  userName: users.userName,
+  externalId: users.externalId,
+  active: users.active,
+  resource: users.resource,
+  version: users.version,
+  createdAt: users.createdAt,
+  updatedAt: users.updatedAt,
+  status: users.status,
+  errorCode: users.errorCode,
+  officeId: users.officeId,
+  officeName: sql<string | null>`(select ${offices.name} from ${offices} where ${offices.id} = ${users.officeId})`,
+  matchedBy: users.matchedBy,
+  matchedValue: users.matchedValue,
+  did: users.did,
+  extension: users.extension,
+  licenseTypeId: users.licenseTypeId,
+  licenseTypeName: sql<string>`(select ${licenseTypes.name} from ${licenseTypes} where ${licenseTypes.id} = ${users.licenseTypeId})`,
+  idpLicenseTypeId: sql<string>`coalesce(${users.idpLicenseTypeId}, ${users.licenseTypeId})`,
+};
+
+/** Rows a directory may see: its own, not deleted (SPEC §3: each directory sees only what it provisioned). */
+export const visibleTo = (p: ScimPrincipal): SQL =>
+  and(eq(users.companyId, p.companyId), eq(users.directoryId, p.directoryId), isNull(users.deletedAt)) as SQL;
+
+export const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+
+export function uniquenessError(error: unknown): ScimError | null {
+  if (isUniqueViolation(error, "users_company_username")) {
+    return new ScimError(409, "uniqueness", "A user with this userName already exists in this company");
+  }
+  if (isUniqueViolation(error, "users_directory_external_id")) {
+    return new ScimError(409, "uniqueness", "A user with this externalId already exists in this directory");
+  }
+  return null;
+}
+
+export type NewUser = {
+  userName: string;
+  externalId: string | null;
+  displayName: string | null;
+  email: string | null;
+  active: boolean;
+  document: Record<string, unknown>;
+  passwordSealed: string | null;
+  licenseTypeId: string;
+  officeHints: OfficeHints;
+};
+
+export const NEW_USER_COLUMNS = [
+  "id",
+  "company_id",
+  "directory_id",
+  "user_name",
+  "external_id",
+  "display_name",
+  "email",
+  "active",
+  "resource",
+  "password_pending",
+  "license_type_id",
+  "idp_license_type_id",
+  "office_hints",
+] as const;
+
+export const newUserRow = (id: string, p: ScimPrincipal, u: NewUser) => ({
+  id,
+  company_id: p.companyId,
+  directory_id: p.directoryId,
+  user_name: u.userName,
+  external_id: u.externalId,
+  display_name: u.displayName,
+  email: u.email,
+  active: u.active,
+  resource: JSON.stringify(u.document),
+  password_pending: u.passwordSealed,
+  license_type_id: u.licenseTypeId,
+  // What the identity provider asked for, apart from what an admin may later put in effect.
+  idp_license_type_id: u.licenseTypeId,
+  office_hints: JSON.stringify(u.officeHints),
+});
+
+/** Every accepted create is recorded on the user's timeline with the directory and license it came with. */
+export const ACCEPTED: RowEvent = {
+  type: "user.accepted",
+  data: (q) => q`jsonb_build_object('directoryId', u.directory_id, 'licenseType', lt.name)`,
+};
+
+/**
+ * The door's write: the user (resource + desired state), its outbox row and its `user.accepted` event
+ * in ONE statement, so an accepted create is durable in a single round trip.
+ */
+export async function insertUser(
+  database: Database,
+  p: ScimPrincipal,
+  u: NewUser,
+): Promise<{ id: string; createdAt: Date }> {
+  const id = newId();
+  try {
+    const [row] = await insertUsers(database.sql, [newUserRow(id, p, u)], NEW_USER_COLUMNS, { events: [ACCEPTED] });
+    if (!row) throw new Error("insert returned no row");
+    return { id: row.id, createdAt: new Date(row.created_at) };
+  } catch (error) {
+    throw uniquenessError(error) ?? error;
+  }
+}
+
+export async function findUser(database: Database, p: ScimPrincipal, id: string): Promise<UserRow | null> {
+  if (!isUuid(id)) return null;
+  const [row] = await database.db
+    .select(userColumns)
+    .from(users)
+    .where(and(visibleTo(p), eq(users.id, id)));
+  return (row as UserRow | undefined) ?? null;
+}
+
+export async function listUsers(
+  database: Database,
+  p: ScimPrincipal,
+  query: { where?: SQL; orderBy?: SQL; offset: number; limit: number },
+  cache: ListCache,
+): Promise<{ total: number; rows: UserRow[] }> {
+  if (!query.where && !query.orderBy) return listDirectory(database, p, query, cache);
+  const where = query.where ? and(visibleTo(p), query.where) : visibleTo(p);
+  const countAll = async () => (await database.db.select({ total: count() }).from(users).where(where))[0]?.total ?? 0;
+  const page = () =>
+    database.db
+      .select({ ...userColumns, total: totalOver() })
+      .from(users)
+      .where(where)
+      .orderBy(...(query.orderBy ? [query.orderBy] : []), users.id)
+      .offset(query.offset)
+      .limit(query.limit);
+  const { total, rows } = await pageWithTotal(query, page, countAll);
+  return { total, rows: rows as UserRow[] };
+}
+
+/**
+ * An import page (no filter, no sort): ids from an index-only scan of users_directory_list
+ * (the directory implies the company), continuing from where the previous page ended when
+ * known; then the 100 full rows by id.
+ */
+async function listDirectory(
+  database: Database,
+  p: ScimPrincipal,
+  query: { offset: number; limit: number },
+  cache: ListCache,
+): Promise<{ total: number; rows: UserRow[] }> {
+  const inDirectory = and(eq(users.directoryId, p.directoryId), isNull(users.deletedAt));
+  let total = cache.count(p.directoryId);
+  if (total === undefined) {
+    const [totals] = await database.db.select({ total: count() }).from(users).where(inDirectory);
+    total = totals?.total ?? 0;
+    cache.rememberCount(p.directoryId, total);
+  }
+  if (query.limit === 0 || total <= query.offset) return { total, rows: [] };
+  const after = cache.boundary(p.directoryId, query.offset);
+  const page = database.db
+    .select({ id: users.id })
+    .from(users)
+    .where(after ? and(inDirectory, gt(users.id, after)) : inDirectory)
+    .orderBy(users.id)
+    .limit(query.limit);
+  const ids = (await (after ? page : page.offset(query.offset))).map((r) => r.id);
+  if (ids.length === 0) return { total, rows: [] };
+  const rows = (await database.db
+    .select(userColumns)
+    .from(users)
+    .where(and(visibleTo(p), inArray(users.id, ids)))
+    .orderBy(users.id)) as UserRow[];
+  const last = ids.at(-1);
+  if (last) cache.rememberBoundary(p.directoryId, query.offset + ids.length, last);
+  return { total, rows };
+}
+
+export type UserChange = {
+  userName: string;
+  externalId: string | null;
+  displayName: string | null;
+  email: string | null;
+  active: boolean;
+  document: Record<string, unknown>;
+  passwordSealed: string | null;
+  /** The license type the identity provider now asks for; null: unchanged. */
+  idpLicenseTypeId: string | null;
+  /** The desired state changed: bump the generation and write an outbox row in the same statement. */
+  reconcile: boolean;
+};
+
+/** Applies a change if the row is still at `expectedVersion`; false when someone else got there first. */
+export async function updateUser(
+  database: Database,
+  p: ScimPrincipal,
+  id: string,
+  expectedVersion: number,
+  u: UserChange,
+): Promise<boolean> {
+  const q = database.sql;
+  try {
+    const rows = await updateDesiredState(q, {
+      set: q`
+        user_name = ${u.userName}, external_id = ${u.externalId}, display_name = ${u.displayName},
+        email = ${u.email}, active = ${u.active}, resource = ${JSON.stringify(u.document)},
+        password_pending = coalesce(${u.passwordSealed}, password_pending),
+        idp_license_type_id = coalesce(${u.idpLicenseTypeId}::uuid, idp_license_type_id),
+        version = version + 1, updated_at = now()`,
+      where: q`id = ${id} and company_id = ${p.companyId} and directory_id = ${p.directoryId}
+        and deleted_at is null and version = ${expectedVersion}`,
+      reconcile: u.reconcile,
+    });
+    return rows.length === 1;
+  } catch (error) {
+    throw uniquenessError(error) ?? error;
+  }
+}
