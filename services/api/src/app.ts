@@ -7,6 +7,7 @@ import { handleError } from "./errors.ts";
 import { scimRateLimit } from "./middleware/rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { scimAuth } from "./middleware/scim-auth.ts";
+import { securityHeaders } from "./middleware/security-headers.ts";
 import { DASHBOARD_PATH, dashboardRoutes } from "./ops/dashboard.ts";
 import { healthRoutes } from "./ops/health.ts";
 import { createApiMetrics, metricsRoutes } from "./ops/metrics.ts";
@@ -24,6 +25,7 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>({ strict: false });
   const metrics = createApiMetrics(deps, deps.metricsRegistry);
   app.use(requestContext(deps.logger));
+  app.use(securityHeaders());
   app.use(metrics.middleware);
   // SCIM reads its bodies itself, with the same limit (scim/http/request.ts).
   app.use(

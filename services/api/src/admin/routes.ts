@@ -1,8 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
 import { refuseUnstorableText } from "../middleware/storable-text.ts";
+import { apiDocsRoutes } from "./api-docs.ts";
 import { companyRoutes } from "./companies.ts";
 import { directoryRoutes } from "./directories.ts";
 import { eventRoutes } from "./events.ts";
@@ -15,7 +15,7 @@ import { ssoAdminRoutes } from "./sso.ts";
 import { userAdminRoutes } from "./users.ts";
 import { validationHook } from "./validation.ts";
 
-const PUBLIC = /^\/api\/v1\/(?:openapi\.json|docs)\/?$/;
+const PUBLIC = /^\/api\/v1\/(?:openapi\.json|docs\/?|docs\/assets\/[\w.-]+)$/;
 
 /** /api/v1: the company admin's API (SPEC §6). The OpenAPI document is generated from the same zod schemas. */
 export function adminRoutes(deps: AppDeps) {
@@ -37,10 +37,7 @@ export function adminRoutes(deps: AppDeps) {
     security: [{ adminKey: [] }],
   });
   // A browsable reference of the same document; both are public, like any API reference.
-  app.get(
-    "/docs",
-    Scalar((c) => ({ url: c.req.path.replace(/\/docs\/?$/, "/openapi.json"), pageTitle: "Scimline admin API" })),
-  );
+  app.route("/", apiDocsRoutes());
 
   app.use("*", async (c, next) => {
     if (PUBLIC.test(c.req.path)) return next();
