@@ -54,6 +54,8 @@ const schema = z.object({
   SIGN_IN_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
   /** How long an SP-initiated AuthnRequest waits for its response. */
   SAML_REQUEST_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
+  /** Accept SAML responses signed (or digested) with SHA-1; off by default. */
+  SAML_ALLOW_SHA1: bool.default(false),
   /** OAuth client ids (the ID token's audience); a provider without one is off. Issuers: comma-separated. */
   GOOGLE_OIDC_CLIENT_ID: z.string().min(1).optional(),
   GOOGLE_OIDC_ISSUER: issuers.default(["https://accounts.google.com", "accounts.google.com"]),

@@ -15,10 +15,15 @@ import {
   idpSettings,
   recordSamlRequest,
 } from "./store.ts";
-import { attr, parseXml } from "./xml.ts";
+import { attr, parseXml, signingAlgorithms } from "./xml.ts";
+
+/** SHA-1 signature or digest methods (rsa-sha1, dsa-sha1, hmac-sha1, ecdsa-sha1, sha1). */
+const SHA1 = /sha1$/i;
 
 type Refusal =
   | SamlRejectionCode
+  | "SAML_WEAK_SIGNATURE"
+  | "SAML_UNSOLICITED"
   | "SAML_SIGNATURE_INVALID"
   | "SAML_IDP_ERROR"
   | "SAML_REPLAYED"
@@ -87,6 +92,12 @@ export function samlRoutes(deps: AppDeps) {
 
     const envelope = await parseXml(Buffer.from(samlResponse, "base64").toString("utf8"));
     if (envelope?.name !== "Response") throw refused("SAML_INVALID", "SAMLResponse is not a SAML Response");
+    // SHA-1 collisions are practical: a SHA-1 signature anywhere in the document refuses it.
+    if (!deps.config.SAML_ALLOW_SHA1 && signingAlgorithms(envelope.root).some((a) => SHA1.test(a)))
+      throw refused(
+        "SAML_WEAK_SIGNATURE",
+        "The response is signed with SHA-1; configure the identity provider to sign with SHA-256",
+      );
     let assertion: ReturnType<typeof readAssertion> | undefined;
     try {
       const { profile } = await samlClient(sp, idp).validatePostResponseAsync({ SAMLResponse: samlResponse });
@@ -114,6 +125,12 @@ export function samlRoutes(deps: AppDeps) {
       log.info({ code: check.code }, "saml assertion refused");
       throw refused(check.code, check.message);
     }
+    // Login CSRF: an IdP-initiated response signs in whoever's browser posts it; a company may refuse them.
+    if (check.inResponseTo === null && !company.samlIdpInitiated)
+      throw refused(
+        "SAML_UNSOLICITED",
+        `IdP-initiated sign-in is turned off for this company (setting samlIdpInitiated): start at /sso/${company.id}/saml/login`,
+      );
     const use = await consumeAssertion(deps.database, company.id, check, deps.clock());
     if (use === "replayed") throw refused("SAML_REPLAYED", "This assertion has already been used");
     if (use === "unknown_request")

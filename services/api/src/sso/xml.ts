@@ -48,3 +48,19 @@ export function text(node: XmlElement | undefined): string | undefined {
   const value = node?._;
   return typeof value === "string" ? value.trim() : undefined;
 }
+
+/** Every `Algorithm` of the signature and digest methods anywhere in a parsed document. */
+export function signingAlgorithms(node: unknown, found: string[] = [], depth = 0): string[] {
+  if (depth > 64 || typeof node !== "object" || node === null) return found;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "$") continue;
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if ((key === "SignatureMethod" || key === "DigestMethod") && isElement(item)) {
+        const algorithm = attr(item, "Algorithm");
+        if (algorithm !== undefined) found.push(algorithm);
+      }
+      signingAlgorithms(item, found, depth + 1);
+    }
+  }
+  return found;
+}

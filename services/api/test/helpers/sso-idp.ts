@@ -7,6 +7,8 @@ import type { TestEnv } from "./env.ts";
 
 const RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
 const SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256";
+const RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
+const SHA1 = "http://www.w3.org/2000/09/xmldsig#sha1";
 const EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#";
 const ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 
@@ -28,6 +30,8 @@ export type ResponseOptions = {
   subjectNotOnOrAfter?: Date;
   sign?: "assertion" | "response" | "none";
   key?: SigningKey;
+  /** The signature and digest algorithms: SHA-256 unless "sha1" (refused by default) is asked. */
+  algorithm?: "sha256" | "sha1" | "sha1-digest";
 };
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -35,17 +39,22 @@ const iso = (d: Date) => d.toISOString();
 const plus = (d: Date, ms: number) => new Date(d.getTime() + ms);
 export const newXmlId = () => `_${randomBytes(16).toString("hex")}`;
 
-function sign(xml: string, element: "Assertion" | "Response", key: SigningKey): string {
+function sign(
+  xml: string,
+  element: "Assertion" | "Response",
+  key: SigningKey,
+  algorithm: ResponseOptions["algorithm"] = "sha256",
+): string {
   const sig = new SignedXml({
     privateKey: key.privateKey,
     publicCert: key.cert,
-    signatureAlgorithm: RSA_SHA256,
+    signatureAlgorithm: algorithm === "sha1" ? RSA_SHA1 : RSA_SHA256,
     canonicalizationAlgorithm: EXC_C14N,
   });
   sig.addReference({
     xpath: `//*[local-name(.)='${element}']`,
     transforms: [ENVELOPED, EXC_C14N],
-    digestAlgorithm: SHA256,
+    digestAlgorithm: algorithm === "sha256" ? SHA256 : SHA1,
   });
   // SAML's schema puts ds:Signature right after the element's Issuer.
   sig.computeSignature(xml, {
@@ -102,7 +111,7 @@ export class TestIdp {
     const xml = `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${newXmlId()}" Version="2.0" IssueInstant="${iso(o.now)}" Destination="${esc(o.destination ?? o.acsUrl)}"${irt}><saml:Issuer>${issuer}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion ID="${o.assertionId ?? newXmlId()}" Version="2.0" IssueInstant="${iso(o.now)}"><saml:Issuer>${issuer}</saml:Issuer><saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">${esc(o.nameId)}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${iso(o.subjectNotOnOrAfter ?? notOnOrAfter)}" Recipient="${esc(o.recipient ?? o.acsUrl)}"${irt}/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="${iso(o.notBefore ?? plus(o.now, -5 * 60_000))}" NotOnOrAfter="${iso(notOnOrAfter)}"><saml:AudienceRestriction><saml:Audience>${esc(o.audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="${iso(o.now)}" SessionIndex="${newXmlId()}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement></saml:Assertion></samlp:Response>`;
     const mode = o.sign ?? "assertion";
     if (mode === "none") return xml;
-    return sign(xml, mode === "assertion" ? "Assertion" : "Response", o.key ?? this.key);
+    return sign(xml, mode === "assertion" ? "Assertion" : "Response", o.key ?? this.key, o.algorithm);
   }
 
   /** The base64 SAMLResponse form field. */

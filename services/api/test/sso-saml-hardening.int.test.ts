@@ -1,0 +1,70 @@
+import { beforeAll, describe, expect, test } from "vitest";
+import { admin, createTenant } from "./helpers/clients.ts";
+import { useTestEnv } from "./helpers/env.ts";
+import { configureSaml, createUser, errorCode } from "./helpers/sso-clients.ts";
+import { postAcs, type ResponseOptions, readAuthnRequest, TestIdp } from "./helpers/sso-idp.ts";
+
+const NOW = new Date("2031-03-10T09:30:00.000Z");
+const env = useTestEnv({ clock: () => NOW }, { PUBLIC_BASE_URL: "https://scimline.example.test" });
+const lenient = useTestEnv(
+  { clock: () => NOW },
+  { PUBLIC_BASE_URL: "https://scimline.example.test", SAML_ALLOW_SHA1: "true" },
+);
+let idp: TestIdp;
+beforeAll(async () => {
+  idp = await TestIdp.create();
+});
+
+async function company(e: typeof env, settings: Record<string, unknown> = {}) {
+  const tenant = await createTenant(e(), { company: settings });
+  const sp = await configureSaml(e(), tenant.companyId, idp.metadataXml());
+  await createUser(e(), tenant, "ada@acme.example");
+  const respond = (o: Partial<ResponseOptions> = {}) =>
+    idp.response({ nameId: "ada@acme.example", acsUrl: sp.acsUrl, audience: sp.entityId, now: NOW, ...o });
+  return { tenant, sp, respond };
+}
+const outcome = (r: { status: number; body: Record<string, unknown> }) => ({
+  status: r.status,
+  code: r.status === 200 ? "OK" : errorCode(r),
+});
+
+describe("SHA-1 signatures are refused by default", () => {
+  test.each([
+    ["an RSA-SHA1 signature", "sha1", "assertion"],
+    ["a SHA-1 digest under an RSA-SHA256 signature", "sha1-digest", "assertion"],
+    ["an RSA-SHA1 signature over the whole response", "sha1", "response"],
+  ] as const)("%s: 401 SAML_WEAK_SIGNATURE", async (_, algorithm, sign) => {
+    const { tenant, respond } = await company(env);
+    const res = await postAcs(env(), tenant.companyId, respond({ algorithm, sign }));
+    expect(outcome(res)).toEqual({ status: 401, code: "SAML_WEAK_SIGNATURE" });
+    expect(outcome(await postAcs(env(), tenant.companyId, respond()))).toEqual({ status: 200, code: "OK" });
+  });
+
+  test("SAML_ALLOW_SHA1=true accepts them (an identity provider that cannot do better)", async () => {
+    const { tenant, respond } = await company(lenient);
+    const res = await postAcs(lenient(), tenant.companyId, respond({ algorithm: "sha1" }));
+    expect(outcome(res)).toEqual({ status: 200, code: "OK" });
+  });
+});
+
+describe("samlIdpInitiated", () => {
+  test("off: an unsolicited response is 401 SAML_UNSOLICITED naming the login URL; SP-initiated still works", async () => {
+    const { tenant, sp, respond } = await company(env, { samlIdpInitiated: false });
+    const unsolicited = await postAcs(env(), tenant.companyId, respond());
+    expect(outcome(unsolicited)).toEqual({ status: 401, code: "SAML_UNSOLICITED" });
+    expect((unsolicited.body.error as { message: string }).message).toContain(`/sso/${tenant.companyId}/saml/login`);
+    const login = await env().app.request(sp.loginUrl.replace("https://scimline.example.test", ""));
+    const { id } = readAuthnRequest(login.headers.get("location") ?? "");
+    expect(outcome(await postAcs(env(), tenant.companyId, respond({ inResponseTo: id })))).toEqual({
+      status: 200,
+      code: "OK",
+    });
+  });
+
+  test("on (the default) and turned back on: IdP-initiated sign-in works", async () => {
+    const { tenant, respond } = await company(env, { samlIdpInitiated: false });
+    expect(outcome(await postAcs(env(), tenant.companyId, respond())).code).toBe("SAML_UNSOLICITED");
+    await admin(env(), "PUT", `/companies/${tenant.companyId}/settings`, { samlIdpInitiated: true });
+    expect(outcome(await postAcs(env(), tenant.companyId, respond()))).toEqual({ status: 200, code: "OK" });
+  });
+});
