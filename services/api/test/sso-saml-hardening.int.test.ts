@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { admin, createTenant } from "./helpers/clients.ts";
+import { admin, createTenant, type Reply } from "./helpers/clients.ts";
 import { useTestEnv } from "./helpers/env.ts";
 import { configureSaml, createUser, errorCode } from "./helpers/sso-clients.ts";
 import { postAcs, type ResponseOptions, readAuthnRequest, TestIdp } from "./helpers/sso-idp.ts";
@@ -23,7 +23,7 @@ async function company(e: typeof env, settings: Record<string, unknown> = {}) {
     idp.response({ nameId: "ada@acme.example", acsUrl: sp.acsUrl, audience: sp.entityId, now: NOW, ...o });
   return { tenant, sp, respond };
 }
-const outcome = (r: { status: number; body: Record<string, unknown> }) => ({
+const outcome = (r: Reply) => ({
   status: r.status,
   code: r.status === 200 ? "OK" : errorCode(r),
 });
