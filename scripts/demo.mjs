@@ -29,6 +29,8 @@ const env = {
   // Production mode requires it; kept with the demo's state so passwords sealed last run still open.
   PASSWORD_ENCRYPTION_KEY:
     process.env.PASSWORD_ENCRYPTION_KEY ?? state.passwordKey ?? randomBytes(32).toString("base64"),
+  // Likewise: webhook signing secrets are sealed with it.
+  WEBHOOK_SECRET_KEY: process.env.WEBHOOK_SECRET_KEY ?? state.webhookKey ?? randomBytes(32).toString("base64"),
   LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
 };
 const base = process.env.PUBLIC_BASE_URL?.replace(/\/+$/, "") ?? `http://localhost:${env.PORT}`;
@@ -138,6 +140,7 @@ async function main() {
   if (stopping) return;
   state.adminKey = env.ADMIN_API_KEY;
   state.passwordKey = env.PASSWORD_ENCRYPTION_KEY;
+  state.webhookKey = env.WEBHOOK_SECRET_KEY;
   writeFileSync(statePath, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   run("worker", "services/worker");
 

@@ -1,6 +1,7 @@
 export * from "./batcher.ts";
 export * from "./client.ts";
 export * from "./desired-state.ts";
+export * from "./event-feed.ts";
 export * from "./ids.ts";
 export * from "./migrate.ts";
 export { applyPlan, insertEvents } from "./provisioning/apply.ts";
@@ -10,3 +11,4 @@ export { type ReconcileOptions, reconcileUsers } from "./provisioning/reconcile.
 export * from "./queues.ts";
 export * as schema from "./schema/index.ts";
 export * from "./secrets.ts";
+export * from "./webhook-secrets.ts";

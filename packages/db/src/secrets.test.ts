@@ -87,16 +87,26 @@ describe("passwords", () => {
   });
 
   test.each([
-    ["development", EXAMPLE_ADMIN_API_KEY, undefined, []],
-    ["test", "short-key-but-not-prod", undefined, []],
-    ["production", EXAMPLE_ADMIN_API_KEY, "k", ["ADMIN_API_KEY"]],
-    ["production", "a".repeat(31), "k", ["ADMIN_API_KEY"]],
-    ["production", "a".repeat(32), undefined, ["PASSWORD_ENCRYPTION_KEY"]],
-    ["production", "a".repeat(32), "k", []],
-  ])("productionSecretProblems(%s, …) names %j", (NODE_ENV, ADMIN_API_KEY, PASSWORD_ENCRYPTION_KEY, keys) => {
-    const problems = productionSecretProblems({ NODE_ENV, ADMIN_API_KEY, PASSWORD_ENCRYPTION_KEY });
-    expect(problems.map(([key]) => key)).toEqual(keys);
-  });
+    ["development", EXAMPLE_ADMIN_API_KEY, undefined, undefined, []],
+    ["test", "short-key-but-not-prod", undefined, undefined, []],
+    ["production", EXAMPLE_ADMIN_API_KEY, "k", "w", ["ADMIN_API_KEY"]],
+    ["production", "a".repeat(31), "k", "w", ["ADMIN_API_KEY"]],
+    ["production", "a".repeat(32), undefined, "w", ["PASSWORD_ENCRYPTION_KEY"]],
+    ["production", "a".repeat(32), "k", undefined, ["WEBHOOK_SECRET_KEY"]],
+    ["production", "a".repeat(32), undefined, undefined, ["PASSWORD_ENCRYPTION_KEY", "WEBHOOK_SECRET_KEY"]],
+    ["production", "a".repeat(32), "k", "w", []],
+  ])(
+    "productionSecretProblems(%s, …) names %j",
+    (NODE_ENV, ADMIN_API_KEY, PASSWORD_ENCRYPTION_KEY, WEBHOOK_SECRET_KEY, keys) => {
+      const problems = productionSecretProblems({
+        NODE_ENV,
+        ADMIN_API_KEY,
+        PASSWORD_ENCRYPTION_KEY,
+        WEBHOOK_SECRET_KEY,
+      });
+      expect(problems.map(([key]) => key)).toEqual(keys);
+    },
+  );
 
   test("the example key is the one .env.example ships", () => {
     const example = readFileSync(new URL("../../../.env.example", import.meta.url), "utf8");

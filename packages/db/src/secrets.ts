@@ -27,13 +27,15 @@ export const EXAMPLE_ADMIN_API_KEY = "dev-admin-key-change-me-0000";
 
 /**
  * What production (NODE_ENV=production) refuses to start with, as [setting, problem] pairs:
- * the example admin key or one under 32 characters, and no PASSWORD_ENCRYPTION_KEY (a key derived
- * from the admin key would tie the sealed passwords to it and go with every admin key change).
+ * the example admin key or one under 32 characters, and no PASSWORD_ENCRYPTION_KEY or
+ * WEBHOOK_SECRET_KEY (a key derived from the admin key would tie the sealed passwords and webhook
+ * secrets to it and go with every admin key change).
  */
 export function productionSecretProblems(env: {
   NODE_ENV: string;
   ADMIN_API_KEY: string;
   PASSWORD_ENCRYPTION_KEY?: string | undefined;
+  WEBHOOK_SECRET_KEY?: string | undefined;
 }): Array<[string, string]> {
   if (env.NODE_ENV !== "production") return [];
   const problems: Array<[string, string]> = [];
@@ -43,6 +45,8 @@ export function productionSecretProblems(env: {
     problems.push(["ADMIN_API_KEY", "must be at least 32 characters in production"]);
   if (!env.PASSWORD_ENCRYPTION_KEY)
     problems.push(["PASSWORD_ENCRYPTION_KEY", "is required in production (32 bytes, base64: openssl rand -base64 32)"]);
+  if (!env.WEBHOOK_SECRET_KEY)
+    problems.push(["WEBHOOK_SECRET_KEY", "is required in production (32 bytes, base64: openssl rand -base64 32)"]);
   return problems;
 }
 

@@ -102,3 +102,14 @@ export {
   USER_STATUSES,
   type UserStatus,
 } from "./types.ts";
+export {
+  checkWebhookUrl,
+  DEFAULT_WEBHOOK_RETRY,
+  isPublicAddress,
+  type RetrySchedule,
+  WEBHOOK_URL_MAX_LENGTH,
+  type WebhookUrlCheck,
+  webhookRetryDelayMs,
+  webhookRetrySpanMs,
+  webhookWants,
+} from "./webhooks.ts";

@@ -68,6 +68,7 @@ const env = {
   REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
   ADMIN_API_KEY: ADMIN,
   PASSWORD_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  WEBHOOK_SECRET_KEY: randomBytes(32).toString("base64"),
   QUEUE_PREFIX: prefix,
   PORT: String(PORT),
   LOG_LEVEL: process.env.LOG_LEVEL ?? "info",

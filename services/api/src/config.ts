@@ -31,6 +31,12 @@ const schema = z.object({
   PASSWORD_ENCRYPTION_KEY: z.string().optional(),
   /** Keys that sealed passwords before a rotation (comma-separated): they still open, never seal. */
   PASSWORD_ENCRYPTION_KEYS_PREVIOUS: z.string().default(""),
+  /** Key (base64, 32 bytes) that seals webhook signing secrets at rest; required in production. */
+  WEBHOOK_SECRET_KEY: z.string().optional(),
+  /** Webhooks may target private, loopback and link-local addresses (development and tests only). */
+  WEBHOOKS_ALLOW_PRIVATE_TARGETS: bool.default(false),
+  /** After a secret rotation, deliveries are signed with the old secret too for this long. */
+  WEBHOOK_SECRET_GRACE_SECONDS: z.coerce.number().int().min(0).max(2_592_000).default(86_400),
   /** Create the database if missing and apply migrations at start (SPEC §8: the demo runs on a fresh machine). */
   MIGRATE_ON_START: bool.default(true),
   /** SCIM requests per second per token (SPEC §8: well above Entra's 25/s per tenant). */
@@ -66,7 +72,7 @@ const schema = z.object({
   MICROSOFT_OIDC_JWKS_URL: z.url().default("https://login.microsoftonline.com/common/discovery/v2.0/keys"),
 });
 
-/** Production refuses the example admin key, short ones, and a missing password key. */
+/** Production refuses the example admin key, short ones, and a missing password or webhook key. */
 const checked = schema.superRefine((config, ctx) => {
   for (const [key, message] of productionSecretProblems(config)) ctx.addIssue({ code: "custom", path: [key], message });
 });

@@ -1,6 +1,8 @@
 import { productionSecretProblems } from "@scimline/db";
 import { z } from "zod";
 
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: z.url().default("postgres://postgres@127.0.0.1:5432/scimline"),
@@ -34,9 +36,26 @@ const schema = z.object({
   ADMIN_API_KEY: z.string().min(16, "must be at least 16 characters"),
   PASSWORD_ENCRYPTION_KEY: z.string().optional(),
   PASSWORD_ENCRYPTION_KEYS_PREVIOUS: z.string().default(""),
+  // --- webhooks (README "Webhooks")
+  /** Key (base64, 32 bytes) that seals webhook signing secrets; required in production. */
+  WEBHOOK_SECRET_KEY: z.string().optional(),
+  /** Keys that sealed webhook secrets before a rotation (comma-separated): they still open, never seal. */
+  WEBHOOK_SECRET_KEYS_PREVIOUS: z.string().default(""),
+  /** Deliveries may go to private, loopback and link-local addresses (development and tests only). */
+  WEBHOOKS_ALLOW_PRIVATE_TARGETS: bool.default(false),
+  /** Endpoints delivered to at once by this process (each endpoint's own deliveries are sequential). */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+  /** How often endpoints are checked for events to deliver. */
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(5).max(60_000).default(1000),
+  /** One delivery attempt: connect, send, and the answer's status, all within this. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Retry schedule: the first retry after BASE, doubling up to MAX, ATTEMPTS attempts in all (default: ~25.4 h). */
+  WEBHOOK_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(5000),
+  WEBHOOK_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(3_600_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(35),
 });
 
-/** Production refuses the example admin key, short ones, and a missing password key. */
+/** Production refuses the example admin key, short ones, and a missing password or webhook key. */
 const checked = schema.superRefine((config, ctx) => {
   for (const [key, message] of productionSecretProblems(config)) ctx.addIssue({ code: "custom", path: [key], message });
 });

@@ -5,3 +5,4 @@ export * from "./groups.ts";
 export * from "./sso.ts";
 export * from "./telephony.ts";
 export * from "./users.ts";
+export * from "./webhooks.ts";

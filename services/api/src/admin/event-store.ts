@@ -1,16 +1,16 @@
-import type { Database } from "@scimline/db";
-import { EVENT_TYPES, type EventType } from "@scimline/domain";
+import { type Database, eventEnvelope, eventsAfter } from "@scimline/db";
+import type { EventType } from "@scimline/domain";
 import type { EventView } from "./event-schemas.ts";
 
-type Row = { seq: string; id: string; at: string; type: EventType; user_id: string | null; data: object; txid: string };
-
-const view = (r: Row) => ({
-  id: r.id,
-  at: new Date(r.at).toISOString(),
-  type: r.type,
-  userId: r.user_id,
-  data: r.data,
-});
+type Row = {
+  seq: string;
+  id: string;
+  at: string;
+  type: EventType;
+  user_id: string | null;
+  data: Record<string, unknown>;
+  txid: string;
+};
 
 /** Opaque cursors: base64url of the position, so clients never build or compare them. */
 const encode = (parts: string[]) => Buffer.from(parts.join(":")).toString("base64url");
@@ -36,7 +36,7 @@ export async function userEvents(
   const events = rows.slice(0, page.limit);
   const last = events.at(-1);
   return {
-    events: events.map(view) as EventView[],
+    events: events.map(eventEnvelope) as EventView[],
     nextCursor: rows.length > page.limit && last ? encode([last.seq]) : null,
   };
 }
@@ -51,9 +51,8 @@ export async function userKnown(database: Database, companyId: string, userId: s
 }
 
 /**
- * The company's feed after a cursor, in commit-safe order: events are ordered by their transaction
- * id and handed out only once every older transaction has ended, so an event committed later can
- * never land before a cursor already given out (docs/decisions/0004-event-feed-ordering.md).
+ * The company's feed after a cursor, in commit-safe order (`eventsAfter`): an event committed later
+ * can never land before a cursor already given out.
  * `nextCursor` is always set: the last event's position, or the cursor given when nothing is new.
  */
 export async function companyFeed(
@@ -62,17 +61,10 @@ export async function companyFeed(
   query: { after?: string | undefined; types?: EventType[] | undefined; limit: number },
 ): Promise<{ events: EventView[]; nextCursor: string }> {
   const [txid = "0", seq = "0"] = query.after ? (decode(query.after, 2) ?? []) : [];
-  const types = query.types && query.types.length < EVENT_TYPES.length ? query.types : null;
-  const rows = await database.sql<Row[]>`
-    select seq::text, id, at, type, user_id, data, txid::text from events
-    where company_id = ${companyId}
-      and (txid, seq) > (${txid}::xid8, ${seq}::bigint)
-      and txid < pg_snapshot_xmin(pg_current_snapshot())
-      ${types ? database.sql`and type = any(${database.sql.array(types)}::text[])` : database.sql``}
-    order by events.txid, events.seq limit ${query.limit}`;
+  const rows = await eventsAfter(database.sql, companyId, { txid, seq }, { limit: query.limit, types: query.types });
   const last = rows.at(-1);
   return {
-    events: rows.map(view) as EventView[],
+    events: rows.map(eventEnvelope) as EventView[],
     nextCursor: last ? encode([last.txid, last.seq]) : (query.after ?? encode(["0", "0"])),
   };
 }

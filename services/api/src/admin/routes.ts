@@ -14,6 +14,7 @@ import { reportRoutes } from "./reports.ts";
 import { ssoAdminRoutes } from "./sso.ts";
 import { userAdminRoutes } from "./users.ts";
 import { validationHook } from "./validation.ts";
+import { webhookRoutes } from "./webhooks.ts";
 
 const PUBLIC = /^\/api\/v1\/(?:openapi\.json|docs\/?|docs\/assets\/[\w.-]+)$/;
 
@@ -52,6 +53,7 @@ export function adminRoutes(deps: AppDeps) {
   app.route("/", reportRoutes(deps));
   app.route("/", userAdminRoutes(deps));
   app.route("/", eventRoutes(deps));
+  app.route("/", webhookRoutes(deps));
   app.route("/", ssoAdminRoutes(deps));
   app.route("/", jobRoutes(deps));
   return app;

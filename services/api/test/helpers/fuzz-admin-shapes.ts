@@ -14,6 +14,7 @@ const TABLES = [
   "outbox",
   "saml_configs",
   "extension_pool",
+  "webhooks",
 ];
 
 /** Every admin-visible table, row by row (ordered), as one string: a refusal must leave it identical. */
@@ -124,6 +125,17 @@ export const ADMIN_ENDPOINTS: Array<[string, string, fc.Arbitrary<unknown> | nul
     opt({ licenseType: licenseNames, did: e164, extension: fc.oneof(num(150, 99_999), str("205", "0205", "1e3")) }),
   ],
   ["POST", "/companies/{c}/users/{u}/retry", null],
+  [
+    "POST",
+    "/companies/{c}/webhooks",
+    opt({
+      url: str("https://hooks.example.com/x", "http://127.0.0.1/x", "https://[::1]/", "https://u:p@a.example/"),
+      events: fc.oneof(fc.array(str("user.provisioned", "user.nope"), { maxLength: 5 }), hostileJson),
+    }),
+  ],
+  ["DELETE", "/webhooks/{w}", null],
+  ["POST", "/webhooks/{w}/rotate-secret", null],
+  ["GET", "/webhooks/{w}/deliveries", null],
   ["POST", "/jobs/{j}/retry", null],
   [
     "PUT",
