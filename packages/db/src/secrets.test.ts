@@ -1,4 +1,4 @@
-import { createCipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, randomBytes, scryptSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import {
@@ -6,6 +6,7 @@ import {
   generateToken,
   hashPassword,
   hashToken,
+  needsRehash,
   passwordKeyId,
   passwordSealKey,
   productionSecretProblems,
@@ -115,9 +116,35 @@ describe("passwords", () => {
 
   test("the slow hash verifies the right password and refuses others", async () => {
     const stored = await hashPassword("correct horse");
-    expect(stored).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(stored).toMatch(/^scrypt\$16384\$8\$5\$/);
+    expect(needsRehash(stored)).toBe(false);
     expect(await verifyPassword("correct horse", stored)).toBe(true);
     expect(await verifyPassword("correct hors", stored)).toBe(false);
     expect(await verifyPassword("correct horse", "md5$abc")).toBe(false);
+  });
+});
+
+describe("password hashes made with other parameters", () => {
+  const legacy = (password: string, N: number, r: number, p: number) => {
+    const salt = randomBytes(16);
+    const key = scryptSync(password, salt, 32, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 });
+    return `scrypt$${N}$${r}$${p}$${salt.toString("base64url")}$${key.toString("base64url")}`;
+  };
+
+  test("still verify (the 2^15/8/1 hashes stored before), and are marked for a rehash", async () => {
+    const stored = legacy("old password", 2 ** 15, 8, 1);
+    expect(await verifyPassword("old password", stored)).toBe(true);
+    expect(await verifyPassword("other", stored)).toBe(false);
+    expect(needsRehash(stored)).toBe(true);
+  });
+
+  test.each([
+    ["a CPU cost over 2^17", `scrypt$${2 ** 18}$8$1$c2FsdA$a2V5`],
+    ["a cost that is not a power of two", "scrypt$30000$8$1$c2FsdA$a2V5"],
+    ["a huge parallelism", "scrypt$16384$8$1000$c2FsdA$a2V5"],
+    ["another algorithm", "md5$abc"],
+  ])("refuse %s without computing it", async (_, stored) => {
+    expect(await verifyPassword("x", stored)).toBe(false);
+    expect(needsRehash(stored)).toBe(true);
   });
 });

@@ -50,8 +50,8 @@ const schema = z.object({
   SIGN_IN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   /** Password sign-in attempts per client address per minute, and per second across the deployment. */
   SIGN_IN_ADDRESS_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
-  SIGN_IN_MAX_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(20),
-  /** Slow password hashes one API process runs at once (each takes a core for ~0.1 s). */
+  SIGN_IN_MAX_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(10),
+  /** Slow password hashes one API process runs at once (each holds a core for a fraction of a second). */
   SIGN_IN_MAX_CONCURRENT_HASHES: z.coerce.number().int().min(1).max(64).default(4),
   /** Proxies in front of the API that append to X-Forwarded-For (0: use the socket's address). */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),

@@ -1,3 +1,4 @@
+import { randomBytes, scryptSync } from "node:crypto";
 import { hashPassword } from "@scimline/db";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTenant, scim, type Tenant } from "./helpers/clients.ts";
@@ -69,6 +70,20 @@ describe("password sign-in (SPEC §7, policy off)", () => {
       update users set password_hash = ${await hashPassword(PASSWORD)}, password_pending = null where id = ${userId}`;
     expect((await password("pat@acme.example")).status).toBe(200);
     expect((await password("pat@acme.example", "wrong")).status).toBe(401);
+  });
+
+  test("a hash made with older scrypt parameters still signs in, and is replaced by one with today's", async () => {
+    const userId = await createUser(env(), tenant, "olga@acme.example");
+    const salt = randomBytes(16);
+    const key = scryptSync(PASSWORD, salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    const old = `scrypt$32768$8$1$${salt.toString("base64url")}$${key.toString("base64url")}`;
+    await env().database.sql`update users set password_hash = ${old}, password_pending = null where id = ${userId}`;
+    expect((await password("olga@acme.example", "wrong")).status).toBe(401);
+    expect((await password("olga@acme.example")).status).toBe(200);
+    const [row] = await env().database.sql<{ password_hash: string }[]>`
+      select password_hash from users where id = ${userId}`;
+    expect(row?.password_hash).toMatch(/^scrypt\$16384\$8\$5\$/);
+    expect((await password("olga@acme.example")).status).toBe(200);
   });
 
   test("after a password change over SCIM the new one works at once and the old hash no longer does", async () => {

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 
 /**
  * Replaces passwords sealed at the door with their slow (scrypt) hash, one at a time,
- * and only while no provisioning waits: the hash costs ~100 ms of CPU and must not
+ * and only while no provisioning waits: the hash costs a fraction of a second of CPU and must not
  * slow an onboarding burst. A row is updated only if its sealed value is unchanged.
  */
 export class PasswordSweeper {

@@ -1,5 +1,14 @@
 import { hkdfSync } from "node:crypto";
-import { hashPassword, type PasswordKeys, safeEqual, unsealPassword, verifyPassword } from "@scimline/db";
+import {
+  hashPassword,
+  needsRehash,
+  type PasswordKeys,
+  safeEqual,
+  schema,
+  unsealPassword,
+  verifyPassword,
+} from "@scimline/db";
+import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
@@ -83,6 +92,16 @@ export function passwordRoutes(deps: AppDeps) {
     });
     if (!user || !matches) throw signInErrors.invalidCredentials();
     await limits.succeeded(attempt);
+    const old = user.passwordHash;
+    if (!user.passwordPending && old && needsRehash(old)) {
+      // Made with older parameters: replaced now that the password is known (unless it changed meanwhile).
+      const fresh = await limits.hash(() => hashPassword(input.password));
+      const { users } = schema;
+      await deps.database.db
+        .update(users)
+        .set({ passwordHash: fresh })
+        .where(and(eq(users.id, user.id), eq(users.passwordHash, old)));
+    }
     // Only someone who knows the password learns that the account is suspended.
     assertMaySignIn(user);
     setCookie(c, DEVICE_COOKIE, devices.issue(company.id, user.userName, now), {
