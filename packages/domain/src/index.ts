@@ -37,6 +37,16 @@ export {
   parseExtension,
   validateExtensionRange,
 } from "./extensions.ts";
+export {
+  byPrecedence,
+  decideGroupRules,
+  type GroupRule,
+  matchingRules,
+  type RuleDecision,
+  type RuleMatch,
+  ruleMatchesGroup,
+  type UserGroup,
+} from "./group-rules.ts";
 export { planReconcile, type Step, statusAfter, type UserSnapshot } from "./lifecycle.ts";
 export {
   isAreaCode,

@@ -78,6 +78,11 @@ describe("the OpenAPI document describes exactly what /api/v1 serves", () => {
       "POST /api/v1/companies/:id/users/:userId/retry",
       "GET /api/v1/companies/:id/charges",
       "GET /api/v1/companies/:id/seats",
+      "POST /api/v1/companies/:id/group-rules",
+      "GET /api/v1/companies/:id/group-rules",
+      "PATCH /api/v1/companies/:id/group-rules/:ruleId",
+      "DELETE /api/v1/companies/:id/group-rules/:ruleId",
+      "PATCH /api/v1/directories/:id",
     ]) {
       expect(documented).toContain(route);
     }

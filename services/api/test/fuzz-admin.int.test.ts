@@ -18,6 +18,7 @@ let userId = "";
 let licenseTypeId = "";
 let tokenId = "";
 let webhookId = "";
+let ruleId = "";
 beforeAll(async () => {
   t = await createTenant(env(), {
     offices: [{ name: "HQ", country: "US", main: true, seats: { "Dialpad_Ai Voice": 5 } }],
@@ -25,6 +26,12 @@ beforeAll(async () => {
   server = await serveApp(env());
   webhookId = (await admin(env(), "POST", `/companies/${t.companyId}/webhooks`, { url: "https://hooks.example.com/f" }))
     .body.id as string;
+  const rule = await admin(env(), "POST", `/companies/${t.companyId}/group-rules`, {
+    group: { displayName: "Sales" },
+    licenseType: "Dialpad_Ai Sales",
+    priority: 1,
+  });
+  ruleId = rule.body.id as string;
   await admin(env(), "POST", `/companies/${t.companyId}/numbers`, { numbers: ["+14155550100", "+14155550101"] });
   userId = (await scim(env(), t.token, "POST", "/Users", oktaUser("admin.fuzz@x.io"))).body.id as string;
   licenseTypeId =
@@ -70,6 +77,7 @@ test("every admin endpoint with hostile ids and bodies: never a 5xx, and a refus
     u: () => userId,
     j: () => `u_${userId}_g1`,
     w: () => webhookId,
+    r: () => ruleId,
   };
   const call = fc.nat({ max: ADMIN_ENDPOINTS.length - 1 }).chain((i) => {
     const [method, path, shape] = ADMIN_ENDPOINTS[i] ?? ["GET", "/", null];

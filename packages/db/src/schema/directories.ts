@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { companies } from "./companies.ts";
 
 /** A SCIM connection: one per identity-provider domain or org. SPEC §3. */
@@ -11,9 +11,17 @@ export const directories = pgTable(
       .notNull()
       .references(() => companies.id, { onDelete: "cascade" }),
     name: text().notNull(),
+    /**
+     * How long a new user of a company with group rules, and no office of its own, waits for its
+     * group memberships before it is provisioned anyway (Okta pushes them after the create).
+     */
+    groupRuleHoldSeconds: integer().notNull().default(300),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("directories_company_name").on(t.companyId, sql`lower(${t.name})`)],
+  (t) => [
+    uniqueIndex("directories_company_name").on(t.companyId, sql`lower(${t.name})`),
+    check("directories_group_rule_hold", sql`${t.groupRuleHoldSeconds} between 0 and 86400`),
+  ],
 );
 
 /** Bearer tokens of a directory. Only a SHA-256 of the token is stored. */

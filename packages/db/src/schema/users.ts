@@ -61,6 +61,10 @@ export const users = pgTable(
     officeId: uuid().references(() => offices.id),
     matchedBy: text(),
     matchedValue: text(),
+    /** The group rule that chose the office (matchedBy "groupRule"). */
+    matchedRuleId: uuid(),
+    /** An admin changed the user's office or license: group rules no longer move it. */
+    pinned: boolean().notNull().default(false),
     /** License type of the seat the user holds in its office; null when it holds none. */
     seatLicenseTypeId: uuid().references(() => licenseTypes.id),
     did: text(),

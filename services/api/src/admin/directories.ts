@@ -6,6 +6,7 @@ import { AdminError } from "../errors.ts";
 import { isUniqueViolation } from "../use-cases/pg-errors.ts";
 import { companyNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
+import { DirectoryUpdate, directoryFieldsIn, directoryFieldsOf } from "./directory-fields.ts";
 import {
   body,
   CompanyParams,
@@ -52,6 +53,18 @@ const listDirectories = createRoute({
   },
 });
 
+const updateDirectory = createRoute({
+  method: "patch",
+  path: "/directories/{id}",
+  tags,
+  summary: "Change a directory's settings (strict: an unknown field is 400; an absent one is unchanged)",
+  request: { params: DirectoryParams, body: body(DirectoryUpdate) },
+  responses: {
+    200: json(DirectoryView, "The directory after the change"),
+    ...errors({ 404: NOT_FOUND.directory }, { body: true }),
+  },
+});
+
 const createToken = createRoute({
   method: "post",
   path: "/directories/{id}/tokens",
@@ -92,6 +105,7 @@ export function directoryRoutes(deps: AppDeps) {
     companyId: row.companyId,
     name: row.name,
     scimBaseUrl: scimUrl(origin(url)),
+    ...directoryFieldsOf(row),
     createdAt: row.createdAt.toISOString(),
   });
   const directoryOf = async (id: string) => {
@@ -106,7 +120,12 @@ export function directoryRoutes(deps: AppDeps) {
     try {
       const [row] = await deps.database.db
         .insert(directories)
-        .values({ id: newId(), companyId: id, name: c.req.valid("json").name })
+        .values({
+          id: newId(),
+          companyId: id,
+          name: c.req.valid("json").name,
+          ...directoryFieldsIn(c.req.valid("json")),
+        })
         .returning();
       if (!row) throw new Error("directory insert returned nothing");
       return c.json(view(row, c.req.url), 201);
@@ -126,6 +145,17 @@ export function directoryRoutes(deps: AppDeps) {
       .where(eq(directories.companyId, id))
       .orderBy(asc(directories.createdAt));
     return c.json({ directories: rows.map((r) => view(r, c.req.url)) }, 200);
+  });
+
+  app.openapi(updateDirectory, async (c) => {
+    const directory = await directoryOf(c.req.valid("param").id);
+    const [row] = await deps.database.db
+      .update(directories)
+      .set(directoryFieldsIn(c.req.valid("json")))
+      .where(eq(directories.id, directory.id))
+      .returning();
+    if (!row) throw new AdminError(404, "DIRECTORY_NOT_FOUND", `Directory ${directory.id} not found`);
+    return c.json(view(row, c.req.url), 200);
   });
 
   app.openapi(createToken, async (c) => {

@@ -6,6 +6,7 @@ import { apiDocsRoutes } from "./api-docs.ts";
 import { companyRoutes } from "./companies.ts";
 import { directoryRoutes } from "./directories.ts";
 import { eventRoutes } from "./events.ts";
+import { groupRuleRoutes } from "./group-rules.ts";
 import { jobRoutes } from "./jobs.ts";
 import { licenseTypeRoutes } from "./license-types.ts";
 import { numberRoutes } from "./numbers.ts";
@@ -52,6 +53,7 @@ export function adminRoutes(deps: AppDeps) {
   app.route("/", directoryRoutes(deps));
   app.route("/", reportRoutes(deps));
   app.route("/", userAdminRoutes(deps));
+  app.route("/", groupRuleRoutes(deps));
   app.route("/", eventRoutes(deps));
   app.route("/", webhookRoutes(deps));
   app.route("/", ssoAdminRoutes(deps));

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { isAreaCode, isE164, normalizeCountry } from "@scimline/domain";
 import { SettingsView, settingsInputShape } from "./company-settings.ts";
+import { directoryFieldsInput, directoryFieldsView } from "./directory-fields.ts";
 
 export const Id = z.uuid().openapi({ example: "019a6b1e-7c1d-7f3a-9a53-2b1c3d4e5f60" });
 const pathParam = (name: string) => Id.openapi({ param: { name, in: "path" } });
@@ -115,10 +116,19 @@ export const NumberView = z
   .object({ e164: z.string(), officeId: Id.nullable(), assignedUserId: Id.nullable(), source: z.string() })
   .openapi("PhoneNumber");
 
-export const DirectoryCreate = z.object({ name: z.string().trim().min(1).max(200) }).openapi("DirectoryCreate");
+export const DirectoryCreate = z
+  .object({ name: z.string().trim().min(1).max(200), ...directoryFieldsInput })
+  .openapi("DirectoryCreate");
 
 export const DirectoryView = z
-  .object({ id: Id, companyId: Id, name: z.string(), scimBaseUrl: z.string(), createdAt: z.string() })
+  .object({
+    id: Id,
+    companyId: Id,
+    name: z.string(),
+    scimBaseUrl: z.string(),
+    ...directoryFieldsView,
+    createdAt: z.string(),
+  })
   .openapi("Directory");
 
 export const TokenCreated = z

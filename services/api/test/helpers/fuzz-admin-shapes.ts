@@ -15,6 +15,7 @@ const TABLES = [
   "saml_configs",
   "extension_pool",
   "webhooks",
+  "group_rules",
 ];
 
 /** Every admin-visible table, row by row (ordered), as one string: a refusal must leave it identical. */
@@ -46,6 +47,8 @@ const e164 = str("+14155550199", "+442071838750", "+1415555010", "14155550199");
 const tenantIds = str("72f988bf-86f1-41af-91ab-2d7cd011db47", "9188040d-6c67-4c5b-b112-36a304b66dad", "contoso");
 const domains = str("example.com", "EXAMPLE.com", "a..b", "");
 const licenseNames = str("Dialpad_Ai Voice", "Dialpad_Support", "Dialpad_Ai Sales", "dialpad_support");
+// A dictionary key from any generated value (String() throws on objects without a prototype).
+const asKey = (v: unknown): string => (typeof v === "string" ? v : (JSON.stringify(v) ?? "undefined"));
 const range = opt({ start: num(100, 0, 500), end: num(999, 100, 99_999_999) });
 const licenseInput = opt({ name: licenseNames, monthlyPriceCents: num(1500, 0, 100_000_000), assignsDid: bool });
 
@@ -98,7 +101,7 @@ export const ADMIN_ENDPOINTS: Array<[string, string, fc.Arbitrary<unknown> | nul
       name: str("Paris", "hq"),
       country: str("FR"),
       main: bool,
-      seats: fc.oneof(fc.dictionary(licenseNames.map(String), num(3, -1, 1_000_001)), hostileJson),
+      seats: fc.oneof(fc.dictionary(licenseNames.map(asKey), num(3, -1, 1_000_001)), hostileJson),
     }),
   ],
   [
@@ -107,7 +110,7 @@ export const ADMIN_ENDPOINTS: Array<[string, string, fc.Arbitrary<unknown> | nul
     opt({
       name: str("HQ 2", "hq"),
       main: bool,
-      seats: fc.oneof(fc.dictionary(licenseNames.map(String), num(0, 1, 7, -1)), hostileJson),
+      seats: fc.oneof(fc.dictionary(licenseNames.map(asKey), num(0, 1, 7, -1)), hostileJson),
     }),
   ],
   [
@@ -117,6 +120,7 @@ export const ADMIN_ENDPOINTS: Array<[string, string, fc.Arbitrary<unknown> | nul
   ],
   ["DELETE", "/companies/{c}/numbers/{n}", null],
   ["POST", "/companies/{c}/directories", opt({ name: str("Entra", "okta") })],
+  ["PATCH", "/directories/{d}", opt({ groupRuleHoldSeconds: num(0, 300, 86_400, -1, 86_401) })],
   ["POST", "/directories/{d}/tokens", null],
   ["DELETE", "/directories/{d}/tokens/{k}", null],
   [
@@ -136,6 +140,27 @@ export const ADMIN_ENDPOINTS: Array<[string, string, fc.Arbitrary<unknown> | nul
   ["DELETE", "/webhooks/{w}", null],
   ["POST", "/webhooks/{w}/rotate-secret", null],
   ["GET", "/webhooks/{w}/deliveries", null],
+  [
+    "POST",
+    "/companies/{c}/group-rules",
+    opt({
+      group: fc.oneof(opt({ displayName: str("Sales", " ", "") }), opt({ id: str("VALID_OFFICE", "x") })),
+      officeId: str("VALID_OFFICE"),
+      licenseType: licenseNames,
+      priority: num(1, 0, -1, 1_000_001),
+    }),
+  ],
+  [
+    "PATCH",
+    "/companies/{c}/group-rules/{r}",
+    opt({
+      group: opt({ displayName: str("Support") }),
+      officeId: fc.oneof(str("VALID_OFFICE"), fc.constant(null)),
+      licenseType: fc.oneof(licenseNames, fc.constant(null)),
+      priority: num(2, 1.5),
+    }),
+  ],
+  ["DELETE", "/companies/{c}/group-rules/{r}", null],
   ["POST", "/jobs/{j}/retry", null],
   [
     "PUT",
