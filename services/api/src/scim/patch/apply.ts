@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from "node:util";
 import { type ScimPatchOperation, type ScimResource, scimPatch } from "scim-patch";
 import { badRequest } from "../errors.ts";
-import { maxValues } from "../resource/canonical.ts";
+import { MAX_VALUES, maxValues } from "../resource/canonical.ts";
 import { type AttributeDef, findAttribute } from "../resource/schema.ts";
 import { isEmpty, type ParsedOperation, parseOperations } from "./normalize.ts";
-import { compileFilter, isObject, keyIn, type ParsedPath, seedOf } from "./path.ts";
+import { compileFilter, formatPath, isObject, keyIn, type ParsedPath, seedOf } from "./path.ts";
 
 export { type NormalizedOperation, normalizePatchOperations } from "./normalize.ts";
 
@@ -166,6 +166,16 @@ function applyOne(ctx: Ctx, op: ParsedOperation): void {
     return;
   }
   const clearing = op.op === "remove" || isEmpty(op.value);
+  // Refused before any work: scim-patch compares each added value with every one present.
+  const max = p.def ? maxValues(p.def) : MAX_VALUES;
+  if (Array.isArray(op.value) && op.value.length > max)
+    throw badRequest("invalidValue", `${formatPath(p)} holds at most ${max} values`);
+  // A member is a user id: one without a value is refused before tens of thousands are de-duplicated.
+  if (target.type === "Group" && p.def?.name === "members" && !p.sub && !clearing) {
+    const values = Array.isArray(op.value) ? op.value : [op.value];
+    const bad = values.findIndex((m) => !isObject(m) || typeof m.value !== "string" || m.value === "");
+    if (bad >= 0) throw badRequest("invalidValue", `members[${bad}].value is required`);
+  }
   if (target.type === "User" && p.urn === undefined && p.def?.name === "active" && typeof op.value === "boolean") {
     ctx.activeSet = op.value;
   }

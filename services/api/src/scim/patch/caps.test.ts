@@ -17,9 +17,16 @@ const emails = (n: number, from = 0) =>
 
 describe("PATCH add de-duplicates in linear time", () => {
   // Each new value used to be compared with every value already there: 40,000 member objects
-  // without a value meant ~800 million deep comparisons in one request.
-  it("40,000 members without a value are de-duplicated in one pass", () => {
+  // without a value meant ~800 million deep comparisons in one request. Now they are refused first.
+  it("40,000 members without a value are refused before any de-duplication", () => {
     const members = Array.from({ length: 40_000 }, (_, i) => ({ display: `m${i % 20_000}` }));
+    expect(() => onGroup(patch({ op: "add", path: "members", value: members }), { ...group(), members: [] })).toThrow(
+      /members\[0\]\.value is required/,
+    );
+  });
+
+  it("40,000 members with values, half of them repeated, keep 20,000 in one pass", () => {
+    const members = Array.from({ length: 40_000 }, (_, i) => ({ value: `u${i % 20_000}` }));
     const result = onGroup(patch({ op: "add", path: "members", value: members }), { ...group(), members: [] });
     expect(result.document.members).toHaveLength(20_000);
   });
@@ -68,5 +75,13 @@ describe("multi-valued attributes are capped", () => {
     const members = Array.from({ length: MAX_MEMBERS + 1 }, (_, i) => ({ value: `u${i}` }));
     expect(() => canonicalize("Group", { displayName: "all", members })).toThrow(/at most 50000/);
     expect(() => canonicalize("Group", { displayName: "all", members: members.slice(1) })).not.toThrow();
+  });
+});
+
+describe("a PATCH value over the cap is refused before it is applied", () => {
+  it("an array of 20,000 values for an attribute the schema does not know (scim-patch would compare them all)", () => {
+    const value = Array.from({ length: 20_000 }, (_, i) => ({ display: `m${i}` }));
+    expect(() => onUser(patch({ op: "add", path: "members", value }))).toThrow(/at most 100 values/);
+    expect(() => onUser(patch({ op: "replace", path: "customList", value }))).toThrow(/at most 100 values/);
   });
 });
