@@ -68,3 +68,11 @@ describe("samlIdpInitiated", () => {
     expect(outcome(await postAcs(env(), tenant.companyId, respond()))).toEqual({ status: 200, code: "OK" });
   });
 });
+
+test("a SAMLResponse over 256 KiB is refused before any XML is parsed", async () => {
+  const { tenant } = await company(env);
+  const huge = Buffer.from(`<samlp:Response>${"<a x='1'/>".repeat(30_000)}</samlp:Response>`).toString("base64");
+  const res = await postAcs(env(), tenant.companyId, huge);
+  expect(res.status).toBe(400);
+  expect((res.body.error as { message: string }).message).toContain("256 KiB");
+});

@@ -17,6 +17,8 @@ import {
 } from "./store.ts";
 import { attr, parseXml, signingAlgorithms } from "./xml.ts";
 
+const MAX_SAML_RESPONSE = 256 * 1024;
+
 /** SHA-1 signature or digest methods (rsa-sha1, dsa-sha1, hmac-sha1, ecdsa-sha1, sha1). */
 const SHA1 = /sha1$/i;
 
@@ -84,6 +86,10 @@ export function samlRoutes(deps: AppDeps) {
     const samlResponse = form.SAMLResponse;
     if (typeof samlResponse !== "string" || samlResponse.length === 0)
       throw new AdminError(400, "VALIDATION_FAILED", "SAMLResponse: required (an HTTP-POST binding form field)");
+    // Okta's and Entra's responses are a few KiB (Entra caps group claims at 150); parsing a MiB of
+    // XML, twice (here and in node-saml), on an unauthenticated endpoint costs seconds of CPU.
+    if (samlResponse.length > MAX_SAML_RESPONSE)
+      throw new AdminError(400, "VALIDATION_FAILED", `SAMLResponse: larger than ${MAX_SAML_RESPONSE / 1024} KiB`);
     const base = baseUrl(deps.config, c.req.url);
     // Echoed only when it is a path of this service; anything else is dropped, not refused.
     const relayState = typeof form.RelayState === "string" ? safeRelayState(form.RelayState, base) : null;
