@@ -77,6 +77,7 @@ export {
   type Similarity,
 } from "./office-similarity.ts";
 export { planBatch, planNeeds } from "./plan/plan-batch.ts";
+export { planInChunks } from "./plan/plan-chunks.ts";
 export type {
   AdminRequest,
   CarrierOrderState,
