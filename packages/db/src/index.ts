@@ -8,6 +8,7 @@ export { applyPlan, insertEvents } from "./provisioning/apply.ts";
 export { claimExtensions, claimNumbers, lockSeats } from "./provisioning/claims.ts";
 export { loadCarrierOrders, loadCompanies, lockUsers } from "./provisioning/load.ts";
 export { type ReconcileOptions, reconcileUsers } from "./provisioning/reconcile.ts";
+export { loadPlanSnapshot, type PlanSnapshot } from "./provisioning/snapshot.ts";
 export * from "./queues.ts";
 export * as schema from "./schema/index.ts";
 export * from "./secrets.ts";
