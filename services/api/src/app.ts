@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { PREVIEW_PATH } from "./admin/preview.ts";
 import { adminRoutes } from "./admin/routes.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
 import { handleError } from "./errors.ts";
@@ -27,16 +28,14 @@ export function createApp(deps: AppDeps) {
   app.use(requestContext(deps.logger));
   app.use(securityHeaders());
   app.use(metrics.middleware);
-  // SCIM reads its bodies itself, with the same limit (scim/http/request.ts).
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new HTTPException(413, { message: "The request body is larger than 1 MiB" });
-      },
-    }),
-  );
+  // SCIM reads its bodies itself, with the same limit (scim/http/request.ts); the preview has its own, 16 MiB.
+  const adminBodyLimit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new HTTPException(413, { message: "The request body is larger than 1 MiB" });
+    },
+  });
+  app.use("/api/*", (c, next) => (PREVIEW_PATH.test(c.req.path) ? next() : adminBodyLimit(c, next)));
 
   app.route("/", healthRoutes(deps));
   app.route("/", metricsRoutes(metrics, deps.config.METRICS_TOKEN));

@@ -71,7 +71,9 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
       ? new ScimError(error.status, badJson ? "invalidSyntax" : undefined, error.message || "Request refused")
       : badJson
         ? new AdminError(400, "INVALID_JSON", "The request body is not valid JSON")
-        : new AdminError(error.status as ContentfulStatusCode, "HTTP_ERROR", error.message || "Request refused");
+        : error.status === 415
+          ? new AdminError(415, "UNSUPPORTED_MEDIA_TYPE", error.message || "Unsupported Media Type")
+          : new AdminError(error.status as ContentfulStatusCode, "HTTP_ERROR", error.message || "Request refused");
   }
   if (!mapped) {
     c.var.logger?.error({ err: error }, "unhandled error");

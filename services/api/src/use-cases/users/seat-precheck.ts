@@ -1,6 +1,6 @@
 import type { Database } from "@scimline/db";
 import { schema } from "@scimline/db";
-import { type LicenseType, matchOffice, type OfficeHints } from "@scimline/domain";
+import { type LicenseType, matchOffice, type Office, type OfficeHints, type SeatCount } from "@scimline/domain";
 import { eq } from "drizzle-orm";
 import { ScimError } from "../../scim/errors.ts";
 
@@ -37,14 +37,24 @@ export async function refuseWhenNoSeat(
       .from(schema.seats)
       .where(eq(schema.seats.companyId, companyId)),
   ]);
+  const refusal = seatPrecheckRefusal(offices, seats, license, hints);
+  if (refusal !== null) throw new ScimError(400, undefined, refusal);
+}
+
+/**
+ * The door's seat pre-check, pure: why a create with auto-purchase off is refused (the office it
+ * would match has no free seat of its license type), or null. A preview runs it on its snapshot.
+ */
+export function seatPrecheckRefusal(
+  offices: readonly Office[],
+  seats: readonly SeatCount[],
+  license: LicenseType,
+  hints: OfficeHints,
+): string | null {
   const match = matchOffice({ hints, licenseTypeId: license.id, offices, seats, autoPurchase: false });
-  if (match.type !== "matched") return;
+  if (match.type !== "matched") return null;
   const seat = seats.find((s) => s.officeId === match.officeId && s.licenseTypeId === license.id);
-  if (seat && seat.purchased - seat.used > 0) return;
+  if (seat && seat.purchased - seat.used > 0) return null;
   const office = offices.find((o) => o.id === match.officeId);
-  throw new ScimError(
-    400,
-    undefined,
-    `No free "${license.name}" license seat in office "${office?.name}", and automatic license purchase is off for this company. A company admin must add seats before this user can be provisioned.`,
-  );
+  return `No free "${license.name}" license seat in office "${office?.name}", and automatic license purchase is off for this company. A company admin must add seats before this user can be provisioned.`;
 }
