@@ -51,7 +51,9 @@ export function updateDesiredState<T extends readonly object[] = { id: string }[
   const reconcile = change.reconcile ?? true;
   return sql`
     with u as (
-      update users set generation = generation + ${reconcile ? 1 : 0} ${change.set ? sql`, ${change.set}` : sql``}
+      update users set generation = generation + ${reconcile ? 1 : 0},
+        desired_at = case when ${reconcile} then now() else desired_at end
+        ${change.set ? sql`, ${change.set}` : sql``}
       where ${change.where}
       returning *
     ), ${outboxRows(sql, sql`${reconcile}`)} ${eventRows(sql, change.events ?? [])}
@@ -84,6 +86,29 @@ export function insertUsers(
  */
 export function requeueOwed(sql: Q, where: Fragment): postgres.PendingQuery<{ id: string }[]> {
   return sql<{ id: string }[]>`
-    with u as (select id, company_id, generation from users where ${where}), ${outboxRows(sql, sql`true`)}
+    with u as (update users set desired_at = now() where ${where} returning id, company_id, generation),
+    ${outboxRows(sql, sql`true`)}
     select id from u`;
+}
+
+/**
+ * Users owed work that nothing but a retry will resume: business waits (failed with a code,
+ * waiting for an admin). Everything else owed is in flight and should reach its desired state.
+ */
+export const deliberateWait = (sql: Q): Fragment =>
+  sql`(users.status = 'failed' and users.active and users.deleted_at is null)`;
+
+/**
+ * The delete as the door records it: desired state "deleted", personal data scrubbed, memberships
+ * gone, in one statement with its outbox row; the worker frees the user's resources and erases it.
+ */
+export function markDeleted(sql: Q, where: Fragment): postgres.PendingQuery<{ id: string }[]> {
+  return updateDesiredState(sql, {
+    set: sql`
+      deleted_at = now(), version = version + 1, updated_at = now(),
+      user_name = '', external_id = null, display_name = null, email = null, resource = '{}'::jsonb,
+      password_hash = null, password_pending = null, office_hints = '{}'::jsonb`,
+    where: sql`${where} and deleted_at is null`,
+    also: sql`m as (delete from group_members where user_id in (select id from u))`,
+  });
 }

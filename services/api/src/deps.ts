@@ -1,4 +1,5 @@
-import type { Database, PasswordKeys, ReconcileJobData } from "@scimline/db";
+import type { Database, PasswordKeys } from "@scimline/db";
+import type { ReconcileJobData } from "@scimline/queue";
 import type { Queue } from "bullmq";
 import type { RateLimitInfo } from "hono-rate-limiter";
 import type { Redis } from "ioredis";

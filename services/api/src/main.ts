@@ -2,14 +2,8 @@ import { existsSync } from "node:fs";
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
 import { Server as NetServer } from "node:net";
 import { serve } from "@hono/node-server";
-import {
-  createDb,
-  ensureDatabase,
-  PROVISIONING_QUEUE,
-  passwordSealKey,
-  type ReconcileJobData,
-  runMigrations,
-} from "@scimline/db";
+import { createDb, ensureDatabase, passwordSealKey, runMigrations } from "@scimline/db";
+import { PROVISIONING_QUEUE, type ReconcileJobData } from "@scimline/queue";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { collectDefaultMetrics, Registry } from "prom-client";

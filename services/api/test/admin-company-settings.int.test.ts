@@ -17,6 +17,7 @@ const DEFAULTS = {
   microsoftTenantIds: [],
   googleHostedDomains: [],
   samlIdpInitiated: true,
+  suspendedRetentionDays: null,
 };
 
 describe("company settings", () => {
@@ -56,6 +57,14 @@ describe("company settings", () => {
     expect(row).toEqual({ microsoft_tenant_ids: [TENANT, OTHER_TENANT], saml_idp_initiated: false });
   });
 
+  test("suspendedRetentionDays: set, then null turns retention off", async () => {
+    const t = await createTenant(env(), { client });
+    const on = await api("PATCH", `/companies/${t.companyId}`, { suspendedRetentionDays: 30 });
+    expect(on.body.settings).toMatchObject({ suspendedRetentionDays: 30 });
+    const off = await api("PUT", `/companies/${t.companyId}/settings`, { suspendedRetentionDays: null });
+    expect(off.body.settings).toMatchObject({ suspendedRetentionDays: null });
+  });
+
   test.each(["PUT", "PATCH"])("%s: null turns a list off; a required setting refuses null", async (method) => {
     const t = await createTenant(env(), { client });
     const path = method === "PUT" ? `/companies/${t.companyId}/settings` : `/companies/${t.companyId}`;
@@ -69,7 +78,9 @@ describe("company settings", () => {
   });
 
   test.each([
-    ["unknown key", { suspendedRetentionDays: 3, samlIdpInitiated: false }, "suspendedRetentionDays"],
+    ["unknown key", { retentionDays: 3, samlIdpInitiated: false }, "retentionDays"],
+    ["retention below a day", { suspendedRetentionDays: 0 }, "suspendedRetentionDays"],
+    ["retention not whole days", { suspendedRetentionDays: 1.5 }, "suspendedRetentionDays"],
     ["a typo", { microsoftTenantId: [TENANT] }, "microsoftTenantId"],
     ["not a GUID", { microsoftTenantIds: ["contoso.onmicrosoft.com"] }, "microsoftTenantIds"],
     ["personal accounts' tenant", { microsoftTenantIds: ["9188040d-6c67-4c5b-b112-36a304b66dad"] }, "personal"],

@@ -162,18 +162,33 @@ describe("the door commits concurrent creates together (issue: Okta burst benchm
         if (waited > 10_000) throw new Error("the batch never waited on the other writer");
         await new Promise((r) => setTimeout(r, 20));
       }
-      await insertOther("cross.x@example.com"); // returns once the batch is chosen as the deadlock victim
+      // Returns once the batch is chosen as the deadlock victim. The batch then retries each create
+      // alone, and its retry of x races this writer for x: either may win, and the loser is told so.
+      // A savepoint keeps the other writer's y when it loses x.
+      await tx`savepoint x`;
+      const otherX = await insertOther("cross.x@example.com").then(
+        () => "inserted",
+        async (error: { code?: string }) => {
+          if (error.code !== "23505") throw error;
+          await tx`rollback to savepoint x`;
+          return "taken";
+        },
+      );
       await tx`commit`;
-      const settled = await batch;
+      const [x, y] = await batch;
       expect(inserter.statements).toBe(1);
-      for (const s of settled) {
-        expect(s.status).toBe("rejected");
-        expect(s.status === "rejected" && (s.reason as ScimError)).toMatchObject({
+      const taken = (s: PromiseSettledResult<unknown> | undefined) =>
+        expect(s?.status === "rejected" && (s.reason as ScimError)).toMatchObject({
           status: 409,
           scimType: "uniqueness",
           detail: USERNAME_TAKEN,
         });
-      }
+      taken(y); // the other writer held y all along
+      if (otherX === "inserted") taken(x);
+      else expect(x?.status).toBe("fulfilled"); // the batch's retry won x
+      const holders = await env().database.sql`
+        select 1 from users where company_id = ${t.companyId} and user_name in ('cross.x@example.com', 'cross.y@example.com')`;
+      expect(holders).toHaveLength(2); // one row each, whoever won
     } finally {
       tx.release();
       await other.close();

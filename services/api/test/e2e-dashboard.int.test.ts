@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { reconcileJobId } from "@scimline/db";
+import { reconcileJobId } from "@scimline/queue";
 import type { Runtime } from "@scimline/worker";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";

@@ -1,5 +1,5 @@
-import { PROVISIONING_QUEUE, RECONCILE_JOB, type ReconcileJobData } from "@scimline/db";
 import { testRedisConnection } from "@scimline/db/testing";
+import { PROVISIONING_QUEUE, RECONCILE_JOB, type ReconcileJobData } from "@scimline/queue";
 import { Queue, QueueEvents } from "bullmq";
 import { afterAll, expect, test } from "vitest";
 import { startBurst, until } from "./helpers/burst.ts";

@@ -1,4 +1,4 @@
-import { PROVISIONING_QUEUE } from "@scimline/db";
+import { PROVISIONING_QUEUE } from "@scimline/queue";
 import { Queue } from "bullmq";
 import { afterAll, expect, test } from "vitest";
 import { startBurst, until } from "./helpers/burst.ts";

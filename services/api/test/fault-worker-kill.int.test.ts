@@ -1,5 +1,5 @@
-import { PROVISIONING_QUEUE } from "@scimline/db";
 import { testRedisConnection } from "@scimline/db/testing";
+import { PROVISIONING_QUEUE } from "@scimline/queue";
 import { Queue } from "bullmq";
 import { afterAll, expect, test } from "vitest";
 import { startBurst, until } from "./helpers/burst.ts";

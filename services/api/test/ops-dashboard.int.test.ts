@@ -1,5 +1,6 @@
-import { reconcileJobId } from "@scimline/db";
+import { requeueOwed } from "@scimline/db";
 import { remedyOf } from "@scimline/domain";
+import { reconcileJobId } from "@scimline/queue";
 import type { Runtime } from "@scimline/worker";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApp } from "../src/app.ts";
@@ -161,8 +162,10 @@ describe("POST /api/v1/jobs/{id}/retry", () => {
 describe("/admin overview", () => {
   test("shows statuses, failures by code, outbox lag, queue depths and seats per office, and links to the dashboard", async () => {
     await worker?.relay.stop(); // else it would relay the row below at once
-    await env().database.sql`insert into outbox (company_id, user_id, generation, created_at)
-      values (${tenant.companyId}, ${userIds[0] ?? ""}, 99, now() - interval '90 seconds')`;
+    // Work owed again for a user, as the desired-state writer records it; its row has waited 90 s.
+    const { sql } = env().database;
+    await requeueOwed(sql, sql`id = ${userIds[0] ?? ""}`);
+    await sql`update outbox set created_at = now() - interval '90 seconds' where user_id = ${userIds[0] ?? ""}`;
     try {
       const res = await get("/admin", ADMIN_BASIC);
       expect(res.status).toBe(200);

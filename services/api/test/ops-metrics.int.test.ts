@@ -1,4 +1,4 @@
-import { RECONCILE_JOB, reconcileJobId } from "@scimline/db";
+import { RECONCILE_JOB, reconcileJobId } from "@scimline/queue";
 import { describe, expect, test } from "vitest";
 import { createApp } from "../src/app.ts";
 import { createTenant, oktaUser, scim } from "./helpers/clients.ts";
@@ -81,8 +81,8 @@ describe("/metrics (API)", () => {
   test("readings are cached for a few seconds: scrapes in a burst cost one set of queries", async () => {
     const app = createApp(env().deps);
     const before = sample((await scrape(app)).text, "scimline_outbox_rows");
-    await env().database.sql`insert into outbox (company_id, user_id, generation)
-      values (gen_random_uuid(), gen_random_uuid(), 1)`;
+    const tenant = await createTenant(env());
+    await scim(env(), tenant.token, "POST", "/Users", oktaUser("one-more@example.com")); // one more outbox row
     expect(sample((await scrape(app)).text, "scimline_outbox_rows")).toBe(before);
     expect(sample((await scrape(createApp(env().deps))).text, "scimline_outbox_rows")).toBe((before ?? 0) + 1);
   });

@@ -37,6 +37,13 @@ export function createWorkerMetrics(options: { defaultMetrics?: boolean } = {}) 
     registers: [registry],
   });
   for (const outcome of ["completed", "failed", "retried"]) jobs.inc({ outcome }, 0);
+  const swept = new Counter({
+    name: "scimline_worker_sweep_users_total",
+    help: "Users the reconcile sweep acted on: requeued (job lost), retried (job finished, work still owed), given_up (job failed for good), retention_erased",
+    labelNames: ["action"],
+    registers: [registry],
+  });
+  for (const action of ["requeued", "retried", "given_up", "retention_erased"]) swept.inc({ action }, 0);
 
   return {
     registry,
@@ -44,6 +51,13 @@ export function createWorkerMetrics(options: { defaultMetrics?: boolean } = {}) 
     onStep(step: string, outcome: string, seconds: number) {
       stepDuration.observe({ step, outcome }, seconds);
       if (!SUCCESS.has(outcome)) stepFailures.inc({ step, error_code: outcome });
+    },
+    /** The runtime's onSweep hook. */
+    onSweep(result: { requeued: number; retried: number; givenUp: number; retentionErased: number }) {
+      swept.inc({ action: "requeued" }, result.requeued);
+      swept.inc({ action: "retried" }, result.retried);
+      swept.inc({ action: "given_up" }, result.givenUp);
+      swept.inc({ action: "retention_erased" }, result.retentionErased);
     },
     /** The runtime's onJob hook. */
     onJob(outcome: "completed" | "failed" | "retried", seconds: number) {

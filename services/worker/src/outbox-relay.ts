@@ -1,4 +1,5 @@
-import { RECONCILE_JOB, type ReconcileJobData, reconcileJobId, type Sql } from "@scimline/db";
+import type { Sql } from "@scimline/db";
+import { type ReconcileJobData, reconcileJob } from "@scimline/queue";
 import type { Queue } from "bullmq";
 import type { Logger } from "pino";
 
@@ -6,11 +7,7 @@ type Owed = { id: string; company_id: string; generation: number };
 
 const RESYNC_PAGE = 1000;
 
-const job = (r: Owed) => ({
-  name: RECONCILE_JOB,
-  data: { userId: r.id, companyId: r.company_id, generation: r.generation },
-  opts: { jobId: reconcileJobId(r.id, r.generation) },
-});
+const job = (r: Owed) => reconcileJob({ userId: r.id, companyId: r.company_id, generation: r.generation });
 
 /**
  * Outbox → BullMQ. Rows are claimed with SKIP LOCKED (any number of relays cooperate),

@@ -1,5 +1,6 @@
-import type { Batcher, ReconcileJobData, Sql } from "@scimline/db";
+import type { Batcher, Sql } from "@scimline/db";
 import { type ProvisioningErrorCode, remedyOf } from "@scimline/domain";
+import { parseReconcileJobData, type ReconcileJobData } from "@scimline/queue";
 import { type Job, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
 import type { CarrierPort } from "./carrier/port.ts";
@@ -35,6 +36,8 @@ export class BusinessWaitError extends UnrecoverableError {
  */
 export function createProcessor(deps: ProcessorDeps) {
   return async (job: Job<ReconcileJobData>): Promise<Outcome> => {
+    // Anything could have written a job into Redis: a payload that is not ours fails at once.
+    if (!parseReconcileJobData(job.data)) throw new UnrecoverableError("invalid job payload: not a reconcile job");
     const { userId } = job.data;
     const log = deps.logger.child({ jobId: job.id, userId });
     const started = performance.now();

@@ -1,5 +1,6 @@
-import { Batcher, type PasswordKeys, PROVISIONING_QUEUE, type ReconcileJobData, type Sql } from "@scimline/db";
+import { Batcher, type PasswordKeys, type Sql } from "@scimline/db";
 import type { ProvisioningErrorCode } from "@scimline/domain";
+import { PROVISIONING_QUEUE, type ReconcileJobData, reconcileJobOptions } from "@scimline/queue";
 import { type ConnectionOptions, Queue, Worker } from "bullmq";
 import type { Logger } from "pino";
 import type { CarrierPort } from "./carrier/port.ts";
@@ -7,6 +8,7 @@ import { OutboxRelay } from "./outbox-relay.ts";
 import { PasswordSweeper } from "./password-sweeper.ts";
 import { BusinessWaitError, createProcessor } from "./processor.ts";
 import { type Outcome, reconcileBatch } from "./reconcile/run-batch.ts";
+import { ReconcileSweep, type SweepResult } from "./reconcile-sweep.ts";
 
 export type RuntimeOptions = {
   sql: Sql;
@@ -26,6 +28,10 @@ export type RuntimeOptions = {
   backoffMs: number;
   relayIntervalMs: number;
   relayBatch: number;
+  /** The reconcile sweep (lost jobs, retention); defaults 15 s and 30 s. */
+  sweepIntervalMs?: number;
+  sweepGraceMs?: number;
+  onSweep?: (result: SweepResult) => void;
   /** A job whose worker died is taken back after its lock expires (BullMQ stalled-job check). */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
@@ -44,12 +50,7 @@ export function createRuntime(o: RuntimeOptions) {
   const queue = new Queue<ReconcileJobData>(PROVISIONING_QUEUE, {
     connection: o.connection,
     prefix: o.prefix,
-    defaultJobOptions: {
-      attempts: o.attempts,
-      backoff: { type: "exponential", delay: o.backoffMs, jitter: 0.5 },
-      removeOnComplete: { age: 24 * 3600, count: 50_000 },
-      removeOnFail: { age: 14 * 24 * 3600 },
-    },
+    defaultJobOptions: reconcileJobOptions(o.attempts, o.backoffMs),
   });
   const batcher = new Batcher<string, Outcome>((ids) => reconcileBatch(o.sql, ids, isoDay(o.clock())), {
     maxSize: o.batchSize,
@@ -81,11 +82,18 @@ export function createRuntime(o: RuntimeOptions) {
     }
   };
 
+  const sweep = new ReconcileSweep(o.sql, queue, o.logger, giveUp, {
+    intervalMs: o.sweepIntervalMs ?? 15_000,
+    graceMs: o.sweepGraceMs ?? 30_000,
+    ...(o.onSweep ? { onSweep: o.onSweep } : {}),
+  });
+
   return {
     queue,
     batcher,
     relay,
     sweeper,
+    sweep,
     start() {
       worker = new Worker<ReconcileJobData, Outcome>(
         PROVISIONING_QUEUE,
@@ -124,6 +132,7 @@ export function createRuntime(o: RuntimeOptions) {
       worker.on("error", (error) => o.logger.error({ err: { message: error.message } }, "worker error"));
       relay.start();
       sweeper.start();
+      sweep.start();
       return worker;
     },
     /** Graceful: stop taking work, let active jobs finish, then stop the relay and sweeper. */
@@ -131,6 +140,7 @@ export function createRuntime(o: RuntimeOptions) {
       await worker?.close();
       await relay.stop();
       await sweeper.stop();
+      await sweep.stop();
       await queue.close();
     },
   };

@@ -1,5 +1,5 @@
-import { PROVISIONING_QUEUE, type ReconcileJobData, reconcileJobId } from "@scimline/db";
 import { seedCompany, seedUser, testQueuePrefix } from "@scimline/db/testing";
+import { PROVISIONING_QUEUE, type ReconcileJobData, reconcileJobId } from "@scimline/queue";
 import { Queue } from "bullmq";
 import pino from "pino";
 import { afterAll, expect, test } from "vitest";

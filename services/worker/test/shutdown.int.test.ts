@@ -1,6 +1,6 @@
 import { createServer } from "node:net";
-import { PROVISIONING_QUEUE } from "@scimline/db";
 import { seedCompany, seedNumbers, seedOffice, seedUser, testQueuePrefix, testRedisUrl } from "@scimline/db/testing";
+import { PROVISIONING_QUEUE } from "@scimline/queue";
 import { Queue } from "bullmq";
 import { afterAll, expect, test } from "vitest";
 import { useDatabase } from "./helpers/db.ts";

@@ -32,12 +32,15 @@ export const companies = pgTable(
     googleHostedDomains: text().array().notNull().default(sql`'{}'::text[]`),
     /** Whether a SAML response nobody asked for (IdP-initiated) signs in; false: SP-initiated only. */
     samlIdpInitiated: boolean().notNull().default(true),
+    /** Users suspended longer than this many days are erased by the worker; null: never. */
+    suspendedRetentionDays: integer(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     check("companies_billing_day", sql`${t.billingDay} between 1 and 31`),
     check("companies_extension_range", sql`${t.extensionStart} >= 0 and ${t.extensionEnd} >= ${t.extensionStart}`),
+    check("companies_suspended_retention_days", sql`${t.suspendedRetentionDays} >= 1`),
   ],
 );
 

@@ -54,6 +54,8 @@ export const users = pgTable(
     deletedAt: timestamp({ withTimezone: true }),
     /** Bumped whenever the desired state changes; a reconcile job targets a generation. */
     generation: integer().notNull().default(1),
+    /** When work was last owed (a generation bump or a requeue): the sweep and the invariants measure from it. */
+    desiredAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     // --- provisioning outcome
     status: text().$type<UserStatus>().notNull().default("provisioning"),
     errorCode: text(),
@@ -87,5 +89,7 @@ export const users = pgTable(
     index("users_company_waiting").on(t.companyId, t.status).where(sql`${t.status} in ('failed', 'suspended')`),
     index("users_office").on(t.officeId).where(sql`${t.officeId} is not null`),
     index("users_password_pending").on(t.id).where(sql`${t.passwordPending} is not null`),
+    // Users owed a reconcile: what the sweep and the invariant check scan, however large the company.
+    index("users_owed").on(t.desiredAt).where(sql`${t.appliedGeneration} < ${t.generation}`),
   ],
 );

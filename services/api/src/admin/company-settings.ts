@@ -60,6 +60,13 @@ export const COMPANY_SETTINGS = {
     }),
     view: z.boolean(),
   },
+  suspendedRetentionDays: {
+    input: z.number().int().min(1).max(3650).nullable().openapi({
+      description:
+        "Users suspended (deactivated by the identity provider) for longer than this many days are erased, as a delete would (seat, DID and extension freed; events keep ids only); null: never",
+    }),
+    view: z.number().int().nullable(),
+  },
 } as const;
 
 export type SettingName = keyof typeof COMPANY_SETTINGS;

@@ -7,6 +7,7 @@ import { companyRoutes } from "./companies.ts";
 import { directoryRoutes } from "./directories.ts";
 import { eventRoutes } from "./events.ts";
 import { groupRuleRoutes } from "./group-rules.ts";
+import { invariantRoutes } from "./invariants.ts";
 import { jobRoutes } from "./jobs.ts";
 import { licenseTypeRoutes } from "./license-types.ts";
 import { numberRoutes } from "./numbers.ts";
@@ -59,6 +60,7 @@ export function adminRoutes(deps: AppDeps) {
   app.route("/", groupRuleRoutes(deps));
   app.route("/", eventRoutes(deps));
   app.route("/", webhookRoutes(deps));
+  app.route("/", invariantRoutes(deps));
   app.route("/", ssoAdminRoutes(deps));
   app.route("/", jobRoutes(deps));
   app.route("/", previewRoutes(deps));

@@ -1,4 +1,4 @@
-import { safeEqual } from "@scimline/db";
+import { checkInvariants, safeEqual } from "@scimline/db";
 import { Hono, type MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import { Gauge, Histogram, Registry } from "prom-client";
@@ -116,6 +116,19 @@ export function createApiMetrics(deps: Pick<AppDeps, "database" | "queues" | "lo
       this.reset();
       const { failures } = await snapshot();
       for (const row of failures ?? []) this.set({ error_code: row.errorCode }, row.users);
+    },
+  });
+  // Checking every company's invariants scans users and pools: at most once a minute, whatever the scrapes.
+  const invariants = cached(() => checkInvariants(deps.database.sql), 60_000);
+  new Gauge({
+    name: "scimline_invariant_ok",
+    help: "1 when the invariant holds for every company (seats vs holders, DIDs and extensions both ways, no stale work, outbox drained), 0 when it is broken somewhere; read at most once a minute",
+    labelNames: ["check"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const checks = await read("postgres", invariants);
+      for (const check of checks ?? []) this.set({ check: check.name }, check.ok ? 1 : 0);
     },
   });
   new Gauge({

@@ -1,4 +1,4 @@
-import type { Sql } from "@scimline/db";
+import { checkInvariants, type InvariantCheck, type Sql } from "@scimline/db";
 import type { Queue } from "bullmq";
 import {
   type FailureCount,
@@ -45,6 +45,8 @@ export type Overview = {
   companies: CompanySummary[];
   companyCount: number;
   failedUsers: FailedUser[];
+  /** Every company's invariants, checked now. */
+  invariants: InvariantCheck[];
 };
 
 async function companies(sql: Sql): Promise<{ rows: CompanySummary[]; total: number }> {
@@ -93,13 +95,14 @@ async function failedUsers(sql: Sql): Promise<FailedUser[]> {
 
 /** Everything the /admin page shows, read in one go; Redis being down blanks only the queue figures. */
 export async function loadOverview(sql: Sql, queues: Queue[]): Promise<Overview> {
-  const [outbox, users, failures, company, failed, depths] = await Promise.all([
+  const [outbox, users, failures, company, failed, depths, invariants] = await Promise.all([
     outboxLag(sql),
     usersByStatus(sql),
     failuresByCode(sql),
     companies(sql),
     failedUsers(sql),
     Promise.all(queues.map((q) => queueDepths(q).catch(() => null))),
+    checkInvariants(sql),
   ]);
   return {
     generatedAt: new Date(),
@@ -110,5 +113,6 @@ export async function loadOverview(sql: Sql, queues: Queue[]): Promise<Overview>
     companies: company.rows,
     companyCount: company.total,
     failedUsers: failed,
+    invariants,
   };
 }

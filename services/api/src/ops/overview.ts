@@ -1,5 +1,5 @@
-import { reconcileJobId } from "@scimline/db";
 import { isProvisioningErrorCode, remedyOf } from "@scimline/domain";
+import { reconcileJobId } from "@scimline/queue";
 import { Hono } from "hono";
 import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
@@ -28,7 +28,13 @@ const num = (n: number, bad = false) => html`<td class="n${bad && n > 0 ? " bad"
 
 function pipeline(o: Overview): Html {
   const lagBad = o.outbox.oldestAgeSeconds > 60;
+  const broken = o.invariants.filter((c) => !c.ok);
   return html`<h2>Pipeline</h2>
+    <p>Invariants: ${
+      broken.length === 0
+        ? html`<strong>all ${o.invariants.length} hold</strong> (seats vs holders, DIDs and extensions both ways, no stale work, outbox drained).`
+        : html`<span class="bad">${broken.length} broken</span>: ${broken.map((c) => html`<code>${c.name}</code> ${c.detail}; `)}`
+    }</p>
     <p>Outbox (accepted at the door, not yet queued): <strong>${o.outbox.rows}</strong> rows; oldest
       <span class="${lagBad ? "bad" : ""}">${age(o.outbox.oldestAgeSeconds)}</span>.</p>
     <table><tr><th>queue</th>${QUEUE_STATES.map((s) => html`<th>${s}</th>`)}</tr>

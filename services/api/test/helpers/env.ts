@@ -1,5 +1,6 @@
-import { createDb, type Database, PROVISIONING_QUEUE, passwordSealKey, type ReconcileJobData } from "@scimline/db";
+import { createDb, type Database, passwordSealKey } from "@scimline/db";
 import { createTestDatabase, type TestDatabase, testQueuePrefix, testRedisUrl } from "@scimline/db/testing";
+import { PROVISIONING_QUEUE, type ReconcileJobData } from "@scimline/queue";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import pino from "pino";

@@ -1,5 +1,6 @@
-import { PROVISIONING_QUEUE, reconcileJobId } from "@scimline/db";
+import { checkInvariants as serviceInvariants } from "@scimline/db";
 import { testRedisConnection } from "@scimline/db/testing";
+import { PROVISIONING_QUEUE, reconcileJobId } from "@scimline/queue";
 import { Queue } from "bullmq";
 import { expect } from "vitest";
 import type { Accepted, BurstStats } from "./burst.ts";
@@ -87,6 +88,9 @@ export async function verifyAfterFault(
   const { faultEndedAt, ...rest } = figures;
   const recoveredMs = Date.now() - faultEndedAt;
   expect(await checkInvariants(env.database.sql, tenant.companyId, accepted, before)).toEqual([]);
+  // And the service's own invariant check, as ops see it (GET /companies/{id}/invariants), is clean.
+  const own = await serviceInvariants(env.database.sql, { companyId: tenant.companyId });
+  expect(own.filter((c) => !c.ok)).toEqual([]);
   expect(fleet.unhandled()).toEqual([]);
   // Whatever the processes logged under the fault: no token, no admin key, no user name.
   expect(fleet.leaks([tenant.token, ADMIN_KEY, "@burst.example"])).toEqual([]);

@@ -1,0 +1,50 @@
+import { z } from "zod";
+
+/**
+ * The queue contract shared by the API (dashboard, job retries, metrics) and the worker: queue and
+ * job names, the payload schema, deterministic job ids and job options. Payloads carry ids only,
+ * never personal data.
+ */
+export const PROVISIONING_QUEUE = "provisioning";
+export const RECONCILE_JOB = "reconcile-user";
+
+/** Default prefix: a hash tag, so a Redis Cluster keeps every key of a queue in one slot. */
+export const DEFAULT_QUEUE_PREFIX = "{scimline}";
+
+/** "Bring user X of company C to its desired state, generation G or later." */
+export const ReconcileJobData = z.object({
+  userId: z.uuid(),
+  companyId: z.uuid(),
+  generation: z.number().int().min(1),
+});
+export type ReconcileJobData = z.infer<typeof ReconcileJobData>;
+
+/**
+ * One id per (user, generation): a duplicate enqueue is a no-op while the job exists. BullMQ
+ * refuses ids with ':' and ids that are all digits; these have neither.
+ */
+export const reconcileJobId = (userId: string, generation: number): string => `u_${userId}_g${generation}`;
+
+/** A reconcile job as the relay and the sweep enqueue it. */
+export const reconcileJob = (data: ReconcileJobData) => ({
+  name: RECONCILE_JOB,
+  data,
+  opts: { jobId: reconcileJobId(data.userId, data.generation) },
+});
+
+/**
+ * The provisioning queue's job options: transient failures retry with exponential backoff and
+ * jitter; finished jobs are kept long enough for ops to read them in the dashboard.
+ */
+export const reconcileJobOptions = (attempts: number, backoffMs: number) => ({
+  attempts,
+  backoff: { type: "exponential", delay: backoffMs, jitter: 0.5 },
+  removeOnComplete: { age: 24 * 3600, count: 50_000 },
+  removeOnFail: { age: 14 * 24 * 3600 },
+});
+
+/** A job's data as read back from Redis: validated, since anything could have written it. */
+export function parseReconcileJobData(value: unknown): ReconcileJobData | null {
+  const parsed = ReconcileJobData.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
