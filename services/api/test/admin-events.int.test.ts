@@ -140,6 +140,9 @@ describe("GET /companies/{id}/events: the company feed", () => {
     const other = await tenant();
     const ids = [await provisioned(t, "a@example.com"), await provisioned(t, "b@example.com")];
     await provisioned(other, "c@example.com");
+    // Events reach the feed once every older transaction on the server has ended (other test files'
+    // included): wait for them, then page.
+    await eventually(async () => (await feed(t, "?type=user.provisioned")).events.length === 2);
 
     const seen: Event[] = [];
     let cursor = "";
