@@ -3,7 +3,9 @@ import { bodyLimit } from "hono/body-limit";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
 import { MAX_PREVIEW_USERS, usersFromCsv } from "../preview/csv.ts";
+import { usersFromJson } from "../preview/json-users.ts";
 import { previewOnboarding } from "../preview/preview.ts";
+import { previewStream } from "../preview/respond.ts";
 import { Slicer } from "../preview/slices.ts";
 import { companyNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
@@ -28,7 +30,8 @@ const preview = createRoute({
     body: {
       required: false,
       content: {
-        "application/json": { schema: PreviewJsonBody },
+        // A reference, not the zod schema: the route reads the JSON itself, a part at a time (no validator).
+        "application/json": { schema: { $ref: "#/components/schemas/PreviewRequest" } },
         "text/csv": { schema: z.string().openapi({ example: CSV_EXAMPLE }) },
       },
     },
@@ -52,6 +55,7 @@ const preview = createRoute({
 
 export function previewRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.openAPIRegistry.register("PreviewRequest", PreviewJsonBody);
   app.use(
     "/companies/:id/provisioning/preview",
     bodyLimit({
@@ -70,14 +74,13 @@ export function previewRoutes(deps: AppDeps) {
     const slicer = new Slicer();
     let bodies: unknown[];
     if (type === "text/csv") bodies = await usersFromCsv(await c.req.text(), slicer);
-    else if (type !== undefined && /json/.test(type)) {
-      const body = c.req.valid("json");
-      bodies = typeof body === "object" ? body.users : [];
+    else if (type !== undefined && /^application\/([\w.-]+\+)?json$/.test(type)) {
+      bodies = await usersFromJson(await c.req.text(), slicer);
     } else throw new AdminError(415, "UNSUPPORTED_MEDIA_TYPE", "Send application/json or text/csv");
     const today = deps.clock().toISOString().slice(0, 10);
     const result = await previewOnboarding(deps.database, id, bodies, today, slicer);
     if (!result) throw companyNotFound(id);
-    return c.json(result, 200);
+    return c.body(previewStream(result), 200, { "Content-Type": "application/json" });
   });
   return app;
 }

@@ -9,7 +9,7 @@ export const MAX_CSV_COLUMNS = 200;
 export const MAX_CSV_FIELD = 4_096;
 const MAX_CSV_ROW = 65_536;
 /** Characters handed to the parser at once: a few milliseconds of work between two turns of the event loop. */
-const CHUNK = 128 * 1024;
+const CHUNK = 32 * 1024;
 
 const invalid = (message: string) => new AdminError(400, "INVALID_CSV", message);
 

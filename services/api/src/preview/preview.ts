@@ -67,6 +67,6 @@ export async function previewOnboarding(
 
   const plans = ids.map((id) => decided.get(id));
   const answers = await mapInSlices(admissions, (a, i) => previewUser(snapshot.company, a, plans[i]), slicer);
-  const hints = admissions.map((a, i) => unmatchedValues(a, plans[i]));
+  const hints = await mapInSlices(admissions, (a, i) => unmatchedValues(a, plans[i]), slicer);
   return { users: answers, totals: totalsOf(snapshot.company, answers, plans, hints) };
 }

@@ -1,0 +1,33 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
+import type { Preview } from "./summary.ts";
+
+/** Users serialised per turn of the event loop: a few milliseconds of JSON.stringify. */
+const USERS_PER_CHUNK = 500;
+
+/**
+ * The preview as a stream of JSON text, `{"users":[…],"totals":{…}}`, one chunk of users per turn of the
+ * event loop: one JSON.stringify of 10,000 users (megabytes) would hold it for tens of milliseconds.
+ */
+export function previewStream(preview: Preview): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let next = -1;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (next < 0) {
+        next = 0;
+        controller.enqueue(encoder.encode('{"users":['));
+        return;
+      }
+      await nextTurn();
+      const end = Math.min(preview.users.length, next + USERS_PER_CHUNK);
+      const part = preview.users.slice(next, end).map((u) => JSON.stringify(u));
+      const text = `${next > 0 && part.length > 0 ? "," : ""}${part.join(",")}`;
+      next = end;
+      if (next < preview.users.length) controller.enqueue(encoder.encode(text));
+      else {
+        controller.enqueue(encoder.encode(`${text}],"totals":${JSON.stringify(preview.totals)}}`));
+        controller.close();
+      }
+    },
+  });
+}
