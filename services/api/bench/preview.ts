@@ -1,0 +1,173 @@
+// pnpm --filter @scimline/api bench:preview — the provisioning preview of 10,000 users. Starts the API
+// (from source, with an event-loop probe preloaded) on a fresh database, seeds a company, then times
+// CSV and JSON previews while another tenant's SCIM reads run, and prints the figures and a --json line.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { percentile, stop, waitHealthy } from "./lib.ts";
+import { csvOf, jsonOf, seedCompany } from "./preview-data.ts";
+
+const { values: o } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== "--"),
+  options: {
+    rows: { type: "string", default: "10000" },
+    runs: { type: "string", default: "5" },
+    offices: { type: "string", default: "20" },
+    json: { type: "boolean", default: false },
+  },
+});
+const ROWS = Number(o.rows);
+const RUNS = Number(o.runs);
+const OFFICES = Number(o.offices);
+const server = process.env.BENCH_DATABASE_SERVER ?? "postgres://postgres@127.0.0.1:5432";
+const DB_NAME = process.env.BENCH_DATABASE_NAME ?? "scimline_bench_preview";
+if (!/^[a-z_][a-z0-9_]*$/.test(DB_NAME)) throw new Error("BENCH_DATABASE_NAME: lower-case letters, digits, _");
+const ADMIN = `bench-${randomUUID()}`;
+const PORT = Number(process.env.BENCH_PORT ?? 8190);
+const base = `http://127.0.0.1:${PORT}`;
+const log = (line: string) => (o.json ? undefined : console.log(line));
+
+const pg = postgres(`${server}/postgres`, { max: 1, onnotice: () => {} });
+await pg.unsafe(`drop database if exists ${DB_NAME} with (force)`);
+await pg.end();
+
+const api: ChildProcess = spawn(
+  process.execPath,
+  ["--import", "tsx", "--import", "./bench/loop-probe.ts", "src/main.ts"],
+  {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      DATABASE_URL: `${server}/${DB_NAME}`,
+      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+      ADMIN_API_KEY: ADMIN,
+      PASSWORD_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      WEBHOOK_SECRET_KEY: randomBytes(32).toString("base64"),
+      QUEUE_PREFIX: `{bench-${randomUUID().slice(0, 8)}}`,
+      PORT: String(PORT),
+      LOG_LEVEL: "warn",
+      SCIM_RATE_LIMIT: "1000000",
+    },
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  },
+);
+const probe = (message: "reset" | "report") =>
+  new Promise<{ maxMs: number; p99Ms: number; meanMs: number }>((resolve) => {
+    api.once("message", (m) => resolve(m as { maxMs: number; p99Ms: number; meanMs: number }));
+    api.send(message);
+  });
+
+try {
+  await waitHealthy(`${base}/healthz`, api, 60_000);
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as Record<string, unknown>;
+  };
+  const companyId = await seedCompany(admin, OFFICES, 1000);
+  // The other tenant: its SCIM client lists users all along.
+  const other = await seedCompany(admin, 1, 200_000);
+  const directory = await admin("POST", `/companies/${other}/directories`, { name: "Okta" });
+  const token = String((await admin("POST", `/directories/${directory.id}/tokens`)).token);
+
+  /** The other tenant's reads, one after another, until `done` resolves; their latencies, sorted. */
+  const reads = async (done: Promise<unknown>) => {
+    let reading = true;
+    const pings: number[] = [];
+    const loop = (async () => {
+      while (reading) {
+        const t0 = performance.now();
+        await (await fetch(`${base}/scim/v2/Users?count=1`, { headers: { Authorization: `Bearer ${token}` } })).text();
+        pings.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    await done;
+    reading = false;
+    await loop;
+    return pings.sort((a, b) => a - b);
+  };
+  // The same reads with no preview running: what the machine gives anyway (it may be shared).
+  await probe("reset");
+  const idle = await reads(new Promise((r) => setTimeout(r, 2_000)));
+  const idleLoop = await probe("report");
+  const baseline = {
+    loopMaxMs: idleLoop.maxMs,
+    otherTenantP50Ms: Math.round(percentile(idle, 50) * 10) / 10,
+    otherTenantMaxMs: Math.round((idle.at(-1) ?? 0) * 10) / 10,
+  };
+  log(
+    `baseline (no preview, 2 s): event loop max ${baseline.loopMaxMs} ms; other tenant: ${idle.length} reads, p50 ${baseline.otherTenantP50Ms} ms, max ${baseline.otherTenantMaxMs} ms`,
+  );
+
+  const bodies = { csv: csvOf(ROWS, OFFICES, "csv"), json: jsonOf(ROWS, OFFICES, "json") };
+  const types = { csv: "text/csv", json: "application/json" };
+  const results: Record<string, unknown>[] = [];
+  for (const kind of ["csv", "json"] as const) {
+    for (let run = 0; run < RUNS; run++) {
+      await probe("reset");
+      const t0 = performance.now();
+      const answer = (async () => {
+        const res = await fetch(`${base}/api/v1/companies/${companyId}/provisioning/preview`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": types[kind] },
+          body: bodies[kind],
+        });
+        return { res, text: await res.text(), ms: performance.now() - t0 };
+      })();
+      const pings = await reads(answer);
+      const { res, text, ms } = await answer;
+      const loop = await probe("report");
+      const totals = (JSON.parse(text) as { totals?: { users: number; chargeCents: number } }).totals;
+      if (res.status !== 200 || totals?.users !== ROWS) throw new Error(`preview: ${res.status} ${text.slice(0, 300)}`);
+      const row = {
+        kind,
+        run,
+        ms: Math.round(ms),
+        requestMb: Math.round((Buffer.byteLength(bodies[kind]) / 1048576) * 10) / 10,
+        responseMb: Math.round((Buffer.byteLength(text) / 1048576) * 10) / 10,
+        loopMaxMs: loop.maxMs,
+        loopP99Ms: loop.p99Ms,
+        otherTenantReads: pings.length,
+        otherTenantP50Ms: Math.round(percentile(pings, 50) * 10) / 10,
+        otherTenantMaxMs: Math.round((pings.at(-1) ?? 0) * 10) / 10,
+      };
+      results.push(row);
+      log(
+        `${kind} #${run}: ${row.ms} ms for ${ROWS} users (${row.requestMb} MB in, ${row.responseMb} MB out); event loop max ${row.loopMaxMs} ms, p99 ${row.loopP99Ms} ms; other tenant: ${row.otherTenantReads} reads, p50 ${row.otherTenantP50Ms} ms, max ${row.otherTenantMaxMs} ms`,
+      );
+    }
+  }
+  const median = (kind: string, key: string) =>
+    percentile(
+      results
+        .filter((r) => r.kind === kind)
+        .map((r) => Number(r[key]))
+        .sort((a, b) => a - b),
+      50,
+    );
+  const max = (key: string) => Math.max(...results.map((r) => Number(r[key])));
+  const summary = {
+    baseline,
+    rows: ROWS,
+    offices: OFFICES,
+    runs: RUNS,
+    csvMedianMs: median("csv", "ms"),
+    jsonMedianMs: median("json", "ms"),
+    loopMaxMs: max("loopMaxMs"),
+    otherTenantMaxMs: max("otherTenantMaxMs"),
+  };
+  log(
+    `\nmedian: CSV ${summary.csvMedianMs} ms, JSON ${summary.jsonMedianMs} ms; worst event-loop delay ${summary.loopMaxMs} ms; worst other-tenant read ${summary.otherTenantMaxMs} ms`,
+  );
+  console.log(JSON.stringify({ summary, results }));
+} finally {
+  await stop(api);
+}
