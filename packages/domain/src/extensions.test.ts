@@ -1,34 +1,5 @@
 import { describe, expect, test } from "vitest";
-import {
-  formatExtension,
-  isInRange,
-  lowestFreeExtension,
-  parseExtension,
-  validateExtensionRange,
-} from "./extensions.ts";
-
-describe("isInRange", () => {
-  const range = { start: 100, end: 199 };
-  test.each([
-    [100, true],
-    [150, true],
-    [199, true],
-    [99, false],
-    [200, false],
-    [150.5, false],
-    [-1, false],
-    [Number.NaN, false],
-  ])("%s in 100-199 → %s", (ext, expected) => {
-    expect(isInRange(ext, range)).toBe(expected);
-  });
-
-  test.each([
-    [0, { start: 0, end: 0 }, true],
-    [1, { start: 0, end: 0 }, false],
-  ])("%s in %j → %s", (ext, r, expected) => {
-    expect(isInRange(ext, r)).toBe(expected);
-  });
-});
+import { formatExtension, parseExtension, validateExtensionRange } from "./extensions.ts";
 
 describe("validateExtensionRange", () => {
   test.each([
@@ -106,24 +77,5 @@ describe("parseExtension", () => {
 
   test.each([0, 7, 100, 4321, 999_999_999])("formatExtension and parseExtension round-trip %i", (n) => {
     expect(parseExtension(formatExtension(n))).toBe(n);
-  });
-});
-
-describe("lowestFreeExtension", () => {
-  test.each([
-    [{ start: 100, end: 105 }, [], 100],
-    [{ start: 100, end: 105 }, [100], 101],
-    [{ start: 100, end: 105 }, [101, 100, 103], 102],
-    [{ start: 100, end: 105 }, [100, 101, 102, 103, 104], 105],
-    [{ start: 100, end: 105 }, [100, 101, 102, 103, 104, 105], null],
-    [{ start: 100, end: 105 }, [5, 99, 106, 2000], 100], // outside the range: ignored
-    [{ start: 100, end: 100 }, [100], null],
-    [{ start: 0, end: 3 }, [1, 2], 0],
-  ])("%j with %j taken → %s", (range, taken, expected) => {
-    expect(lowestFreeExtension(range, taken)).toBe(expected);
-  });
-
-  test("accepts any iterable, e.g. a Set", () => {
-    expect(lowestFreeExtension({ start: 1, end: 10 }, new Set([1, 2, 4]))).toBe(3);
   });
 });

@@ -5,10 +5,6 @@ export const MAX_EXTENSION = 999_999_999;
 /** Bounds the lowest-free search a worker runs per user. */
 export const MAX_EXTENSION_RANGE_SIZE = 200_000;
 
-export function isInRange(ext: number, range: ExtensionRange): boolean {
-  return Number.isInteger(ext) && ext >= range.start && ext <= range.end;
-}
-
 /** A message for the admin API when the range is unusable, null when it is fine. */
 export function validateExtensionRange(range: ExtensionRange): string | null {
   const { start, end } = range;
@@ -36,17 +32,4 @@ export function parseExtension(s: unknown): number | null {
   if (typeof s === "number") return Number.isInteger(s) && s >= 0 && s <= MAX_EXTENSION ? s : null;
   if (typeof s !== "string" || !/^\d{1,9}$/.test(s)) return null;
   return Number(s);
-}
-
-/**
- * SPEC §5 "Extension": the lowest extension of the range nobody holds; null when the range is full.
- * `taken` may hold extensions outside the range (an admin can set one anywhere).
- */
-export function lowestFreeExtension(range: ExtensionRange, taken: Iterable<number>): number | null {
-  const used = new Set<number>();
-  for (const ext of taken) if (isInRange(ext, range)) used.add(ext);
-  for (let ext = range.start; ext <= range.end; ext++) {
-    if (!used.has(ext)) return ext;
-  }
-  return null;
 }

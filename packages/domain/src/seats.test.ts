@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { BillingPeriod } from "./billing.ts";
-import { type DecideSeatsInput, decideSeat, decideSeats, type SeatDecision } from "./seats.ts";
+import { type DecideSeatsInput, decideSeats, type SeatDecision } from "./seats.ts";
 
 const BASE: DecideSeatsInput = {
   purchased: 0,
@@ -168,15 +168,5 @@ describe("decideSeats", () => {
     const { decisions } = decideSeats({ ...BASE, requests: 2 });
     const [a, b] = decisions;
     expect(a?.type === "buy_seat" && b?.type === "buy_seat" && a.period !== b.period).toBe(true);
-  });
-});
-
-describe("decideSeat", () => {
-  test.each<[Partial<DecideSeatsInput>, SeatDecision]>([
-    [{ purchased: 1, used: 0 }, FREE],
-    [{ purchased: 1, used: 1 }, BUY],
-    [{ purchased: 1, used: 1, autoPurchase: false }, FAIL],
-  ])("%j → %j", (overrides, expected) => {
-    expect(decideSeat({ ...BASE, ...overrides })).toEqual(expected);
   });
 });

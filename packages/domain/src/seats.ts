@@ -66,10 +66,3 @@ export function decideSeats(input: DecideSeatsInput): DecideSeatsResult {
   }
   return { decisions, purchasedAfter: purchased + bought, usedAfter: used - releases + granted, bought };
 }
-
-/** The single-user form (STYLE §3 `decideSeat`): one request, no releases. */
-export function decideSeat(input: Omit<DecideSeatsInput, "releases" | "requests">): SeatDecision {
-  const [decision] = decideSeats({ ...input, releases: 0, requests: 1 }).decisions;
-  if (decision === undefined) throw new Error("decideSeats returned no decision for one request");
-  return decision;
-}

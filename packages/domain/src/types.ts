@@ -61,10 +61,6 @@ export const DEFAULT_LICENSE_CATALOGUE: ReadonlyArray<Readonly<LicenseCatalogueE
 /** SPEC §5: the license type of a user whose `licenseType` is absent. */
 export const DEFAULT_LICENSE_TYPE = "Dialpad_Ai Voice";
 
-export function isUserStatus(value: unknown): value is UserStatus {
-  return typeof value === "string" && (USER_STATUSES as readonly string[]).includes(value);
-}
-
 export function isProvisioningErrorCode(value: unknown): value is ProvisioningErrorCode {
   return typeof value === "string" && (PROVISIONING_ERROR_CODES as readonly string[]).includes(value);
 }

@@ -1,4 +1,5 @@
 import { productionSecretProblems } from "@scimline/db";
+import { SANDBOX_NUMBERS_PER_AREA_CODE } from "@scimline/domain";
 import { z } from "zod";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -29,8 +30,13 @@ const schema = z.object({
   /** Work owed for less than this is left to the relay and the queue; after it, a lost job is re-enqueued. */
   SWEEP_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
   RELAY_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
-  /** How many numbers the sandbox carrier sells per area code (SPEC §5: 100; fewer for tests). */
-  CARRIER_NUMBERS_PER_AREA_CODE: z.coerce.number().int().min(0).max(100).default(100),
+  /** How many numbers the sandbox carrier sells per area code (at most the 100 reserved for fiction; fewer for tests). */
+  CARRIER_NUMBERS_PER_AREA_CODE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(SANDBOX_NUMBERS_PER_AREA_CODE)
+    .default(SANDBOX_NUMBERS_PER_AREA_CODE),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** GET /metrics and /healthz of this process (Prometheus' usual exporter port); 0 turns them off. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { EVENT_TYPES, type EventType as Type } from "@scimline/domain";
+import { EVENT_TYPES, PROVISIONING_ERROR_CODES, type EventType as Type } from "@scimline/domain";
 import { Id } from "./schemas.ts";
 
 const licenseType = z.string().openapi({ description: "The license type's name" });
@@ -40,7 +40,7 @@ const DATA: { [T in Type]: z.ZodObject } = {
     did: e164.nullable().optional(),
     extension: extension.nullable().optional(),
   }),
-  "user.failed": z.object({ code: z.string().openapi({ description: "e.g. no_license_available" }) }),
+  "user.failed": z.object({ code: z.enum(PROVISIONING_ERROR_CODES) }),
   "user.retried": z.object({ previousCode: z.string().nullable() }),
   "user.suspended": empty,
   "user.reactivated": empty,

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { isAreaCode, isE164, normalizeCountry } from "@scimline/domain";
+import { isAreaCode, isE164, MAX_EXTENSION, normalizeCountry, validateExtensionRange } from "@scimline/domain";
 import { SettingsView, settingsInputShape } from "./company-settings.ts";
 import { directoryFieldsInput, directoryFieldsView } from "./directory-fields.ts";
 
@@ -47,9 +47,11 @@ export const LicenseTypeView = z
   .openapi("LicenseType");
 
 export const ExtensionRange = z
-  .object({ start: z.number().int().min(0).max(999_999_999), end: z.number().int().min(0).max(999_999_999) })
-  .refine((r) => r.end >= r.start, "end must be ≥ start")
-  .refine((r) => r.end - r.start < 200_000, "a range holds at most 200,000 extensions");
+  .object({ start: z.number().int().min(0).max(MAX_EXTENSION), end: z.number().int().min(0).max(MAX_EXTENSION) })
+  .superRefine((range, ctx) => {
+    const problem = validateExtensionRange(range);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 export const CompanyCreate = z
   .object({

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { MAX_EXTENSION } from "@scimline/domain";
+import { MAX_EXTENSION, parseExtension } from "@scimline/domain";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
 import { deleteUser } from "../use-cases/users/user-delete.ts";
@@ -15,8 +15,15 @@ const tags = ["Team"];
 
 // Extensions are shown as strings (the SCIM telephony extension) and stored as integers: both are accepted.
 const Extension = z
-  .union([z.number().int().min(0).max(MAX_EXTENSION), z.string().regex(/^\d{1,9}$/, "must be 1-9 digits")])
-  .transform(Number)
+  .union([z.number(), z.string()])
+  .transform((value, ctx) => {
+    const extension = parseExtension(value);
+    if (extension === null) {
+      ctx.addIssue({ code: "custom", message: `must be 1-9 digits (0-${MAX_EXTENSION})` });
+      return z.NEVER;
+    }
+    return extension;
+  })
   .openapi({
     description: "An extension inside the company's range, as a number or a string of digits",
     example: "205",
