@@ -8,6 +8,8 @@ import { parseArgs } from "node:util";
 import postgres from "postgres";
 import {
   cpuMeter,
+  curve,
+  type LoadResult,
   load,
   oktaBody,
   percentile,
@@ -29,6 +31,7 @@ const { values: o } = parseArgs({
     n: { type: "string", default: "10000" },
     c: { type: "string", default: "100" },
     workers: { type: "string", default: "1" },
+    apis: { type: "string", default: "1" },
     duration: { type: "string", default: "10" },
     users: { type: "string", default: "100000" },
     long: { type: "boolean", default: false },
@@ -41,6 +44,7 @@ if (o.help) {
   --n N            users in the burst (10000)
   --c C            connections of the load generator (100)
   --workers W      worker processes during the burst (1)
+  --apis A         API processes during the burst, the load spread evenly over them (1)
   --duration S     seconds of the door-alone phase (10)
   --users U        users in the company the reads phase searches and pages (100000)
   --long           a 70 s door run: is the last 10 s as fast as the first?
@@ -80,8 +84,28 @@ const out: Record<string, unknown> = {
   n: N,
   connections: C,
   workers: Number(o.workers),
+  apis: Number(o.apis),
 };
 const say = (line: string) => o.json || console.log(line);
+
+/** Several loads run side by side as one: totals add up; latency percentiles are the worst of the parts. */
+function mergeLoads(parts: LoadResult[]): LoadResult {
+  const worst = (k: "p50" | "p95" | "p99" | "max") => Math.max(...parts.map((p) => p[k]));
+  const perSecond: number[] = [];
+  for (const p of parts) p.perSecond.forEach((n, s) => (perSecond[s] = (perSecond[s] ?? 0) + (n ?? 0)));
+  return {
+    requests: parts.reduce((a, p) => a + p.requests, 0),
+    rps: parts.reduce((a, p) => a + p.rps, 0),
+    p50: worst("p50"),
+    p95: worst("p95"),
+    p99: worst("p99"),
+    max: worst("max"),
+    non2xx: parts.reduce((a, p) => a + p.non2xx, 0),
+    errors: parts.reduce((a, p) => a + p.errors, 0),
+    perSecond,
+    doneAtMs: parts.flatMap((p) => p.doneAtMs),
+  };
+}
 
 const admin = postgres(`${server}/postgres`, { max: 1, onnotice: () => {} });
 await admin.unsafe(`drop database if exists ${DB_NAME} with (force)`);
@@ -135,20 +159,32 @@ try {
     const workers = Array.from({ length: Number(o.workers) }, () =>
       startNode("dist/main.js", join(root, "services/worker"), { ...env, WORKER_METRICS_PORT: "0" }),
     );
+    // More API processes (--apis) listen on PORT+2, PORT+3, …; the load is spread evenly over all.
+    const extraApis = Array.from({ length: Number(o.apis) - 1 }, (_, i) =>
+      startNode("dist/main.js", join(root, "services/api"), { ...env, PORT: String(PORT + 2 + i) }, apiNodeArgs),
+    );
+    for (const [i, extra] of extraApis.entries()) await waitHealthy(`http://127.0.0.1:${PORT + 2 + i}/healthz`, extra);
+    const apis = [api, ...extraApis];
+    const urls = [scimUrl, ...extraApis.map((_, i) => `http://127.0.0.1:${PORT + 2 + i}/scim/v2/Users`)];
     await new Promise((r) => setTimeout(r, 2000));
-    const rss = rssSampler([api, ...workers]);
+    const rss = rssSampler([...apis, ...workers]);
     const cpu = cpuMeter({
-      api: () => (api.pid ? [api.pid] : []),
+      api: () => apis.flatMap((a) => (a.pid ? [a.pid] : [])),
       workers: () => workers.flatMap((w) => (w.pid ? [w.pid] : [])),
       postgres: postgresPids,
       redis: redisPids,
       "load generator": () => [process.pid],
     });
     const t0 = performance.now();
-    const door = await load(scimUrl, { Authorization: `Bearer ${b.token}` }, oktaBody(`burst${Date.now()}`, "HQ"), {
-      connections: C,
-      amount: N,
-    });
+    const parts = await Promise.all(
+      urls.map((url, i) =>
+        load(url, { Authorization: `Bearer ${b.token}` }, oktaBody(`burst${Date.now()}a${i}`, "HQ"), {
+          connections: Math.max(1, Math.round(C / urls.length)),
+          amount: Math.round(N / urls.length),
+        }),
+      ),
+    );
+    const door = mergeLoads(parts);
     const doorMs = performance.now() - t0;
     for (;;) {
       const [row] = await sql<
@@ -162,6 +198,12 @@ try {
     const used = cpu.stop();
     const check = await verifyBurst(sql, b.companyId, N);
     for (const w of workers) await stop(w);
+    for (const extra of extraApis) await stop(extra);
+    const cpuTotalS = Object.values(used.cpuS).reduce((a, b) => a + b, 0);
+    const slices = curve(door.doneAtMs, 10).map((slice) => ({
+      ...slice,
+      apiRssMb: apis.map((a) => rss.atMb(a, slice.endMs)),
+    }));
     out.burst = {
       doorMs: Math.round(doorMs),
       doorRps: Math.round((N / doorMs) * 1000),
@@ -172,21 +214,27 @@ try {
       non2xx: door.non2xx,
       allProvisionedMs: Math.round(allMs),
       usersPerSecond: Math.round((N / allMs) * 1000),
-      apiPeakRssMb: rss.peakMb(api),
+      apiPeakRssMb: apis.length === 1 ? rss.peakMb(api) : apis.map((a) => rss.peakMb(a)),
       workerPeakRssMb: workers.map((w) => rss.peakMb(w)),
       check,
       cpu: used,
+      /** Every process's CPU (API, workers, Postgres, Redis, the load generator) per user provisioned. */
+      cpuPerUserMs: Math.round((cpuTotalS / N) * 1000 * 100) / 100,
+      curve: slices,
     };
     say(
       `burst of ${N}: door ${Math.round((N / doorMs) * 1000)} req/s (p50 ${door.p50} p95 ${door.p95} p99 ${door.p99} max ${door.max} ms), all provisioned in ${(allMs / 1000).toFixed(2)} s = ${Math.round((N / allMs) * 1000)} users/s; peak RSS api ${rss.peakMb(api)} MB, worker ${workers.map((w) => rss.peakMb(w)).join("/")} MB; ${check.ok ? "verified" : `FAILED ${JSON.stringify(check)}`}`,
     );
-    const busy = Object.values(used.cpuS).reduce((a, b) => a + b, 0);
+    const busy = cpuTotalS;
     say(
       `  CPU seconds during the burst: ${Object.entries(used.cpuS)
         .map(([k, v]) => `${k} ${v}`)
         .join(
           ", ",
-        )}; ${busy.toFixed(1)} of ${(used.elapsedS * cores).toFixed(1)} available (${Math.round((busy / (used.elapsedS * cores)) * 100)}%)`,
+        )}; ${busy.toFixed(1)} of ${(used.elapsedS * cores).toFixed(1)} available (${Math.round((busy / (used.elapsedS * cores)) * 100)}%); ${((busy / N) * 1000).toFixed(2)} ms of CPU per user provisioned`,
+    );
+    say(
+      `  door curve (each tenth of the creates): ${slices.map((c) => `${c.upTo}: ${c.rps}/s, API ${c.apiRssMb.join("/")} MB`).join(" | ")}`,
     );
   }
 

@@ -15,6 +15,8 @@ export type LoadResult = {
   non2xx: number;
   errors: number;
   perSecond: number[];
+  /** When each response arrived, in ms since the load started (for curves). */
+  doneAtMs: number[];
 };
 type Instance = { on(event: "response", cb: () => void): void };
 type Run = (opts: Record<string, unknown>, cb?: (err: unknown, res: AutocannonResult) => void) => Instance;
@@ -38,6 +40,7 @@ export function load(
 ): Promise<LoadResult> {
   let i = 0;
   const perSecond: number[] = [];
+  const doneAtMs: number[] = [];
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -62,11 +65,14 @@ export function load(
           non2xx: res.non2xx,
           errors: res.errors,
           perSecond,
+          doneAtMs,
         });
       },
     );
     instance.on("response", () => {
-      const s = Math.floor((Date.now() - started) / 1000);
+      const ms = Date.now() - started;
+      doneAtMs.push(ms);
+      const s = Math.floor(ms / 1000);
       perSecond[s] = (perSecond[s] ?? 0) + 1;
     });
   });
@@ -103,22 +109,54 @@ export async function stop(child: ChildProcess): Promise<void> {
   await new Promise((r) => child.once("exit", r));
 }
 
-/** Peak resident set size of processes, sampled from /proc every 100 ms. */
+/** Resident set size of processes, sampled from /proc every 100 ms: the peak, and over time. */
 export function rssSampler(children: ChildProcess[]) {
   const peak = new Map<number, number>();
+  const timeline = new Map<number, Array<[number, number]>>();
+  const started = performance.now();
   const timer = setInterval(() => {
     for (const c of children) {
       if (!c.pid) continue;
       try {
         const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${c.pid}/status`, "utf8"))?.[1] ?? 0);
         peak.set(c.pid, Math.max(peak.get(c.pid) ?? 0, kb));
+        const series = timeline.get(c.pid) ?? [];
+        series.push([performance.now() - started, kb]);
+        timeline.set(c.pid, series);
       } catch {}
     }
   }, 100);
   return {
     stop: () => clearInterval(timer),
     peakMb: (c: ChildProcess) => Math.round((peak.get(c.pid ?? -1) ?? 0) / 1024),
+    /** The RSS (MB) of `c` last sampled at or before `ms` since the sampler started. */
+    atMb: (c: ChildProcess, ms: number) => {
+      const series = timeline.get(c.pid ?? -1) ?? [];
+      let kb = 0;
+      for (const [t, v] of series) if (t <= ms) kb = v;
+      return Math.round(kb / 1024);
+    },
   };
+}
+
+/**
+ * Throughput per slice of a run: slice i holds responses i*size .. (i+1)*size; its rate is size over
+ * the time between the slice's first and last response. Flat rates mean no slowdown as data grows.
+ */
+export function curve(doneAtMs: number[], slices: number): Array<{ upTo: number; rps: number; endMs: number }> {
+  const sorted = [...doneAtMs].sort((a, b) => a - b);
+  const size = Math.max(1, Math.floor(sorted.length / slices));
+  const out: Array<{ upTo: number; rps: number; endMs: number }> = [];
+  for (let i = 0; i < slices && (i + 1) * size <= sorted.length; i++) {
+    const first = sorted[i * size - 1] ?? 0;
+    const last = sorted[(i + 1) * size - 1] ?? first;
+    out.push({
+      upTo: (i + 1) * size,
+      rps: Math.round((size / Math.max(1, last - first)) * 1000),
+      endMs: Math.round(last),
+    });
+  }
+  return out;
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 when it is gone. */
