@@ -92,7 +92,9 @@ const say = (line: string) => o.json || console.log(line);
 function mergeLoads(parts: LoadResult[]): LoadResult {
   const worst = (k: "p50" | "p95" | "p99" | "max") => Math.max(...parts.map((p) => p[k]));
   const perSecond: number[] = [];
-  for (const p of parts) p.perSecond.forEach((n, s) => (perSecond[s] = (perSecond[s] ?? 0) + (n ?? 0)));
+  for (const p of parts) {
+    for (const [s, n] of p.perSecond.entries()) perSecond[s] = (perSecond[s] ?? 0) + (n ?? 0);
+  }
   return {
     requests: parts.reduce((a, p) => a + p.requests, 0),
     rps: parts.reduce((a, p) => a + p.rps, 0),
