@@ -43,11 +43,18 @@ export function isEventType(value: unknown): value is EventType {
 export type NumberSource = "officePool" | "unboundPool" | "carrier";
 /** Who changed a user's office or license type. */
 export type ChangeCause = "admin" | "groupRule";
+/** The group rule behind a decision, and the pushed group the user is in that it matched. */
+export type RuleRef = { ruleId: string; groupId: string; groupName: string };
 
 /** Each type's `data`. Ids, codes and company data only; the few personal values are scrubbed on erase. */
 export type EventData = {
   "user.accepted": { directoryId: string; licenseType: string };
-  "user.office_matched": { officeId: string; officeName: string; matchedBy: MatchedBy; matchedValue: string | null };
+  "user.office_matched": {
+    officeId: string;
+    officeName: string;
+    matchedBy: MatchedBy | "groupRule";
+    matchedValue: string | null;
+  } & Partial<RuleRef>;
   "seat.reused": { officeId: string; licenseType: string };
   "seat.purchased": { officeId: string; licenseType: string; chargeId: string; chargeCents: number };
   "seat.released": { officeId: string; licenseType: string };
@@ -62,8 +69,8 @@ export type EventData = {
   "user.reactivated": Record<string, never>;
   "user.deleted": Record<string, never>;
   "user.changed_by_admin": { fields: string[] };
-  "user.office_changed": { fromOfficeId: string | null; toOfficeId: string; cause: ChangeCause };
-  "user.license_changed": { from: string; to: string; cause: ChangeCause };
+  "user.office_changed": { fromOfficeId: string | null; toOfficeId: string; cause: ChangeCause } & Partial<RuleRef>;
+  "user.license_changed": { from: string; to: string; cause: ChangeCause } & Partial<RuleRef>;
   "user.held": { kind: "deactivate" | "delete"; directoryId: string };
   "user.held_confirmed": { kind: "deactivate" | "delete" };
   "user.held_rejected": { kind: "deactivate" | "delete" };

@@ -37,14 +37,9 @@ export function matchOffice(input: MatchOfficeInput): OfficeMatch {
   const hasFreeSeat = (office: Office): boolean => freeSeats(input.seats, office.id, input.licenseTypeId) > 0;
 
   // SPEC §5 rules 1-3.
-  const given = NAME_FIELDS.flatMap((field) => {
-    const value = presentValue(input.hints[field]);
-    return value === null ? [] : [{ field, value }];
-  });
-  for (const { field, value } of given) {
-    const office = findByName(offices, value);
-    if (office) return matched(office, field, value);
-  }
+  const named = matchOfficeByName(input.hints, offices);
+  if (named) return named;
+  const given = givenNames(input.hints);
 
   // SPEC §5 rule 4: several offices in the country → a free seat of the type first, then the oldest.
   const country = presentValue(input.hints.country);
@@ -67,6 +62,30 @@ export function matchOffice(input: MatchOfficeInput): OfficeMatch {
   const main = offices.find((o) => o.main) ?? oldest;
   return matched(main, "mainOffice", null);
 }
+
+const givenNames = (hints: OfficeHints) =>
+  NAME_FIELDS.flatMap((field) => {
+    const value = presentValue(hints[field]);
+    return value === null ? [] : [{ field, value }];
+  });
+
+/**
+ * Rules 1-3 alone: an office attribute (officeName, physicalDeliveryOfficeName, department, in that
+ * order) that names an office; null when none does. Such an office is the user's own choice, so it
+ * wins over group rules; a value that names no office does not count.
+ */
+export function matchOfficeByName(hints: OfficeHints, offices: readonly Office[]): OfficeMatch | null {
+  const sorted = [...offices].sort(byAge);
+  for (const { field, value } of givenNames(hints)) {
+    const office = findByName(sorted, value);
+    if (office) return matched(office, field, value);
+  }
+  return null;
+}
+
+/** How a user's office was chosen when it was chosen by its own office attribute (rules 1-3). */
+export const isNamedMatch = (matchedBy: string | null): boolean =>
+  matchedBy !== null && (NAME_FIELDS as readonly string[]).includes(matchedBy);
 
 function matched(office: Office, matchedBy: MatchedBy, value: string | null): OfficeMatch {
   return { type: "matched", officeId: office.id, matchedBy, value };

@@ -48,6 +48,8 @@ describe("GET /companies/{id}/users: the team list (SPEC §6)", () => {
           officeName: "San Francisco",
           matchedBy: "mainOffice",
           matchedValue: null,
+          matchedRuleId: null,
+          pinned: false,
           did: "+14155550100",
           extension: "100",
           licenseType: "Dialpad_Ai Voice",

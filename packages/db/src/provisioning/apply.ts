@@ -72,20 +72,23 @@ async function writeUsers(tx: TxSql, plan: Plan): Promise<void> {
   await tx`
     update users set
       status = v.status, error_code = v.error_code, office_id = v.office_id, matched_by = v.matched_by,
-      matched_value = v.matched_value, seat_license_type_id = v.seat_license_type_id, did = v.did,
+      matched_value = v.matched_value, matched_rule_id = v.matched_rule_id, license_type_id = v.license_type_id,
+      seat_license_type_id = v.seat_license_type_id, did = v.did,
       extension = v.extension, did_allocations = v.did_allocations,
       suspended_at = case when v.status = 'suspended' then coalesce(users.suspended_at, now()) end,
       applied_generation = case when v.applied then v.generation else users.applied_generation end,
       -- The outcome is part of the SCIM resource (telephony extension): a visible change is a new version.
-      version = users.version + (case when (users.status, users.error_code, users.office_id, users.did, users.extension, users.matched_by)
-        is distinct from (v.status, v.error_code, v.office_id, v.did, v.extension, v.matched_by) then 1 else 0 end),
-      updated_at = case when (users.status, users.error_code, users.office_id, users.did, users.extension, users.matched_by)
-        is distinct from (v.status, v.error_code, v.office_id, v.did, v.extension, v.matched_by) then now() else users.updated_at end
+      version = users.version + (case when (users.status, users.error_code, users.office_id, users.did, users.extension, users.matched_by, users.license_type_id)
+        is distinct from (v.status, v.error_code, v.office_id, v.did, v.extension, v.matched_by, v.license_type_id) then 1 else 0 end),
+      updated_at = case when (users.status, users.error_code, users.office_id, users.did, users.extension, users.matched_by, users.license_type_id)
+        is distinct from (v.status, v.error_code, v.office_id, v.did, v.extension, v.matched_by, v.license_type_id) then now() else users.updated_at end
     from unnest(${col((w) => w.userId)}::uuid[], ${col((w) => w.row.status)}::text[], ${col((w) => w.row.errorCode)}::text[],
                 ${col((w) => w.row.officeId)}::uuid[], ${col((w) => w.row.matchedBy)}::text[], ${col((w) => w.row.matchedValue)}::text[],
+                ${col((w) => w.row.matchedRuleId)}::uuid[], ${col((w) => w.row.licenseTypeId)}::uuid[],
                 ${col((w) => w.row.seatLicenseTypeId)}::uuid[], ${col((w) => w.row.did)}::text[], ${col((w) => w.row.extension)}::int[],
                 ${col((w) => w.row.didAllocations)}::int[], ${col((w) => w.applied)}::bool[], ${col((w) => w.generation)}::int[])
-      as v(id, status, error_code, office_id, matched_by, matched_value, seat_license_type_id, did, extension, did_allocations, applied, generation)
+      as v(id, status, error_code, office_id, matched_by, matched_value, matched_rule_id, license_type_id, seat_license_type_id,
+           did, extension, did_allocations, applied, generation)
     where users.id = v.id`;
 }
 

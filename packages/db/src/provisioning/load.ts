@@ -1,4 +1,13 @@
-import type { CarrierOrderState, LicenseType, OfficeHints, PlanCompany, PlanUser, UserStatus } from "@scimline/domain";
+import type {
+  CarrierOrderState,
+  GroupRule,
+  LicenseType,
+  OfficeHints,
+  PlanCompany,
+  PlanUser,
+  UserGroup,
+  UserStatus,
+} from "@scimline/domain";
 import type { TxSql } from "../client.ts";
 
 type UserRow = {
@@ -19,14 +28,22 @@ type UserRow = {
   did: string | null;
   extension: number | null;
   did_allocations: number;
+  matched_rule_id: string | null;
+  pinned: boolean;
+  license_explicit: boolean;
 };
+
+const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 /** Locks the users in id order (no deadlock between batches); ids already erased are simply absent. */
 export async function lockUsers(tx: TxSql, ids: readonly string[]): Promise<PlanUser[]> {
   const rows = await tx<UserRow[]>`
     select id, company_id, generation, applied_generation, deleted_at is not null as deleted, active, license_type_id,
            office_hints, status, error_code, office_id, matched_by, matched_value, seat_license_type_id, did,
-           extension, did_allocations
+           extension, did_allocations, matched_rule_id, pinned,
+           -- The identity provider sent a licenseType (it wins over group rules), as the door reads it.
+           coalesce(nullif(btrim(resource->${ENTERPRISE}->>'licenseType'), ''),
+                    nullif(btrim(resource->>'licenseType'), '')) is not null as license_explicit
     from users
     where id = any(${tx.array([...ids])}::uuid[])
     order by id
@@ -49,12 +66,33 @@ export async function lockUsers(tx: TxSql, ids: readonly string[]): Promise<Plan
     did: r.did,
     extension: r.extension,
     didAllocations: r.did_allocations,
+    matchedRuleId: r.matched_rule_id,
+    pinned: r.pinned,
+    licenseExplicit: r.license_explicit,
   }));
 }
 
 type OfficeJson = { id: string; name: string; country: string; main: boolean; created_at: string };
 type SeatJson = { office_id: string; license_type_id: string; purchased: number; used: number };
 type LicenseJson = { id: string; name: string; monthly_price_cents: number; assigns_did: boolean };
+type RuleJson = {
+  id: string;
+  group_display_name: string | null;
+  group_id: string | null;
+  office_id: string | null;
+  license_type_id: string | null;
+  priority: number;
+  created_at: string;
+};
+
+const ruleOf = (r: RuleJson): GroupRule => ({
+  id: r.id,
+  group: r.group_id !== null ? { id: r.group_id } : { displayName: r.group_display_name ?? "" },
+  officeId: r.office_id,
+  licenseTypeId: r.license_type_id,
+  priority: r.priority,
+  createdAt: new Date(r.created_at),
+});
 
 /** Offices, seats (unlocked: they only steer the office match) and catalogues, one round trip for all companies. */
 export async function loadCompanies(tx: TxSql, companyIds: readonly string[]): Promise<Map<string, PlanCompany>> {
@@ -67,12 +105,15 @@ export async function loadCompanies(tx: TxSql, companyIds: readonly string[]): P
       offices: OfficeJson[] | null;
       seats: SeatJson[] | null;
       licenses: LicenseJson[] | null;
+      rules: RuleJson[] | null;
     }[]
   >`
     select c.id, c.default_area_code, c.billing_day, c.auto_purchase_licenses,
       (select json_agg(o) from (select id, name, country, main, created_at from offices where company_id = c.id) o) as offices,
       (select json_agg(s) from (select office_id, license_type_id, purchased, used from seats where company_id = c.id) s) as seats,
-      (select json_agg(l) from (select id, name, monthly_price_cents, assigns_did from license_types where company_id = c.id) l) as licenses
+      (select json_agg(l) from (select id, name, monthly_price_cents, assigns_did from license_types where company_id = c.id) l) as licenses,
+      (select json_agg(r) from (select id, group_display_name, group_id, office_id, license_type_id, priority, created_at
+                                from group_rules where company_id = c.id) r) as rules
     from companies c where c.id = any(${tx.array([...companyIds])}::uuid[])`;
   return new Map(
     rows.map((r) => [
@@ -101,9 +142,31 @@ export async function loadCompanies(tx: TxSql, companyIds: readonly string[]): P
             { id: l.id, name: l.name, monthlyPriceCents: l.monthly_price_cents, assignsDid: l.assigns_did },
           ]),
         ),
+        groupRules: (r.rules ?? []).map(ruleOf),
       },
     ]),
   );
+}
+
+/**
+ * The pushed groups each user belongs to that some rule of its company names (the plan decides which
+ * rule applies; this only keeps the rows few). Users of companies without rules are not looked up.
+ */
+export async function loadUserGroups(tx: TxSql, userIds: readonly string[]): Promise<Map<string, UserGroup[]>> {
+  const byUser = new Map<string, UserGroup[]>();
+  if (userIds.length === 0) return byUser;
+  const rows = await tx<{ user_id: string; id: string; display_name: string }[]>`
+    select gm.user_id, g.id, g.display_name
+    from group_members gm join groups g on g.id = gm.group_id
+    where gm.user_id = any(${tx.array([...userIds])}::uuid[])
+      and exists (select 1 from group_rules r where r.company_id = g.company_id
+                  and (r.group_id = g.id or lower(btrim(r.group_display_name)) = lower(btrim(g.display_name))))`;
+  for (const r of rows) {
+    const list = byUser.get(r.user_id) ?? [];
+    list.push({ id: r.id, displayName: r.display_name });
+    byUser.set(r.user_id, list);
+  }
+  return byUser;
 }
 
 /** Carrier orders of these users whose number has not joined the company's numbers yet. */

@@ -3,7 +3,7 @@ import type { TxSql } from "../client.ts";
 import { newId } from "../ids.ts";
 import { applyPlan } from "./apply.ts";
 import { claimExtensions, claimNumbers, lockSeats } from "./claims.ts";
-import { loadCarrierOrders, loadCompanies, lockUsers } from "./load.ts";
+import { loadCarrierOrders, loadCompanies, loadUserGroups, lockUsers } from "./load.ts";
 
 export type ReconcileOptions = {
   /** The day charges are prorated on (ISO date). */
@@ -21,8 +21,14 @@ export type ReconcileOptions = {
  * A rerun finds nothing owed; a crash before COMMIT leaves nothing behind.
  */
 export async function reconcileUsers(tx: TxSql, userIds: readonly string[], options: ReconcileOptions): Promise<Plan> {
-  const users = await lockUsers(tx, userIds);
-  const companies = await loadCompanies(tx, [...new Set(users.map((u) => u.companyId))]);
+  const locked = await lockUsers(tx, userIds);
+  const companies = await loadCompanies(tx, [...new Set(locked.map((u) => u.companyId))]);
+  const ruled = locked.filter((u) => (companies.get(u.companyId)?.groupRules?.length ?? 0) > 0);
+  const groups = await loadUserGroups(
+    tx,
+    ruled.map((u) => u.id),
+  );
+  const users = locked.map((u) => (groups.has(u.id) ? { ...u, groups: groups.get(u.id) ?? [] } : u));
   const carrierOrders =
     users.length > 0
       ? await loadCarrierOrders(

@@ -14,6 +14,7 @@ export function finishUser(it: Intent, decisions: Decisions, plan: Plan): void {
   const events: DomainEvent[] = [];
   const emit = (e: DomainEvent) => events.push(e);
   if (it.officeEvent) emit(it.officeEvent);
+  if (it.licenseEvent) emit(it.licenseEvent);
 
   let seatLicenseTypeId = u.seatLicenseTypeId;
   if (it.releaseSeat) {
@@ -86,6 +87,8 @@ export function finishUser(it: Intent, decisions: Decisions, plan: Plan): void {
     officeId: office?.officeId ?? null,
     matchedBy: office?.matchedBy ?? null,
     matchedValue: office?.matchedValue ?? null,
+    matchedRuleId: office?.ruleId ?? null,
+    licenseTypeId: it.licenseTypeId,
     seatLicenseTypeId,
     did,
     extension,
@@ -118,7 +121,7 @@ export function finishUser(it: Intent, decisions: Decisions, plan: Plan): void {
       emit(
         event("user.provisioned", u.companyId, u.id, {
           officeId: row.officeId ?? "",
-          licenseType: licenseName(u.licenseTypeId),
+          licenseType: licenseName(it.licenseTypeId),
           did: row.did,
           extension: row.extension === null ? null : formatExtension(row.extension),
         }),

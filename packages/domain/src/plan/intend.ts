@@ -1,6 +1,7 @@
 import { type DomainEvent, event } from "../events.ts";
 import { matchOffice } from "../office-match.ts";
 import { isProvisioningErrorCode, type ProvisioningErrorCode } from "../types.ts";
+import { applyRuleLicense, moveByRule, placeByRule, rulesFor } from "./rules-intent.ts";
 import type { AdminRequest, PlanCompany, PlanInput, PlanUser } from "./types.ts";
 
 export type SeatRef = { officeId: string; licenseTypeId: string };
@@ -13,8 +14,11 @@ export type Intent = {
   user: PlanUser;
   company: PlanCompany | undefined;
   kind: "erase" | "suspend" | "activate";
-  office: { officeId: string; matchedBy: string | null; matchedValue: string | null } | null;
+  office: { officeId: string; matchedBy: string | null; matchedValue: string | null; ruleId: string | null } | null;
   officeEvent: DomainEvent | null;
+  /** The license type in effect after the plan (a group rule may change it) and the event that says so. */
+  licenseTypeId: string;
+  licenseEvent: DomainEvent | null;
   failure: ProvisioningErrorCode | null;
   releaseSeat: SeatRef | null;
   wantSeat: SeatRef | null;
@@ -26,7 +30,9 @@ export type Intent = {
 };
 
 const currentOffice = (u: PlanUser): Intent["office"] =>
-  u.officeId === null ? null : { officeId: u.officeId, matchedBy: u.matchedBy, matchedValue: u.matchedValue };
+  u.officeId === null
+    ? null
+    : { officeId: u.officeId, matchedBy: u.matchedBy, matchedValue: u.matchedValue, ruleId: u.matchedRuleId ?? null };
 
 /** The lifecycle rules: delete erases, deactivate suspends, active provisions (create, reactivate, admin change). */
 export function intend(user: PlanUser, input: PlanInput): Intent {
@@ -38,6 +44,8 @@ export function intend(user: PlanUser, input: PlanInput): Intent {
     kind: user.deleted ? "erase" : user.desiredActive ? "activate" : "suspend",
     office: currentOffice(user),
     officeEvent: null,
+    licenseTypeId: user.licenseTypeId,
+    licenseEvent: null,
     failure: null,
     releaseSeat: null,
     wantSeat: null,
@@ -75,10 +83,17 @@ export function intend(user: PlanUser, input: PlanInput): Intent {
     return it;
   }
 
+  // Group rules (when the company has them and no admin pinned the user): an office attribute that
+  // names an office and a licenseType the IdP sent win; else the best rule; else the fallback below.
+  const rules = rulesFor(it);
+  applyRuleLicense(it, rules);
+  let relocated = moved;
+  if (it.office === null) placeByRule(it, rules);
+  else if (!moved) relocated = moveByRule(it, rules);
   if (it.office === null) {
     const match = matchOffice({
       hints: user.officeHints,
-      licenseTypeId: user.licenseTypeId,
+      licenseTypeId: it.licenseTypeId,
       offices: company?.offices ?? [],
       seats: company?.seats ?? [],
       autoPurchase: company?.autoPurchase ?? true,
@@ -87,7 +102,7 @@ export function intend(user: PlanUser, input: PlanInput): Intent {
       it.failure = match.code;
       return it;
     }
-    it.office = { officeId: match.officeId, matchedBy: match.matchedBy, matchedValue: match.value };
+    it.office = { officeId: match.officeId, matchedBy: match.matchedBy, matchedValue: match.value, ruleId: null };
     const office = company?.offices.find((o) => o.id === match.officeId);
     it.officeEvent = event("user.office_matched", user.companyId, user.id, {
       officeId: match.officeId,
@@ -99,13 +114,14 @@ export function intend(user: PlanUser, input: PlanInput): Intent {
   const officeId = it.office.officeId;
 
   // The license check: a seat of the desired type in the office; a changed type or office moves it.
-  if (heldSeat === null) it.wantSeat = { officeId, licenseTypeId: user.licenseTypeId };
-  else if (heldSeat.licenseTypeId !== user.licenseTypeId || moved) {
+  const licenseTypeId = it.licenseTypeId;
+  if (heldSeat === null) it.wantSeat = { officeId, licenseTypeId };
+  else if (heldSeat.licenseTypeId !== licenseTypeId || relocated) {
     it.releaseSeat = heldSeat;
-    it.wantSeat = { officeId, licenseTypeId: user.licenseTypeId };
+    it.wantSeat = { officeId, licenseTypeId };
   }
 
-  const assignsDid = company?.licenseTypes.get(user.licenseTypeId)?.assignsDid ?? false;
+  const assignsDid = company?.licenseTypes.get(licenseTypeId)?.assignsDid ?? false;
   if (request.did === undefined) {
     if (assignsDid && user.did === null) it.wantDid = { type: "pool" };
     if (!assignsDid && user.did !== null) releaseDid(it);
@@ -125,7 +141,7 @@ function releaseDid(it: Intent): void {
 function moveOffice(it: Intent, request: AdminRequest): boolean {
   const to = request.officeId;
   if (to === undefined || to === it.user.officeId) return false;
-  it.office = { officeId: to, matchedBy: "admin", matchedValue: null };
+  it.office = { officeId: to, matchedBy: "admin", matchedValue: null, ruleId: null };
   it.officeEvent = event("user.office_changed", it.user.companyId, it.user.id, {
     fromOfficeId: it.user.officeId,
     toOfficeId: to,

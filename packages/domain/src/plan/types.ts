@@ -1,4 +1,5 @@
 import type { DomainEvent, NumberSource } from "../events.ts";
+import type { GroupRule, UserGroup } from "../group-rules.ts";
 import type { NumberPool } from "../numbers.ts";
 import type { MatchedBy } from "../office-match.ts";
 import type { LicenseType, Office, OfficeHints, ProvisioningErrorCode, SeatCount, UserStatus } from "../types.ts";
@@ -13,6 +14,8 @@ export type PlanCompany = {
   licenseTypes: ReadonlyMap<string, LicenseType>;
   /** Seat counts as loaded, unlocked: they only steer the office match. */
   seats: readonly SeatCount[];
+  /** Pushed groups decide office and license type for their members (absent: none). */
+  groupRules?: readonly GroupRule[];
 };
 
 /** A user: its desired state (what the IdP and admins asked) and what it holds now. */
@@ -38,6 +41,15 @@ export type PlanUser = {
   extension: number | null;
   /** DIDs released so far: part of the carrier order key, so a new need buys anew and a retry does not. */
   didAllocations: number;
+  // group rules (all optional: absent means none of them applies)
+  /** The group rule that chose its office (matchedBy "groupRule"). */
+  matchedRuleId?: string | null;
+  /** An admin changed its office or license type: group rules no longer move it. */
+  pinned?: boolean;
+  /** The identity provider sent a licenseType: it wins over group rules. */
+  licenseExplicit?: boolean;
+  /** The pushed groups it belongs to (loaded when its company has group rules). */
+  groups?: readonly UserGroup[];
 };
 
 /** An admin's change of one user, applied with the same rules as everything else. */
@@ -123,6 +135,9 @@ export type UserRowAfter = {
   officeId: string | null;
   matchedBy: string | null;
   matchedValue: string | null;
+  matchedRuleId: string | null;
+  /** The license type in effect (a group rule may have chosen it). */
+  licenseTypeId: string;
   seatLicenseTypeId: string | null;
   did: string | null;
   extension: number | null;
@@ -138,7 +153,12 @@ export type UserPlan = {
   outcome: Outcome;
   row: UserRowAfter;
   /** Why: the office and how it was chosen, the seat, the number, the failure. */
-  office: { officeId: string; matchedBy: MatchedBy | string | null; matchedValue: string | null } | null;
+  office: {
+    officeId: string;
+    matchedBy: MatchedBy | string | null;
+    matchedValue: string | null;
+    ruleId: string | null;
+  } | null;
   seat: PlannedSeat;
   number: PlannedNumber;
   failure: ProvisioningErrorCode | null;

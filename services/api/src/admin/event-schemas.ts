@@ -8,6 +8,12 @@ const heldKind = z.enum(["deactivate", "delete"]);
 const extension = z.string().openapi({ description: "Digits, as in SCIM; removed once the user is erased" });
 const e164 = z.string().openapi({ description: "E.164; removed once the user is erased" });
 const empty = z.object({});
+/** Present when a group rule decided: the rule, and the pushed group the user is in that it matched. */
+const ruleRef = {
+  ruleId: Id.optional().openapi({ description: "The group rule (cause or matchedBy groupRule)" }),
+  groupId: Id.optional().openapi({ description: "The pushed group through which the rule applied" }),
+  groupName: z.string().optional().openapi({ description: "That group's displayName" }),
+};
 
 /** Each event type's `data`: ids, codes and company data; an erased user's events lose the personal keys. */
 const DATA: { [T in Type]: z.ZodObject } = {
@@ -17,6 +23,7 @@ const DATA: { [T in Type]: z.ZodObject } = {
     officeName: z.string(),
     matchedBy: z.string().openapi({ description: "The rule that chose the office" }),
     matchedValue: z.string().nullable().optional().openapi({ description: "The user's value it matched" }),
+    ...ruleRef,
   }),
   "seat.reused": z.object({ officeId: Id, licenseType }),
   "seat.purchased": z.object({
@@ -46,8 +53,8 @@ const DATA: { [T in Type]: z.ZodObject } = {
   "user.reactivated": empty,
   "user.deleted": empty,
   "user.changed_by_admin": z.object({ fields: z.array(z.string()) }),
-  "user.office_changed": z.object({ fromOfficeId: Id.nullable(), toOfficeId: Id, cause }),
-  "user.license_changed": z.object({ from: licenseType, to: licenseType, cause }),
+  "user.office_changed": z.object({ fromOfficeId: Id.nullable(), toOfficeId: Id, cause, ...ruleRef }),
+  "user.license_changed": z.object({ from: licenseType, to: licenseType, cause, ...ruleRef }),
   "user.held": z.object({ kind: heldKind, directoryId: Id }),
   "user.held_confirmed": z.object({ kind: heldKind }),
   "user.held_rejected": z.object({ kind: heldKind }),

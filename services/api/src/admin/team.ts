@@ -21,10 +21,15 @@ export const TeamMember = z
     officeName: z.string().nullable(),
     matchedBy: z.string().nullable().openapi({
       description:
-        "Which rule chose the office: officeName, physicalDeliveryOfficeName, department, country, closestName, mainOffice",
+        "Which rule chose the office: officeName, physicalDeliveryOfficeName, department, country, closestName, mainOffice, groupRule, admin",
     }),
     matchedValue: z.string().nullable().openapi({
-      description: "The user's value that rule matched, e.g. the office name or country sent; null for mainOffice",
+      description:
+        "The user's value that rule matched, e.g. the office name or country sent, or the group's displayName for groupRule; null for mainOffice and admin",
+    }),
+    matchedRuleId: Id.nullable().openapi({ description: "For groupRule: the group rule that chose the office" }),
+    pinned: z.boolean().openapi({
+      description: "An admin changed the user's office or license type: group rules leave it alone",
     }),
     did: z.string().nullable(),
     extension: z.string().nullable(),
@@ -59,6 +64,8 @@ const columns = {
   officeName: offices.name,
   matchedBy: users.matchedBy,
   matchedValue: users.matchedValue,
+  matchedRuleId: users.matchedRuleId,
+  pinned: users.pinned,
   did: users.did,
   extension: sql<string | null>`${users.extension}::text`,
   licenseType: licenseTypes.name,

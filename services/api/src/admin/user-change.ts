@@ -3,7 +3,13 @@ import type { AdminRequest } from "@scimline/domain";
 import { AdminError } from "../errors.ts";
 import { isUniqueViolation } from "../use-cases/pg-errors.ts";
 
-export type UserChangeInput = { licenseType?: string; did?: string; extension?: number; officeId?: string };
+export type UserChangeInput = {
+  licenseType?: string;
+  did?: string;
+  extension?: number;
+  officeId?: string;
+  pinned?: boolean;
+};
 
 type LockedUser = {
   id: string;
@@ -12,6 +18,7 @@ type LockedUser = {
   extension: number | null;
   active: boolean;
   status: string;
+  pinned: boolean;
   license_type_id: string;
   license_name: string;
   assigns_did: boolean;
@@ -92,7 +99,7 @@ export async function changeUser(
   try {
     return await database.sql.begin(async (tx) => {
       const [user] = await tx<LockedUser[]>`
-        select u.id, u.office_id, u.did, u.extension, u.active, u.status, u.license_type_id, lt.name as license_name,
+        select u.id, u.office_id, u.did, u.extension, u.active, u.status, u.pinned, u.license_type_id, lt.name as license_name,
                lt.assigns_did, c.extension_start, c.extension_end
         from users u
           join license_types lt on lt.id = u.license_type_id
@@ -116,17 +123,21 @@ export async function changeUser(
       if (input.extension !== undefined && input.extension !== user.extension) {
         request.extension = await lockExtension(tx, companyId, user, input.extension);
       }
+      // An admin's office or license type is the admin's: group rules no longer move the user, until
+      // an admin clears the pin ({pinned: false}), which lets the rules decide again at once.
+      const pinned = newLicense || request.officeId ? true : (input.pinned ?? user.pinned);
       const fields = [
         ...(newLicense ? ["licenseType"] : []),
         ...(request.officeId ? ["officeId"] : []),
         ...(request.did ? ["did"] : []),
         ...(request.extension !== undefined ? ["extension"] : []),
+        ...(pinned !== user.pinned ? ["pinned"] : []),
       ];
       if (fields.length === 0) return true;
 
       await updateDesiredState(tx, {
         set: tx`license_type_id = ${newLicense?.id ?? user.license_type_id}, version = version + 1, updated_at = now(),
-                status = case when status = 'failed' then 'provisioning' else status end`,
+                pinned = ${pinned}, status = case when status = 'failed' then 'provisioning' else status end`,
         where: tx`id = ${userId}`,
         events: [
           {
@@ -139,10 +150,14 @@ export async function changeUser(
       const plan = await reconcileUsers(tx, [userId], { today, requests: new Map([[userId, request]]) });
       // A change the door can already see fail is refused rather than leaving the user waiting.
       const outcome = plan.users[0];
-      if (outcome?.failure === "no_license_available" && (newLicense || request.officeId)) {
+      const unpinned = user.pinned && !pinned;
+      if (outcome?.failure === "no_license_available" && (newLicense || request.officeId || unpinned)) {
         const seat = outcome.seat.type === "refused" ? outcome.seat : null;
         const office = seat ? await findOffice(tx, companyId, seat.officeId) : null;
-        const type = newLicense?.name ?? user.license_name;
+        const [refused] = seat
+          ? await tx<{ name: string }[]>`select name from license_types where id = ${seat.licenseTypeId}`
+          : [];
+        const type = refused?.name ?? newLicense?.name ?? user.license_name;
         throw new AdminError(
           409,
           "NO_LICENSE_AVAILABLE",

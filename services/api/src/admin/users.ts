@@ -41,8 +41,12 @@ export const UserChange = z
     }),
     did: E164.optional().openapi({ description: "An unassigned number of the company's pool" }),
     extension: Extension.optional(),
+    pinned: z.boolean().optional().openapi({
+      description:
+        "Whether group rules leave the user alone. A license type or office change pins the user; false lets the rules decide again at once (the user may move office or license type as its groups say)",
+    }),
   })
-  .refine(nonEmpty, "give at least one of licenseType, officeId, did, extension")
+  .refine(nonEmpty, "give at least one of licenseType, officeId, did, extension, pinned")
   .openapi("UserChange", { minProperties: 1 });
 
 const get = createRoute({
@@ -58,9 +62,9 @@ const patch = createRoute({
   method: "patch",
   path: "/companies/{id}/users/{userId}",
   tags,
-  summary: "Change a user's license type, office, DID or extension (the only place they change)",
+  summary: "Change a user's license type, office, DID or extension (the only place they change), or its pin",
   description:
-    "Applied at once with the provisioning rules, and recorded on the user's timeline: a new license type or office moves the seat (the old one is released; one is reused or bought in the target, with its prorated charge) and allocates or releases a DID as the license type requires; a DID or extension replaces the user's, whose old one goes back to the pool. A suspended user's new license takes its seat on reactivation. When a number must come from the carrier, the user shows `provisioning` until the worker has bought it.",
+    "Applied at once with the provisioning rules, and recorded on the user's timeline: a new license type or office moves the seat (the old one is released; one is reused or bought in the target, with its prorated charge) and allocates or releases a DID as the license type requires; a DID or extension replaces the user's, whose old one goes back to the pool. A suspended user's new license takes its seat on reactivation. A license type or office change pins the user against group rules; `pinned: false` clears the pin and applies the rules at once. When a number must come from the carrier, the user shows `provisioning` until the worker has bought it.",
   request: { params: UserParams, body: body(UserChange) },
   responses: {
     200: json(TeamMember, "The user after the change"),
@@ -68,7 +72,7 @@ const patch = createRoute({
       {
         400: "VALIDATION_FAILED; UNKNOWN_LICENSE_TYPE (the message lists the company's); LICENSE_HAS_NO_DID; EXTENSION_OUT_OF_RANGE",
         404: `${NOT_FOUND.user}; NUMBER_NOT_FOUND: the number is not in the company's pool; OFFICE_NOT_FOUND`,
-        409: "NUMBER_TAKEN; EXTENSION_TAKEN; NO_LICENSE_AVAILABLE: auto-purchase is off and the target office has no free seat of the user's (new) license type",
+        409: "NUMBER_TAKEN; EXTENSION_TAKEN; NO_LICENSE_AVAILABLE: auto-purchase is off and the target office has no free seat of the user's (new) license type (also when clearing the pin would move the user there)",
       },
       { body: true },
     ),

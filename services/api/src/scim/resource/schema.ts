@@ -236,9 +236,19 @@ export const telephonyUserSchema: SchemaDef = {
         "country",
         "closestName",
         "mainOffice",
+        "groupRule",
+        "admin",
       ],
     }),
-    str("matchedValue", "The user's value that rule matched (an office name, a country); none for mainOffice.", ro),
+    str(
+      "matchedValue",
+      "The user's value that rule matched (an office name, a country, the pushed group's displayName for groupRule); none for mainOffice and admin.",
+      ro,
+    ),
+    str("matchedRuleId", "For groupRule: the id of the company's group rule that chose the office.", {
+      ...ro,
+      caseExact: true,
+    }),
     str("did", "The user's phone number (E.164). Changed only by an admin.", { ...ro, caseExact: true }),
     str("extension", "The user's extension. Changed only by an admin.", { ...ro, caseExact: true }),
     str("licenseType", "The user's license type in effect (an admin may have changed it).", { ...ro, caseExact: true }),
@@ -246,7 +256,11 @@ export const telephonyUserSchema: SchemaDef = {
       ...ro,
       canonicalValues: ["provisioning", "active", "suspended", "failed"],
     }),
-    str("error", "When failed: a stable error code such as no_number_available.", { ...ro, caseExact: true }),
+    str(
+      "error",
+      "When failed: a stable error code such as no_number_available; while provisioning waits for group memberships: awaiting_group_rules.",
+      { ...ro, caseExact: true },
+    ),
   ],
 };
 

@@ -15,6 +15,7 @@ export function toScimUser(row: UserRow, baseUrl: string): Record<string, unknow
   if (row.officeId) telephony.office = { value: row.officeId, display: row.officeName ?? undefined };
   if (row.matchedBy) telephony.matchedBy = row.matchedBy;
   if (row.matchedValue) telephony.matchedValue = row.matchedValue;
+  if (row.matchedRuleId) telephony.matchedRuleId = row.matchedRuleId;
   if (row.did) telephony.did = row.did;
   if (row.extension !== null) telephony.extension = formatExtension(row.extension);
   if (row.errorCode) telephony.error = row.errorCode;

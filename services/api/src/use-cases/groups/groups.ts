@@ -5,7 +5,8 @@ import { applyPatch } from "../../scim/patch/apply.ts";
 import { groupDocument, parseGroupInput } from "../../scim/resource/group-resource.ts";
 import { etag } from "../../scim/resource/user-output.ts";
 import type { ScimPrincipal } from "../../tenancy.ts";
-import { deleteGroup, findGroup, type GroupRow, insertGroup, listGroups, updateGroup } from "./group-store.ts";
+import { findGroup, type GroupRow, listGroups } from "./group-store.ts";
+import { deleteGroup, insertGroup, updateGroup } from "./group-writes.ts";
 
 type GroupWrite = ReturnType<typeof parseGroupInput>;
 /** Checks a request's If-Match against a group's version (412 when stale). */

@@ -25,6 +25,7 @@ export type UserRow = {
   officeName: string | null;
   matchedBy: string | null;
   matchedValue: string | null;
+  matchedRuleId: string | null;
   did: string | null;
   extension: number | null;
   licenseTypeId: string;
@@ -48,6 +49,7 @@ export const userColumns = {
   officeName: sql<string | null>`(select ${offices.name} from ${offices} where ${offices.id} = ${users.officeId})`,
   matchedBy: users.matchedBy,
   matchedValue: users.matchedValue,
+  matchedRuleId: users.matchedRuleId,
   did: users.did,
   extension: users.extension,
   licenseTypeId: users.licenseTypeId,

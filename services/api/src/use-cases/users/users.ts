@@ -64,6 +64,7 @@ export async function acceptCreateUser(
     officeName: null,
     matchedBy: null,
     matchedValue: null,
+    matchedRuleId: null,
     did: null,
     extension: null,
     licenseTypeId: license.id,

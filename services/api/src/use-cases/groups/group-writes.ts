@@ -1,0 +1,137 @@
+import { type Database, newId, type TxSql, updateDesiredState } from "@scimline/db";
+import { badRequest, ScimError } from "../../scim/errors.ts";
+import type { ScimPrincipal } from "../../tenancy.ts";
+import { isUniqueViolation } from "../pg-errors.ts";
+
+export type GroupWrite = { displayName: string; externalId: string | null; memberIds: string[] };
+
+const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+
+function uniqueness(error: unknown): ScimError | null {
+  if (isUniqueViolation(error, "groups_directory_display_name")) {
+    return new ScimError(409, "uniqueness", "A group with this displayName already exists in this directory");
+  }
+  if (isUniqueViolation(error, "groups_directory_external_id")) {
+    return new ScimError(409, "uniqueness", "A group with this externalId already exists in this directory");
+  }
+  return null;
+}
+
+/** Members must be users this directory provisioned and has not deleted. */
+async function checkMembers(tx: TxSql, p: ScimPrincipal, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const candidates = ids.filter(isUuid);
+  const found = candidates.length
+    ? await tx<{ id: string }[]>`
+        select id from users
+        where id = any(${tx.array(candidates)}::uuid[]) and directory_id = ${p.directoryId}
+          and company_id = ${p.companyId} and deleted_at is null`
+    : [];
+  const known = new Set(found.map((r) => r.id));
+  const missing = ids.filter((id) => !known.has(id));
+  if (missing.length > 0) {
+    const shown = missing.slice(0, 5).join(", ");
+    throw badRequest("invalidValue", `members refer to unknown users: ${shown}${missing.length > 5 ? ", …" : ""}`);
+  }
+}
+
+const fold = (name: string) => name.trim().toLowerCase();
+
+/**
+ * A membership change of a group some rule of the company names (by id, or by the old or new name)
+ * is provisioning work for the users it touches: a new generation and an outbox row each, in the same
+ * transaction; the plan decides what the rules now say. A rename touches every member. Without a
+ * rule, groups stay what they were before rules existed: stored, no effect.
+ */
+async function requeueTouched(
+  tx: TxSql,
+  companyId: string,
+  group: { id: string; names: string[] },
+  touched: string[],
+  everyMember: boolean,
+): Promise<void> {
+  const names = [...new Set(group.names.map(fold))];
+  const [ruled] = await tx<{ ruled: boolean }[]>`
+    select exists (select 1 from group_rules where company_id = ${companyId}
+      and (group_id = ${group.id} or lower(btrim(group_display_name)) = any(${tx.array(names)}::text[]))) as ruled`;
+  if (!ruled?.ruled || (touched.length === 0 && !everyMember)) return;
+  await updateDesiredState(tx, {
+    where: tx`company_id = ${companyId} and deleted_at is null and (id = any(${tx.array(touched)}::uuid[])
+      ${everyMember ? tx`or id in (select user_id from group_members where group_id = ${group.id})` : tx``})`,
+  });
+}
+
+/** Inserts the new members and removes the others; returns the users whose membership changed. */
+async function writeMembers(tx: TxSql, groupId: string, memberIds: string[]): Promise<string[]> {
+  const rows = await tx<{ user_id: string }[]>`
+    with removed as (
+      delete from group_members where group_id = ${groupId} and user_id <> all(${tx.array(memberIds)}::uuid[])
+      returning user_id
+    ), added as (
+      insert into group_members (group_id, user_id) select ${groupId}, m from unnest(${tx.array(memberIds)}::uuid[]) m
+      on conflict do nothing
+      returning user_id
+    )
+    select user_id from removed union all select user_id from added`;
+  return rows.map((r) => r.user_id);
+}
+
+export async function insertGroup(database: Database, p: ScimPrincipal, g: GroupWrite): Promise<string> {
+  const id = newId();
+  try {
+    await database.sql.begin(async (tx) => {
+      await checkMembers(tx, p, g.memberIds);
+      await tx`
+        insert into groups (id, company_id, directory_id, display_name, external_id)
+        values (${id}, ${p.companyId}, ${p.directoryId}, ${g.displayName}, ${g.externalId})`;
+      const added = await writeMembers(tx, id, g.memberIds);
+      await requeueTouched(tx, p.companyId, { id, names: [g.displayName] }, added, false);
+    });
+  } catch (error) {
+    throw uniqueness(error) ?? error;
+  }
+  return id;
+}
+
+/** Replaces the group's attributes and membership if it is still at `expectedVersion`. */
+export async function updateGroup(
+  database: Database,
+  p: ScimPrincipal,
+  id: string,
+  expectedVersion: number,
+  g: GroupWrite,
+): Promise<boolean> {
+  try {
+    return await database.sql.begin(async (tx) => {
+      const [before] = await tx<{ old_name: string }[]>`
+        update groups set display_name = ${g.displayName}, external_id = ${g.externalId},
+          version = groups.version + 1, updated_at = now()
+        from (select id, display_name as old_name from groups where id = ${id}) o
+        where groups.id = o.id and groups.company_id = ${p.companyId} and groups.directory_id = ${p.directoryId}
+          and groups.version = ${expectedVersion}
+        returning o.old_name`;
+      if (!before) return false;
+      await checkMembers(tx, p, g.memberIds);
+      const touched = await writeMembers(tx, id, g.memberIds);
+      const renamed = fold(before.old_name) !== fold(g.displayName);
+      await requeueTouched(tx, p.companyId, { id, names: [before.old_name, g.displayName] }, touched, renamed);
+      return true;
+    });
+  } catch (error) {
+    throw uniqueness(error) ?? error;
+  }
+}
+
+/** The group and its memberships go; its members are reconciled if a rule named it. */
+export async function deleteGroup(database: Database, p: ScimPrincipal, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  return database.sql.begin(async (tx) => {
+    const [gone] = await tx<{ display_name: string; members: string[] }[]>`
+      with m as (select user_id from group_members where group_id = ${id})
+      delete from groups where id = ${id} and company_id = ${p.companyId} and directory_id = ${p.directoryId}
+      returning display_name, array(select user_id from m)::text[] as members`;
+    if (!gone) return false;
+    await requeueTouched(tx, p.companyId, { id, names: [gone.display_name] }, gone.members, false);
+    return true;
+  });
+}
