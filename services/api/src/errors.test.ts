@@ -1,17 +1,21 @@
-import { describe, expect, it } from "vitest";
-import { isUnavailable } from "./errors.ts";
+import { describe, expect, test } from "vitest";
+import { ADMIN_ERRORS, AdminError } from "./errors.ts";
 
-describe("isUnavailable: answered 503 with Retry-After, nothing written", () => {
-  it.each<[unknown, boolean, string]>([
-    [{ code: "57014" }, true, "statement_timeout cancelled the statement"],
-    [{ cause: { code: "57014" } }, true, "the same, wrapped by drizzle"],
-    [{ code: "25P03" }, true, "idle_in_transaction_session_timeout ended the session"],
-    [{ code: "57P01" }, true, "the backend was terminated"],
-    [{ code: "08006" }, true, "the connection failed"],
-    [{ code: "CONNECTION_CLOSED" }, true, "postgres.js lost the connection"],
-    [{ code: "23505" }, false, "a unique violation is the client's"],
-    [new Error("boom"), false, "anything else is a 500"],
-  ])("%j → %s (%s)", (error, expected, _why) => {
-    expect(isUnavailable(error)).toBe(expected);
+describe("the admin error catalogue", () => {
+  test("a code always answers with its one status", () => {
+    for (const [code, status] of Object.entries(ADMIN_ERRORS)) {
+      expect(new AdminError(code as keyof typeof ADMIN_ERRORS, "m").status).toBe(status);
+    }
+  });
+
+  test("codes are UPPER_SNAKE and statuses 4xx or 5xx", () => {
+    for (const [code, status] of Object.entries(ADMIN_ERRORS)) {
+      expect(code).toMatch(/^[A-Z][A-Z0-9_]*$/);
+      expect(status).toBeGreaterThanOrEqual(400);
+    }
+  });
+
+  test("Hono's own refusals keep their status under HTTP_ERROR", () => {
+    expect(AdminError.fromHttp(405, "Method Not Allowed")).toMatchObject({ code: "HTTP_ERROR", status: 405 });
   });
 });

@@ -183,7 +183,7 @@ describe("PUT /companies/{id}/settings", () => {
     // SPEC §7: with no SAML configured, enforcing SAML would lock every user out.
     const refused = await api("PUT", `/companies/${t.companyId}/settings`, { preventOtherSso: true });
     expect(refused.status).toBe(409);
-    expect(code(refused)).toBe("SAML_NOT_CONFIGURED");
+    expect(code(refused)).toBe("SAML_REQUIRED");
     const idp = await TestIdp.create();
     expect((await api("PUT", `/companies/${t.companyId}/sso/saml`, { metadataXml: idp.metadataXml() })).status).toBe(
       200,

@@ -39,7 +39,7 @@ const patch = createRoute({
     ...errors(
       {
         404: NOT_FOUND.company,
-        409: "EXTENSION_RANGE_IN_USE: a narrower range would leave assigned extensions outside it; SAML_NOT_CONFIGURED: preventOtherSso needs a SAML configuration first",
+        409: "EXTENSION_RANGE_IN_USE: a narrower range would leave assigned extensions outside it; SAML_REQUIRED: preventOtherSso needs a SAML configuration first",
       },
       { body: true },
     ),
@@ -56,13 +56,13 @@ const putSettings = createRoute({
   responses: {
     200: json(CompanyView, "The company after the change"),
     ...errors(
-      { 404: NOT_FOUND.company, 409: "SAML_NOT_CONFIGURED: preventOtherSso needs a SAML configuration first" },
+      { 404: NOT_FOUND.company, 409: "SAML_REQUIRED: preventOtherSso needs a SAML configuration first" },
       { body: true },
     ),
   },
 });
 
-export const companyNotFound = (id: string) => new AdminError(404, "COMPANY_NOT_FOUND", `Company ${id} not found`);
+export const companyNotFound = (id: string) => new AdminError("COMPANY_NOT_FOUND", `Company ${id} not found`);
 
 export function companyRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

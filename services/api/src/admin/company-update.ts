@@ -32,7 +32,6 @@ async function applyExtensionRange(tx: TxSql, companyId: string, to: Range): Pro
   ].sort((a, b) => a - b);
   if (held.length > 0) {
     throw new AdminError(
-      409,
       "EXTENSION_RANGE_IN_USE",
       `Extension(s) ${listed(held)} are assigned and fall outside ${to.start}-${to.end}; give those users other extensions first`,
     );
@@ -66,8 +65,7 @@ export async function updateCompany(database: Database, companyId: string, chang
       const [saml] = await tx`select 1 from saml_configs where company_id = ${companyId}`;
       if (!saml) {
         throw new AdminError(
-          409,
-          "SAML_NOT_CONFIGURED",
+          "SAML_REQUIRED",
           "Configure SAML single sign-on (PUT /companies/{id}/sso/saml) before preventing other sign-in methods; otherwise no user could sign in",
         );
       }

@@ -110,7 +110,7 @@ export function directoryRoutes(deps: AppDeps) {
   });
   const directoryOf = async (id: string) => {
     const [row] = await deps.database.db.select().from(directories).where(eq(directories.id, id));
-    if (!row) throw new AdminError(404, "DIRECTORY_NOT_FOUND", `Directory ${id} not found`);
+    if (!row) throw new AdminError("DIRECTORY_NOT_FOUND", `Directory ${id} not found`);
     return row;
   };
 
@@ -131,7 +131,7 @@ export function directoryRoutes(deps: AppDeps) {
       return c.json(view(row, c.req.url), 201);
     } catch (error) {
       if (isUniqueViolation(error))
-        throw new AdminError(409, "DIRECTORY_EXISTS", "A directory of that name exists in this company");
+        throw new AdminError("DIRECTORY_EXISTS", "A directory of that name exists in this company");
       throw error;
     }
   });
@@ -154,7 +154,7 @@ export function directoryRoutes(deps: AppDeps) {
       .set(directoryFieldsIn(c.req.valid("json")))
       .where(eq(directories.id, directory.id))
       .returning();
-    if (!row) throw new AdminError(404, "DIRECTORY_NOT_FOUND", `Directory ${directory.id} not found`);
+    if (!row) throw new AdminError("DIRECTORY_NOT_FOUND", `Directory ${directory.id} not found`);
     return c.json(view(row, c.req.url), 200);
   });
 
@@ -206,8 +206,7 @@ export function directoryRoutes(deps: AppDeps) {
       .set({ revokedAt: sql`now()` })
       .where(and(eq(scimTokens.id, tokenId), eq(scimTokens.directoryId, id), isNull(scimTokens.revokedAt)))
       .returning({ id: scimTokens.id });
-    if (rows.length === 0)
-      throw new AdminError(404, "TOKEN_NOT_FOUND", `Token ${tokenId} not found in directory ${id}`);
+    if (rows.length === 0) throw new AdminError("TOKEN_NOT_FOUND", `Token ${tokenId} not found in directory ${id}`);
     deps.tenancy.invalidateTokens();
     return c.body(null, 204);
   });

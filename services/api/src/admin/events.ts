@@ -68,7 +68,7 @@ export function eventRoutes(deps: AppDeps) {
     const page = await userEvents(deps.database, id, userId, c.req.valid("query"));
     if (page.events.length === 0 && !(await userKnown(deps.database, id, userId))) {
       if (!(await findCompany(deps.database, id))) throw companyNotFound(id);
-      throw new AdminError(404, "USER_NOT_FOUND", `User ${userId} not found in company ${id}`);
+      throw new AdminError("USER_NOT_FOUND", `User ${userId} not found in company ${id}`);
     }
     return c.json(page, 200);
   });

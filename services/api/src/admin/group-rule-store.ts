@@ -67,7 +67,7 @@ const selectRules = (q: Sql | TxSql, where: ReturnType<Sql>) => q<Row[]>`
   order by r.priority desc, r.created_at, r.id`;
 
 export const ruleNotFound = (companyId: string, ruleId: string) =>
-  new AdminError(404, "GROUP_RULE_NOT_FOUND", `Group rule ${ruleId} not found in company ${companyId}`);
+  new AdminError("GROUP_RULE_NOT_FOUND", `Group rule ${ruleId} not found in company ${companyId}`);
 
 /** The company's rules, best first (the order they are applied in), a page at a time. */
 export async function listRules(
@@ -107,7 +107,7 @@ export async function resolveLicenseId(q: Sql | TxSql, companyId: string, name: 
     catalogue.find((l) => l.name === name) ?? catalogue.find((l) => l.name.toLowerCase() === name.toLowerCase());
   if (found) return found.id;
   const allowed = catalogue.map((l) => `"${l.name}"`).join(", ");
-  throw new AdminError(400, "UNKNOWN_LICENSE_TYPE", `licenseType "${name}" is not one of ${allowed}`);
+  throw new AdminError("UNKNOWN_LICENSE_TYPE", `licenseType "${name}" is not one of ${allowed}`);
 }
 
 /** What a rule's fields name must be the company's: its office, its license type, its group (by id). */
@@ -119,14 +119,13 @@ export async function resolveFields(
   if (fields.officeId !== null) {
     const [office] = await q`select 1 from offices where id = ${fields.officeId} and company_id = ${companyId}`;
     if (!office) {
-      throw new AdminError(404, "OFFICE_NOT_FOUND", `Office ${fields.officeId} not found in company ${companyId}`);
+      throw new AdminError("OFFICE_NOT_FOUND", `Office ${fields.officeId} not found in company ${companyId}`);
     }
   }
   if ("id" in fields.group) {
     const [group] = await q`select 1 from groups where id = ${fields.group.id} and company_id = ${companyId}`;
     if (!group) {
       throw new AdminError(
-        404,
         "GROUP_NOT_FOUND",
         `Group ${fields.group.id} is not a group pushed to any directory of company ${companyId}`,
       );
@@ -162,7 +161,7 @@ export async function insertRule(sql: Sql, companyId: string, fields: RuleFields
     const [{ count } = { count: 0 }] = await tx<{ count: number }[]>`
       select count(*)::int as count from group_rules where company_id = ${companyId}`;
     if (count >= MAX_RULES) {
-      throw new AdminError(409, "TOO_MANY_GROUP_RULES", `A company has at most ${MAX_RULES} group rules`);
+      throw new AdminError("TOO_MANY_GROUP_RULES", `A company has at most ${MAX_RULES} group rules`);
     }
     const rule = await resolveFields(tx, companyId, fields);
     const id = newId();

@@ -109,7 +109,7 @@ export function groupRuleRoutes(deps: AppDeps) {
         licenseType: input.licenseType === undefined ? current.licenseType : input.licenseType,
         priority: input.priority ?? current.priority,
       };
-      if (!decides(next)) throw new AdminError(400, "VALIDATION_FAILED", `body: ${DECIDES}`);
+      if (!decides(next)) throw new AdminError("VALIDATION_FAILED", `body: ${DECIDES}`);
       return next;
     });
     if (!rule) {

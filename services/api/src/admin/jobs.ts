@@ -50,7 +50,7 @@ export function jobRoutes(deps: AppDeps) {
   const queue = deps.queues.provisioning;
   const unavailable = (error: unknown) => {
     deps.logger.warn({ err: { message: (error as Error).message } }, "queue unavailable");
-    return new AdminError(503, "QUEUE_UNAVAILABLE", "The job queue did not answer; retry shortly");
+    return new AdminError("QUEUE_UNAVAILABLE", "The job queue did not answer; retry shortly");
   };
   const redis = <T>(promise: Promise<T>) =>
     withTimeout(promise, REDIS_TIMEOUT_MS, "redis").catch((error: unknown) => {
@@ -60,9 +60,9 @@ export function jobRoutes(deps: AppDeps) {
   app.openapi(retryJob, async (c) => {
     const { id } = c.req.valid("param");
     const job = await redis(queue.getJob(id));
-    if (!job) throw new AdminError(404, "JOB_NOT_FOUND", `No job ${id} in queue ${queue.name}`);
+    if (!job) throw new AdminError("JOB_NOT_FOUND", `No job ${id} in queue ${queue.name}`);
     const notFailed = (state: string) =>
-      new AdminError(409, "JOB_NOT_FAILED", `Job ${id} is ${state}; only a failed job can be retried`);
+      new AdminError("JOB_NOT_FAILED", `Job ${id} is ${state}; only a failed job can be retried`);
     const state = await redis(job.getState());
     if (state !== "failed") throw notFailed(state);
     const previousFailure = job.failedReason ?? null;

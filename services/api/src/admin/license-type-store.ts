@@ -16,11 +16,7 @@ const view = (r: LicenseTypeRow): View => ({
 });
 
 const exists = (name: string) =>
-  new AdminError(
-    409,
-    "LICENSE_TYPE_EXISTS",
-    `The company already has a license type named "${name}" (names ignore case)`,
-  );
+  new AdminError("LICENSE_TYPE_EXISTS", `The company already has a license type named "${name}" (names ignore case)`);
 
 /** Catalogue changes of one company run one at a time; NO KEY UPDATE leaves foreign-key readers alone. */
 async function lockCompany(tx: TxSql, companyId: string): Promise<boolean> {
@@ -95,7 +91,6 @@ export async function updateLicenseType(
           where company_id = ${companyId} and license_type_id = ${licenseTypeId} and deleted_at is null`;
         if (held && held.n > 0) {
           throw new AdminError(
-            409,
             "LICENSE_TYPE_IN_USE",
             `${held.n} user(s) hold "${current.name}"; assignsDid can change only while nobody holds it. Create a new license type and move users to it instead`,
           );

@@ -75,7 +75,7 @@ export function licenseTypeRoutes(deps: AppDeps) {
     const updated = await updateLicenseType(deps.database, id, licenseTypeId, c.req.valid("json"));
     if (!updated) {
       if (!(await findCompany(deps.database, id))) throw companyNotFound(id);
-      throw new AdminError(404, "LICENSE_TYPE_NOT_FOUND", `License type ${licenseTypeId} not found in company ${id}`);
+      throw new AdminError("LICENSE_TYPE_NOT_FOUND", `License type ${licenseTypeId} not found in company ${id}`);
     }
     deps.tenancy.invalidateCompany(id);
     return c.json(updated, 200);

@@ -78,7 +78,7 @@ export function numberRoutes(deps: AppDeps) {
         .select({ id: offices.id })
         .from(offices)
         .where(and(eq(offices.id, input.officeId), eq(offices.companyId, id)));
-      if (!office) throw new AdminError(404, "OFFICE_NOT_FOUND", `Office ${input.officeId} not found in company ${id}`);
+      if (!office) throw new AdminError("OFFICE_NOT_FOUND", `Office ${input.officeId} not found in company ${id}`);
     }
     const unique = [...new Set(input.numbers)];
     // All or nothing: a number known anywhere (this company or another) is refused.
@@ -95,7 +95,6 @@ export function numberRoutes(deps: AppDeps) {
         const added = new Set(rows.map((n) => n.e164));
         const taken = unique.filter((n) => !added.has(n));
         throw new AdminError(
-          409,
           "NUMBER_EXISTS",
           `Already known: ${taken.slice(0, 10).join(", ")}${taken.length > 10 ? ", …" : ""}`,
         );
@@ -154,9 +153,9 @@ export function numberRoutes(deps: AppDeps) {
       .select({ assignedUserId: numbers.assignedUserId })
       .from(numbers)
       .where(and(eq(numbers.e164, e164), eq(numbers.companyId, id)));
-    if (!known) throw new AdminError(404, "NUMBER_NOT_FOUND", `Number ${e164} not found in company ${id}`);
+    if (!known) throw new AdminError("NUMBER_NOT_FOUND", `Number ${e164} not found in company ${id}`);
     const holder = known.assignedUserId ? ` (user ${known.assignedUserId})` : "";
-    throw new AdminError(409, "NUMBER_ASSIGNED", `Number ${e164} is assigned to a user${holder}`);
+    throw new AdminError("NUMBER_ASSIGNED", `Number ${e164} is assigned to a user${holder}`);
   });
 
   return app;

@@ -50,7 +50,6 @@ export async function createOffice(database: Database, companyId: string, input:
   if (unknown.length > 0) {
     const allowed = catalogue.map((l) => `"${l.name}"`).join(", ");
     throw new AdminError(
-      400,
       "UNKNOWN_LICENSE_TYPE",
       `Unknown license type(s) ${unknown.map((n) => `"${n}"`).join(", ")}; the company has ${allowed}`,
     );
@@ -89,7 +88,7 @@ export async function createOffice(database: Database, companyId: string, input:
     return view(row, (await seatsByOffice(database, [id])).get(id));
   } catch (error) {
     if (isUniqueViolation(error, "offices_company_name")) {
-      throw new AdminError(409, "OFFICE_EXISTS", `An office named "${input.name}" already exists in this company`);
+      throw new AdminError("OFFICE_EXISTS", `An office named "${input.name}" already exists in this company`);
     }
     throw error;
   }

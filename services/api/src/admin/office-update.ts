@@ -15,7 +15,6 @@ async function licenseIds(tx: TxSql, companyId: string, names: string[]): Promis
   const unknown = names.filter((n) => !byName.has(n));
   if (unknown.length > 0) {
     throw new AdminError(
-      400,
       "UNKNOWN_LICENSE_TYPE",
       `Unknown license type(s) ${unknown.map((n) => `"${n}"`).join(", ")}; the company has ${catalogue.map((l) => `"${l.name}"`).join(", ")}`,
     );
@@ -52,7 +51,6 @@ async function applySeats(
     if (!target) continue;
     if (target.purchased < row.used) {
       throw new AdminError(
-        409,
         "SEATS_IN_USE",
         `Office "${officeName}" has ${row.used} "${target.name}" seat(s) in use; purchased cannot go below that`,
       );
@@ -81,7 +79,6 @@ async function applyMain(
   if (main === office.main) return;
   if (!main) {
     throw new AdminError(
-      409,
       "MAIN_OFFICE_REQUIRED",
       `"${office.name}" is the main office; make another office main instead (SPEC §5 office match falls back to it)`,
     );
@@ -133,7 +130,7 @@ export async function updateOffice(
     });
   } catch (error) {
     if (isUniqueViolation(error, "offices_company_name")) {
-      throw new AdminError(409, "OFFICE_EXISTS", `An office named "${input.name}" already exists in this company`);
+      throw new AdminError("OFFICE_EXISTS", `An office named "${input.name}" already exists in this company`);
     }
     throw error;
   }

@@ -73,7 +73,7 @@ const patch = createRoute({
 });
 
 const officeNotFound = (companyId: string, officeId: string) =>
-  new AdminError(404, "OFFICE_NOT_FOUND", `Office ${officeId} not found in company ${companyId}`);
+  new AdminError("OFFICE_NOT_FOUND", `Office ${officeId} not found in company ${companyId}`);
 
 export function officeRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

@@ -61,7 +61,7 @@ export function previewRoutes(deps: AppDeps) {
     bodyLimit({
       maxSize: MAX_PREVIEW_BYTES,
       onError: () => {
-        throw new AdminError(413, "PAYLOAD_TOO_LARGE", "The request body is larger than 16 MiB");
+        throw new AdminError("PAYLOAD_TOO_LARGE", "The request body is larger than 16 MiB");
       },
     }),
   );
@@ -76,7 +76,7 @@ export function previewRoutes(deps: AppDeps) {
     if (type === "text/csv") bodies = await usersFromCsv(await c.req.text(), slicer);
     else if (type !== undefined && /^application\/([\w.-]+\+)?json$/.test(type)) {
       bodies = await usersFromJson(await c.req.text(), slicer);
-    } else throw new AdminError(415, "UNSUPPORTED_MEDIA_TYPE", "Send application/json or text/csv");
+    } else throw new AdminError("UNSUPPORTED_MEDIA_TYPE", "Send application/json or text/csv");
     const today = deps.clock().toISOString().slice(0, 10);
     const result = await previewOnboarding(deps.database, id, bodies, today, slicer);
     if (!result) throw companyNotFound(id);

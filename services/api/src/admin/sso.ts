@@ -112,7 +112,7 @@ export function ssoAdminRoutes(deps: AppDeps) {
 
   const companyOf = async (id: string) => {
     const company = await findCompanyPolicy(deps.database, id);
-    if (!company) throw new AdminError(404, "COMPANY_NOT_FOUND", `Company ${id} not found`);
+    if (!company) throw new AdminError("COMPANY_NOT_FOUND", `Company ${id} not found`);
     return company;
   };
 
@@ -153,7 +153,7 @@ export function ssoAdminRoutes(deps: AppDeps) {
               settings: { idpEntityId: input.idpEntityId ?? "", ssoUrl: input.ssoUrl ?? "", certificates: certs.pems },
             };
     }
-    if (parsed.type === "invalid") throw new AdminError(400, "VALIDATION_FAILED", parsed.message);
+    if (parsed.type === "invalid") throw new AdminError("VALIDATION_FAILED", parsed.message);
     await saveSamlConfig(deps.database, company.id, parsed.settings, input.metadataXml ? "metadata" : "manual");
     return c.json(await view(company, c.req.url), 200);
   });
@@ -162,13 +162,12 @@ export function ssoAdminRoutes(deps: AppDeps) {
     const company = await companyOf(c.req.valid("param").id);
     if (company.preventOtherSso) {
       throw new AdminError(
-        409,
         "SSO_POLICY_ACTIVE",
         "Turn preventOtherSso off before removing SAML, or no user could sign in",
       );
     }
     if (!(await deleteSamlConfig(deps.database, company.id)))
-      throw new AdminError(404, "SAML_NOT_CONFIGURED", "This company has no SAML configuration");
+      throw new AdminError("SAML_NOT_CONFIGURED", "This company has no SAML configuration");
     return c.body(null, 204);
   });
 

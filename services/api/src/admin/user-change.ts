@@ -28,9 +28,9 @@ type LockedUser = {
 type License = { id: string; name: string; assigns_did: boolean };
 
 const numberTaken = (e164: string) =>
-  new AdminError(409, "NUMBER_TAKEN", `Number ${e164} is assigned to another user; pick an unassigned number`);
+  new AdminError("NUMBER_TAKEN", `Number ${e164} is assigned to another user; pick an unassigned number`);
 const extensionTaken = (ext: number) =>
-  new AdminError(409, "EXTENSION_TAKEN", `Extension ${ext} is assigned to another user of the company`);
+  new AdminError("EXTENSION_TAKEN", `Extension ${ext} is assigned to another user of the company`);
 
 /** The catalogue entry, matched as SCIM matches it (exactly, then ignoring case); else 400 listing the names. */
 async function resolveLicense(tx: TxSql, companyId: string, requested: string): Promise<License> {
@@ -41,7 +41,7 @@ async function resolveLicense(tx: TxSql, companyId: string, requested: string): 
     catalogue.find((l) => l.name.toLowerCase() === requested.toLowerCase());
   if (found) return found;
   const allowed = catalogue.map((l) => `"${l.name}"`).join(", ");
-  throw new AdminError(400, "UNKNOWN_LICENSE_TYPE", `licenseType "${requested}" is not one of ${allowed}`);
+  throw new AdminError("UNKNOWN_LICENSE_TYPE", `licenseType "${requested}" is not one of ${allowed}`);
 }
 
 /** The number must be the company's and unassigned (or already the user's); it is locked until COMMIT. */
@@ -49,7 +49,7 @@ async function lockNumber(tx: TxSql, companyId: string, user: LockedUser, e164: 
   const [number] = await tx<{ company_id: string; office_id: string | null; assigned_user_id: string | null }[]>`
     select company_id, office_id, assigned_user_id from numbers where e164 = ${e164} for update`;
   if (!number || number.company_id !== companyId) {
-    throw new AdminError(404, "NUMBER_NOT_FOUND", `Number ${e164} is not in the company's pool; add it first`);
+    throw new AdminError("NUMBER_NOT_FOUND", `Number ${e164} is not in the company's pool; add it first`);
   }
   if (number.assigned_user_id !== null && number.assigned_user_id !== user.id) throw numberTaken(e164);
   return { e164, officeId: number.office_id };
@@ -59,7 +59,6 @@ async function lockNumber(tx: TxSql, companyId: string, user: LockedUser, e164: 
 async function lockExtension(tx: TxSql, companyId: string, user: LockedUser, ext: number): Promise<number> {
   const outOfRange = () =>
     new AdminError(
-      400,
       "EXTENSION_OUT_OF_RANGE",
       `Extension ${ext} is outside the company's range ${user.extension_start}-${user.extension_end}`,
     );
@@ -74,7 +73,7 @@ async function lockExtension(tx: TxSql, companyId: string, user: LockedUser, ext
 async function findOffice(tx: TxSql, companyId: string, officeId: string): Promise<{ id: string; name: string }> {
   const [office] = await tx<{ id: string; name: string }[]>`
     select id, name from offices where id = ${officeId} and company_id = ${companyId}`;
-  if (!office) throw new AdminError(404, "OFFICE_NOT_FOUND", `Office ${officeId} not found in company ${companyId}`);
+  if (!office) throw new AdminError("OFFICE_NOT_FOUND", `Office ${officeId} not found in company ${companyId}`);
   return office;
 }
 
@@ -111,7 +110,7 @@ export async function changeUser(
       const newLicense = license && license.id !== user.license_type_id ? license : null;
       if (input.did !== undefined && !(license ?? user).assigns_did) {
         const name = license?.name ?? "the user's license type";
-        throw new AdminError(400, "LICENSE_HAS_NO_DID", `${name} gets no phone number, so a DID cannot be set`);
+        throw new AdminError("LICENSE_HAS_NO_DID", `${name} gets no phone number, so a DID cannot be set`);
       }
       const request: AdminRequest = {};
       if (input.officeId !== undefined && input.officeId !== user.office_id) {
@@ -159,7 +158,6 @@ export async function changeUser(
           : [];
         const type = refused?.name ?? newLicense?.name ?? user.license_name;
         throw new AdminError(
-          409,
           "NO_LICENSE_AVAILABLE",
           `No free "${type}" seat in office "${office?.name ?? "?"}" and automatic license purchase is off; add seats to the office or turn auto-purchase on`,
         );

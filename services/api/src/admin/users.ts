@@ -106,7 +106,7 @@ export function userAdminRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const userNotFound = async (id: string, userId: string) => {
     if (!(await findCompany(deps.database, id))) return companyNotFound(id);
-    return new AdminError(404, "USER_NOT_FOUND", `User ${userId} not found in company ${id}`);
+    return new AdminError("USER_NOT_FOUND", `User ${userId} not found in company ${id}`);
   };
 
   app.openapi(get, async (c) => {

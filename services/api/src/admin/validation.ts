@@ -7,5 +7,5 @@ import { AdminError } from "../errors.ts";
 export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
   if (result.success) return;
   const details = result.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
-  throw new AdminError(400, "VALIDATION_FAILED", details);
+  throw new AdminError("VALIDATION_FAILED", details);
 };

@@ -29,7 +29,7 @@ import {
 
 const tags = ["Webhooks"];
 const WEBHOOK_NOT_FOUND = "WEBHOOK_NOT_FOUND (also for a deleted webhook)";
-const notFound = (id: string) => new AdminError(404, "WEBHOOK_NOT_FOUND", `Webhook ${id} not found`);
+const notFound = (id: string) => new AdminError("WEBHOOK_NOT_FOUND", `Webhook ${id} not found`);
 
 const create = createRoute({
   method: "post",
@@ -113,14 +113,13 @@ export function webhookRoutes(deps: AppDeps) {
     const { id } = c.req.valid("param");
     const input = c.req.valid("json");
     const url = checkWebhookUrl(input.url, config.WEBHOOKS_ALLOW_PRIVATE_TARGETS);
-    if (!url.ok) throw new AdminError(400, "VALIDATION_FAILED", `url: ${url.reason}`);
+    if (!url.ok) throw new AdminError("VALIDATION_FAILED", `url: ${url.reason}`);
     if (!(await findCompany(deps.database, id))) throw companyNotFound(id);
     const secret = generateWebhookSecret();
     const events = input.events ? ([...new Set(input.events)] as EventType[]) : null;
     const row = await insertWebhook(deps.database, keys, { companyId: id, url: url.url, events, secret });
     if (!row) {
       throw new AdminError(
-        409,
         "WEBHOOK_LIMIT_REACHED",
         `Company ${id} has ${MAX_WEBHOOKS_PER_COMPANY} webhooks; delete one first`,
       );

@@ -9,7 +9,7 @@ export function adminAuth(adminKey: string): MiddlewareHandler<AppEnv> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
     if (!match?.[1] || !safeEqual(match[1], adminKey)) {
       c.header("WWW-Authenticate", 'Bearer realm="scimline-admin"');
-      throw new AdminError(401, "UNAUTHORIZED", "The admin API needs Authorization: Bearer <admin key>");
+      throw new AdminError("UNAUTHORIZED", "The admin API needs Authorization: Bearer <admin key>");
     }
     await next();
   };

@@ -27,7 +27,7 @@ export function unstorableAt(value: unknown, root: string): string | null {
 }
 
 export const unstorableText = (where: string) =>
-  new AdminError(400, "VALIDATION_FAILED", `${where}: contains a NUL character or invalid Unicode`);
+  new AdminError("VALIDATION_FAILED", `${where}: contains a NUL character or invalid Unicode`);
 
 /**
  * Postgres text holds neither NUL nor lone surrogates: a query parameter or JSON body carrying

@@ -11,7 +11,7 @@ const MAX_CSV_ROW = 65_536;
 /** Characters handed to the parser at once: a few milliseconds of work between two turns of the event loop. */
 const CHUNK = 32 * 1024;
 
-const invalid = (message: string) => new AdminError(400, "INVALID_CSV", message);
+const invalid = (message: string) => new AdminError("INVALID_CSV", message);
 
 /**
  * The users of a CSV file (a header row, then one user per row), each as the SCIM User body it stands

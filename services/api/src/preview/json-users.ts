@@ -13,8 +13,8 @@ const CLOSE_OBJECT = 0x7d;
 /** Characters scanned between two looks at the clock. */
 const STRETCH = 64 * 1024;
 
-const invalidJson = () => new AdminError(400, "INVALID_JSON", "The request body is not valid JSON");
-const invalid = (message: string) => new AdminError(400, "VALIDATION_FAILED", message);
+const invalidJson = () => new AdminError("INVALID_JSON", "The request body is not valid JSON");
+const invalid = (message: string) => new AdminError("VALIDATION_FAILED", message);
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 type Users = { open: number; close: number; elements: Array<[number, number]> };

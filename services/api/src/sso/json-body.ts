@@ -10,19 +10,19 @@ import { unstorableAt, unstorableText } from "../middleware/storable-text.ts";
  */
 export async function readJson<T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise<z.infer<T>> {
   if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(c.req.header("content-type") ?? ""))
-    throw new AdminError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json");
+    throw new AdminError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json");
   let body: unknown;
   try {
     body = await c.req.json();
   } catch {
-    throw new AdminError(400, "VALIDATION_FAILED", "body: not valid JSON");
+    throw new AdminError("VALIDATION_FAILED", "body: not valid JSON");
   }
   const unstorable = unstorableAt(body, "body");
   if (unstorable) throw unstorableText(unstorable);
   const result = schema.safeParse(body);
   if (!result.success) {
     const details = result.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
-    throw new AdminError(400, "VALIDATION_FAILED", details);
+    throw new AdminError("VALIDATION_FAILED", details);
   }
   return result.data;
 }

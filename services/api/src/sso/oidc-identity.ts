@@ -75,7 +75,7 @@ export async function oidcUser(
   // The linked user was deleted (or erased): the link goes, and this is a first sign-in again.
   if (linked) await database.db.delete(signInIdentities).where(key);
 
-  if (!email) throw new AdminError(401, "INVALID_TOKEN", "The ID token has no verified email to link an account by");
+  if (!email) throw new AdminError("INVALID_TOKEN", "The ID token has no verified email to link an account by");
   const user = await findUserByIdentity(database, companyId, email);
   if (!user) throw signInErrors.unknownUser();
   const inserted = await database.db
@@ -88,7 +88,6 @@ export async function oidcUser(
   const [now] = await database.db.select({ userId: signInIdentities.userId }).from(signInIdentities).where(key);
   if (now?.userId === user.id) return user;
   throw new AdminError(
-    401,
     "IDENTITY_MISMATCH",
     "This user signs in with a different account of this provider; an admin can reset the link by deleting and re-provisioning the user",
   );

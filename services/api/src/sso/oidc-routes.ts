@@ -41,13 +41,13 @@ const issuerMatches = (templates: string[], payload: JWTPayload) =>
   });
 
 const invalidToken = (label: string, why: string) =>
-  new AdminError(401, "INVALID_TOKEN", `The ${label} ID token was refused: ${why}`);
+  new AdminError("INVALID_TOKEN", `The ${label} ID token was refused: ${why}`);
 
 function tokenFailure(label: string, error: unknown): AdminError {
   if (error instanceof errors.JWTExpired) return invalidToken(label, "it has expired");
   if (error instanceof errors.JWTClaimValidationFailed) return invalidToken(label, `claim "${error.claim}" is wrong`);
   if (error instanceof errors.JWKSTimeout || (error instanceof TypeError && !(error instanceof errors.JOSEError)))
-    return new AdminError(503, "PROVIDER_UNAVAILABLE", `${label}'s signing keys could not be fetched; retry shortly`);
+    return new AdminError("PROVIDER_UNAVAILABLE", `${label}'s signing keys could not be fetched; retry shortly`);
   if (error instanceof errors.JOSEError) return invalidToken(label, "its signature or format is not valid");
   throw error;
 }
@@ -75,11 +75,7 @@ export function oidcRoutes(deps: AppDeps) {
     assertProviderEnabled(company, input.provider);
     const p = providers[input.provider];
     if (!p.clientId)
-      throw new AdminError(
-        400,
-        "PROVIDER_NOT_CONFIGURED",
-        `${p.label} sign-in is not set up on this Scimline deployment`,
-      );
+      throw new AdminError("PROVIDER_NOT_CONFIGURED", `${p.label} sign-in is not set up on this Scimline deployment`);
 
     let payload: JWTPayload;
     try {

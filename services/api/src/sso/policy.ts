@@ -5,16 +5,15 @@ export type SignInMethod = (typeof schema.authSessions.$inferSelect)["method"];
 
 /** The sign-in errors: admin-API format `{error: {code, message, requestId}}` (STYLE §5). */
 export const signInErrors = {
-  companyNotFound: (id: string) => new AdminError(404, "COMPANY_NOT_FOUND", `Company ${id} not found`),
+  companyNotFound: (id: string) => new AdminError("COMPANY_NOT_FOUND", `Company ${id} not found`),
   samlNotConfigured: () =>
-    new AdminError(404, "SAML_NOT_CONFIGURED", "This company has not configured SAML single sign-on yet"),
+    new AdminError("SAML_NOT_CONFIGURED", "This company has not configured SAML single sign-on yet"),
   /** Unknown userName and wrong password look alike, so password sign-in tells no one who exists. */
-  invalidCredentials: () => new AdminError(401, "INVALID_CREDENTIALS", "The user name or password is incorrect"),
-  unknownUser: () =>
-    new AdminError(401, "UNKNOWN_USER", "No user of this company matches the identity you signed in with"),
+  invalidCredentials: () => new AdminError("INVALID_CREDENTIALS", "The user name or password is incorrect"),
+  unknownUser: () => new AdminError("UNKNOWN_USER", "No user of this company matches the identity you signed in with"),
   userSuspended: () =>
-    new AdminError(403, "USER_SUSPENDED", "This user is suspended and cannot sign in; ask the company's admin"),
-  sessionInvalid: () => new AdminError(401, "SESSION_INVALID", "No valid session: sign in again"),
+    new AdminError("USER_SUSPENDED", "This user is suspended and cannot sign in; ask the company's admin"),
+  sessionInvalid: () => new AdminError("SESSION_INVALID", "No valid session: sign in again"),
 };
 
 const METHOD_NAMES: Record<Exclude<SignInMethod, "saml">, string> = {
@@ -30,7 +29,6 @@ const METHOD_NAMES: Record<Exclude<SignInMethod, "saml">, string> = {
 export function assertMethodAllowed(company: { id: string; preventOtherSso: boolean }, method: SignInMethod): void {
   if (method === "saml" || !company.preventOtherSso) return;
   throw new AdminError(
-    403,
     "SSO_REQUIRED",
     `${METHOD_NAMES[method]} is turned off for this company: sign in with SAML single sign-on through ` +
       `your company's identity provider (/sso/${company.id}/saml/login)`,
@@ -59,7 +57,6 @@ export function assertProviderEnabled(
   const setting = PROVIDER_SETTING[method];
   if (company[setting].length > 0) return;
   throw new AdminError(
-    403,
     "PROVIDER_NOT_ENABLED",
     `${METHOD_NAMES[method]} is not enabled for this company: its admin lists the allowed ${
       method === "google" ? "Google Workspace domains" : "Entra tenant ids"

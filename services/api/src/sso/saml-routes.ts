@@ -30,7 +30,7 @@ type Refusal =
   | "SAML_IDP_ERROR"
   | "SAML_REPLAYED"
   | "SAML_UNKNOWN_REQUEST";
-const refused = (code: Refusal, message: string) => new AdminError(401, code, message);
+const refused = (code: Refusal, message: string) => new AdminError(code, message);
 
 /** Signature and parsing failures from node-saml, as stable codes; the library's reason goes to the log only. */
 function verificationFailure(error: unknown): AdminError {
@@ -69,7 +69,7 @@ export function samlRoutes(deps: AppDeps) {
     const base = baseUrl(deps.config, c.req.url);
     const relayState = asked === undefined ? undefined : safeRelayState(asked, base);
     if (relayState === null)
-      throw new AdminError(400, "VALIDATION_FAILED", "RelayState: a path on this site (starting with /), ≤ 80 bytes");
+      throw new AdminError("VALIDATION_FAILED", "RelayState: a path on this site (starting with /), ≤ 80 bytes");
     const sp = serviceProvider(base, company.id);
     const requestId = newRequestId();
     const ttlMs = deps.config.SAML_REQUEST_TTL_SECONDS * 1000;
@@ -85,11 +85,11 @@ export function samlRoutes(deps: AppDeps) {
     const form = await c.req.parseBody();
     const samlResponse = form.SAMLResponse;
     if (typeof samlResponse !== "string" || samlResponse.length === 0)
-      throw new AdminError(400, "VALIDATION_FAILED", "SAMLResponse: required (an HTTP-POST binding form field)");
+      throw new AdminError("VALIDATION_FAILED", "SAMLResponse: required (an HTTP-POST binding form field)");
     // Okta's and Entra's responses are a few KiB (Entra caps group claims at 150); parsing a MiB of
     // XML, twice (here and in node-saml), on an unauthenticated endpoint costs seconds of CPU.
     if (samlResponse.length > MAX_SAML_RESPONSE)
-      throw new AdminError(400, "VALIDATION_FAILED", `SAMLResponse: larger than ${MAX_SAML_RESPONSE / 1024} KiB`);
+      throw new AdminError("VALIDATION_FAILED", `SAMLResponse: larger than ${MAX_SAML_RESPONSE / 1024} KiB`);
     const base = baseUrl(deps.config, c.req.url);
     // Echoed only when it is a path of this service; anything else is dropped, not refused.
     const relayState = typeof form.RelayState === "string" ? safeRelayState(form.RelayState, base) : null;

@@ -81,7 +81,6 @@ export function sessionRoutes(deps: AppDeps) {
     if (wait > 0) {
       const seconds = String(Math.ceil(wait / 1000));
       throw new AdminError(
-        429,
         "TOO_MANY_ATTEMPTS",
         `Too many failed authentications from this address; retry in ${seconds} s`,
         {

@@ -22,7 +22,7 @@ type Attempt = { companyId: string; userName: string; address: string; device: s
 
 const tooMany = (why: string, retryAfterMs: number) => {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new AdminError(429, "TOO_MANY_ATTEMPTS", `${why}; retry in ${seconds} s`, { "Retry-After": String(seconds) });
+  return new AdminError("TOO_MANY_ATTEMPTS", `${why}; retry in ${seconds} s`, { "Retry-After": String(seconds) });
 };
 
 const hash = (value: string) => createHash("sha256").update(value, "utf8").digest("base64url").slice(0, 32);
