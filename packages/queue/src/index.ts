@@ -48,3 +48,37 @@ export function parseReconcileJobData(value: unknown): ReconcileJobData | null {
   const parsed = ReconcileJobData.safeParse(value);
   return parsed.success ? parsed.data : null;
 }
+
+/** Signed outbound events: one job per endpoint at a time, delivering its events in order. */
+export const WEBHOOK_QUEUE = "webhooks";
+export const WEBHOOK_JOB = "deliver";
+
+/** "Deliver webhook W's events after its cursor." */
+export const WebhookJobData = z.object({ webhookId: z.uuid() });
+export type WebhookJobData = z.infer<typeof WebhookJobData>;
+
+/** One id per endpoint: however many workers enqueue it, an endpoint has at most one run. */
+export const webhookJobId = (webhookId: string): string => `wh_${webhookId}`;
+
+export const webhookJob = (data: WebhookJobData) => ({
+  name: WEBHOOK_JOB,
+  data,
+  opts: { jobId: webhookJobId(data.webhookId) },
+});
+
+/**
+ * Removed when done, so the endpoint can be enqueued again. A failed delivery is not a job failure
+ * (it is recorded and the job delayed); an unexpected error is retried a few times, then the
+ * poller enqueues the endpoint afresh.
+ */
+export const webhookJobOptions = () => ({
+  attempts: 5,
+  backoff: { type: "exponential", delay: 1000 },
+  removeOnComplete: true,
+  removeOnFail: true,
+});
+
+export function parseWebhookJobData(value: unknown): WebhookJobData | null {
+  const parsed = WebhookJobData.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}

@@ -3,3 +3,4 @@ export { SandboxCarrier } from "./carrier/sandbox.ts";
 export { loadConfig, type WorkerConfig } from "./config.ts";
 export { reconcileBatch } from "./reconcile/run-batch.ts";
 export { createRuntime, type Runtime, type RuntimeOptions } from "./runtime.ts";
+export type { WebhookOptions } from "./webhooks/runtime.ts";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import { hostname } from "node:os";
-import { createDb, passwordSealKey } from "@scimline/db";
+import { createDb, passwordSealKey, webhookSealKeys } from "@scimline/db";
 import pino from "pino";
 import { SandboxCarrier } from "./carrier/sandbox.ts";
 import { loadConfig } from "./config.ts";
@@ -66,6 +66,18 @@ const runtime = createRuntime({
   maxStalledCount: config.JOB_MAX_STALLS,
   onStep: metrics.onStep,
   onJob: metrics.onJob,
+  webhooks: {
+    keys: webhookSealKeys(config.WEBHOOK_SECRET_KEY, config.ADMIN_API_KEY, config.WEBHOOK_SECRET_KEYS_PREVIOUS),
+    allowPrivateTargets: config.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
+    concurrency: config.WEBHOOK_CONCURRENCY,
+    pollMs: config.WEBHOOK_POLL_MS,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    retry: {
+      baseMs: config.WEBHOOK_BACKOFF_BASE_MS,
+      maxMs: config.WEBHOOK_BACKOFF_MAX_MS,
+      attempts: config.WEBHOOK_MAX_ATTEMPTS,
+    },
+  },
 });
 let stopping = false;
 let metricsServer: Server | null = null;

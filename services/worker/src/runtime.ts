@@ -9,6 +9,7 @@ import { PasswordSweeper } from "./password-sweeper.ts";
 import { BusinessWaitError, createProcessor } from "./processor.ts";
 import { type Outcome, reconcileBatch } from "./reconcile/run-batch.ts";
 import { ReconcileSweep, type SweepResult } from "./reconcile-sweep.ts";
+import { createWebhookRuntime, type WebhookOptions } from "./webhooks/runtime.ts";
 
 export type RuntimeOptions = {
   sql: Sql;
@@ -40,6 +41,8 @@ export type RuntimeOptions = {
   onStep?: (step: string, outcome: string, seconds: number) => void;
   /** Each attempt that ends, for metrics: `retried` attempts go back to the queue with backoff. */
   onJob?: (outcome: "completed" | "failed" | "retried", seconds: number) => void;
+  /** Signed outbound events; without them this runtime delivers no webhooks. */
+  webhooks?: WebhookOptions;
 };
 
 /** UTC calendar date: charges are prorated by day (SPEC §5). */
@@ -63,6 +66,16 @@ export function createRuntime(o: RuntimeOptions) {
     o.logger,
     async () => (await queue.getWaitingCount()) === 0,
   );
+  const webhooks = o.webhooks
+    ? createWebhookRuntime({
+        sql: o.sql,
+        connection: o.connection,
+        prefix: o.prefix,
+        logger: o.logger,
+        name: o.name,
+        ...o.webhooks,
+      })
+    : null;
   let worker: Worker<ReconcileJobData, Outcome> | null = null;
   /**
    * A job that failed for good for any reason but a business wait (those record their own code):
@@ -94,6 +107,7 @@ export function createRuntime(o: RuntimeOptions) {
     relay,
     sweeper,
     sweep,
+    webhooks,
     start() {
       worker = new Worker<ReconcileJobData, Outcome>(
         PROVISIONING_QUEUE,
@@ -133,11 +147,12 @@ export function createRuntime(o: RuntimeOptions) {
       relay.start();
       sweeper.start();
       sweep.start();
+      webhooks?.start();
       return worker;
     },
-    /** Graceful: stop taking work, let active jobs finish, then stop the relay and sweeper. */
+    /** Graceful: stop taking work, let active jobs and deliveries finish, then stop the relay and sweeper. */
     async stop() {
-      await worker?.close();
+      await Promise.all([worker?.close(), webhooks?.stop()]);
       await relay.stop();
       await sweeper.stop();
       await sweep.stop();

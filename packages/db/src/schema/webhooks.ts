@@ -3,6 +3,8 @@ import { companies } from "./companies.ts";
 
 /** Postgres' 64-bit transaction id, as the events table writes it (a position in the company feed). */
 const xid8 = customType<{ data: string }>({ dataType: () => "xid8" });
+/** A transaction snapshot: which transactions had committed at a moment. */
+const pgSnapshot = customType<{ data: string }>({ dataType: () => "pg_snapshot" });
 
 /**
  * A company's outbound event endpoint. The signing secret is sealed (AES-256-GCM under
@@ -26,6 +28,11 @@ export const webhooks = pgTable(
     previousSecretUntil: timestamp({ withTimezone: true }),
     cursorTxid: xid8().notNull(),
     cursorSeq: bigint({ mode: "number" }).notNull().default(0),
+    /**
+     * The snapshot at creation: events of transactions it saw committed came before the webhook and
+     * are never sent, though some lie after the cursor (it starts at the oldest running transaction).
+     */
+    createdSnapshot: pgSnapshot(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("webhooks_company").on(t.companyId, t.createdAt)],

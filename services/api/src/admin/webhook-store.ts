@@ -16,8 +16,9 @@ export const webhookView = (r: WebhookRow): z.infer<typeof WebhookView> => ({
 });
 
 /**
- * A new endpoint, delivering the events of transactions that had not ended when it was created
- * (its cursor starts at the oldest running transaction). `null` when the company has its maximum.
+ * A new endpoint, delivering the events of transactions not committed when it was created: its
+ * cursor starts at the oldest running transaction, and its creation snapshot tells apart the events
+ * after the cursor that were already committed. `null` when the company has its maximum.
  */
 export async function insertWebhook(
   database: Database,
@@ -31,10 +32,10 @@ export async function insertWebhook(
       select count(*)::int as n from webhooks where company_id = ${input.companyId}`;
     if ((count?.n ?? 0) >= MAX_WEBHOOKS_PER_COMPANY) return null;
     const [row] = await tx<WebhookRow[]>`
-      insert into webhooks (id, company_id, url, events, secret_sealed, cursor_txid, cursor_seq)
+      insert into webhooks (id, company_id, url, events, secret_sealed, cursor_txid, cursor_seq, created_snapshot)
       values (${newId()}, ${input.companyId}, ${input.url},
         ${input.events ? tx.array(input.events) : null}::text[], ${sealWebhookSecret(keys, input.secret)},
-        pg_snapshot_xmin(pg_current_snapshot()), 0)
+        pg_snapshot_xmin(pg_current_snapshot()), 0, pg_current_snapshot())
       returning id, company_id, url, events, created_at`;
     if (!row) throw new Error("webhook insert returned nothing");
     return row;
@@ -113,7 +114,8 @@ export async function deliveryPage(
     before ? sql`and (${sql(txid)}, ${sql(seq)}) < (${before.txid}::xid8, ${before.seq}::bigint)` : sql``;
   const n = page.limit + 1;
   const rows = await sql<DeliveryRow[]>`
-    with w as (select company_id, events, cursor_txid, cursor_seq from webhooks where id = ${webhook.id})
+    with w as (
+      select company_id, events, cursor_txid, cursor_seq, created_snapshot from webhooks where id = ${webhook.id})
     select txid::text, seq::text, event_id, type, status, attempts, last_error, last_attempt_at from (
       (select e.txid, e.seq, e.id as event_id, e.type, coalesce(d.status, 'pending') as status,
           coalesce(d.attempts, 0) as attempts, d.last_error, d.last_attempt_at
@@ -121,6 +123,7 @@ export async function deliveryPage(
           and (e.txid, e.seq) > (w.cursor_txid, w.cursor_seq)
           and e.txid < pg_snapshot_xmin(pg_current_snapshot())
           and (w.events is null or e.type = any(w.events))
+          and (w.created_snapshot is null or not pg_visible_in_snapshot(e.txid, w.created_snapshot))
           ${older("e.txid", "e.seq")}
         left join webhook_deliveries d on d.webhook_id = ${webhook.id} and d.event_seq = e.seq
         order by e.txid desc, e.seq desc limit ${n})

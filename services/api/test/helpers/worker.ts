@@ -1,15 +1,25 @@
-import { passwordSealKey } from "@scimline/db";
+import { passwordSealKey, webhookSealKeys } from "@scimline/db";
 import { testQueuePrefix, testRedisConnection } from "@scimline/db/testing";
-import { createRuntime, type Runtime, SandboxCarrier } from "@scimline/worker";
+import { createRuntime, type Runtime, SandboxCarrier, type WebhookOptions } from "@scimline/worker";
 import pino from "pino";
 import { ADMIN_KEY, type TestEnv } from "./env.ts";
 
 /** A real worker (relay, BullMQ, reconcile) against the test env's database, on its own queue prefix. */
-export function startWorker(env: TestEnv, options: { carrierNumbers?: number; clock?: () => Date } = {}): Runtime {
+export function startWorker(
+  env: TestEnv,
+  options: {
+    carrierNumbers?: number;
+    clock?: () => Date;
+    /** Deliver webhooks too (fast test schedule unless given); the keys are the API's. */
+    webhooks?: Partial<WebhookOptions>;
+    /** Share a queue prefix with another worker (several worker processes); default: one of its own. */
+    prefix?: string;
+  } = {},
+): Runtime {
   const runtime = createRuntime({
     sql: env.database.sql,
     connection: testRedisConnection(),
-    prefix: testQueuePrefix(),
+    prefix: options.prefix ?? testQueuePrefix(),
     carrier: new SandboxCarrier(env.database.sql, options.carrierNumbers ?? 100),
     logger: pino({ level: "silent" }),
     clock: options.clock ?? (() => new Date()),
@@ -21,6 +31,19 @@ export function startWorker(env: TestEnv, options: { carrierNumbers?: number; cl
     backoffMs: 50,
     relayIntervalMs: 10,
     relayBatch: 200,
+    ...(options.webhooks
+      ? {
+          webhooks: {
+            keys: webhookSealKeys(env.deps.config.WEBHOOK_SECRET_KEY, ADMIN_KEY),
+            allowPrivateTargets: env.deps.config.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
+            concurrency: 10,
+            pollMs: 20,
+            timeoutMs: 5000,
+            retry: { baseMs: 50, maxMs: 400, attempts: 1000 },
+            ...options.webhooks,
+          },
+        }
+      : {}),
   });
   runtime.start();
   return runtime;
@@ -29,6 +52,7 @@ export function startWorker(env: TestEnv, options: { carrierNumbers?: number; cl
 export async function stopWorker(runtime: Runtime | undefined): Promise<void> {
   if (!runtime) return;
   await runtime.queue.obliterate({ force: true });
+  await runtime.webhooks?.queue.obliterate({ force: true });
   await runtime.stop();
 }
 
