@@ -46,6 +46,35 @@ describe("secrets at rest", () => {
   });
 });
 
+describe("webhook secrets", () => {
+  test("are stored sealed only (no table holds one, before or after a rotation), and never logged", async () => {
+    const created = await admin(env(), "POST", `/companies/${t.companyId}/webhooks`, {
+      url: "https://hooks.example.com/secrets",
+    });
+    const first = created.body.secret as string;
+    const rotated = await admin(env(), "POST", `/webhooks/${created.body.id}/rotate-secret`);
+    const second = rotated.body.secret as string;
+    expect(first).toMatch(/^whsec_/);
+    expect(second).toMatch(/^whsec_/);
+    const listed = await admin(env(), "GET", `/companies/${t.companyId}/webhooks`);
+    const tables = await env().database.sql<{ name: string }[]>`
+      select tablename as name from pg_tables where schemaname = 'public'`;
+    for (const secret of [first, second]) {
+      // The base64 body without its padding: what a plain copy would contain.
+      const core = secret.slice(6, 40);
+      for (const { name } of tables) {
+        const [hit] = await env().database.sql.unsafe(
+          `select count(*)::int as n from "${name}" x where x::text like $1`,
+          [`%${core}%`],
+        );
+        expect(hit?.n, `a webhook secret in ${name}`).toBe(0);
+      }
+      expect(JSON.stringify(listed.body)).not.toContain(core);
+      for (const line of lines) expect(line).not.toContain(core);
+    }
+  });
+});
+
 describe("constant-time comparison", () => {
   test("safeEqual is equality for any two strings, whatever their lengths", () => {
     fc.assert(
