@@ -18,7 +18,21 @@ export type PatchResult = {
 };
 
 type Doc = Record<string, unknown>;
-type Ctx = { target: PatchTarget; doc: Doc; password?: string; activeSet?: boolean };
+type Ctx = {
+  target: PatchTarget;
+  doc: Doc;
+  password?: string;
+  activeSet?: boolean;
+  /** Entries the PATCH's value filters have been tested against so far (see MAX_FILTER_WORK). */
+  filterWork?: number;
+};
+
+/**
+ * Value filters a PATCH may test, counted in list entries: 1,000 operations on a 50,000-member
+ * group would be 50 million tests in one request. Okta's and Entra's member changes
+ * (`members[value eq "…"]`) are applied by id and do not count.
+ */
+export const MAX_FILTER_WORK = 200_000;
 
 /** RFC 7644 §3.5.2: setting primary on one value clears it on the others (the last one set wins). */
 function onePrimary(list: unknown[], touched: number[]): void {
@@ -192,6 +206,13 @@ function applyOne(ctx: Ctx, op: ParsedOperation): void {
   const key = keyIn(holder, p.attr ?? "");
   const where = urnKey === undefined ? key : `${urnKey}:${key}`;
   if (p.filter) {
+    const entries = Array.isArray(holder[key]) ? (holder[key] as unknown[]).length : 0;
+    ctx.filterWork = (ctx.filterWork ?? 0) + entries;
+    if (ctx.filterWork > MAX_FILTER_WORK)
+      throw badRequest(
+        "invalidValue",
+        `this PATCH's value filters would test more than ${MAX_FILTER_WORK} entries; send fewer filtered operations per request`,
+      );
     const idempotent = target.type === "Group" && key === "members";
     applyFiltered(holder, key, p, op, where, idempotent);
   } else if (op.op === "add" && p.def?.multiValued && !p.sub && !clearing) {

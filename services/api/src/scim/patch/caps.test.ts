@@ -85,3 +85,21 @@ describe("a PATCH value over the cap is refused before it is applied", () => {
     expect(() => onUser(patch({ op: "replace", path: "customList", value }))).toThrow(/at most 100 values/);
   });
 });
+
+describe("value filters a PATCH may test are bounded", () => {
+  it("1,000 filtered removes on a 1,000-member group (a million tests) are refused; a few are fine", () => {
+    const members = Array.from({ length: 1000 }, (_, i) => ({ value: `u${i}`, display: `m${i}` }));
+    const removes = (n: number) =>
+      patch(...Array.from({ length: n }, (_, i) => ({ op: "remove", path: `members[display eq "m${i}"]` })));
+    expect(() => onGroup(removes(1000), { ...group(), members })).toThrow(/value filters would test more than/);
+    expect(onGroup(removes(100), { ...group(), members }).document.members).toHaveLength(900);
+  });
+
+  it("Okta's and Entra's removes by value are applied by id and not counted", () => {
+    const members = Array.from({ length: 10_000 }, (_, i) => ({ value: `u${i}` }));
+    const body = patch(
+      ...Array.from({ length: 1000 }, (_, i) => ({ op: "remove", path: `members[value eq "u${i}"]` })),
+    );
+    expect(onGroup(body, { ...group(), members }).document.members).toHaveLength(9000);
+  });
+});
