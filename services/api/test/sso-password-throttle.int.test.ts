@@ -100,26 +100,44 @@ test("strangers' wrong guesses do not lock out a device the user signed in from 
 });
 
 describe("per address and for the whole deployment", () => {
+  // The deployment's count is per second of the clock: each test moves the clock to a second of its own.
+  const clock = { now: new Date("2031-05-01T08:00:00.500Z") };
   const limited = useTestEnv(
-    { clock: () => new Date("2031-05-01T08:00:00.500Z") },
-    { TRUST_PROXY_HOPS: "1", SIGN_IN_ADDRESS_MAX_PER_MINUTE: "5", SIGN_IN_MAX_PER_SECOND: "8" },
+    { clock: () => clock.now },
+    {
+      TRUST_PROXY_HOPS: "1",
+      SIGN_IN_ADDRESS_MAX_PER_MINUTE: "5",
+      SIGN_IN_MAX_PER_SECOND: "8",
+      SIGN_IN_MAX_CONCURRENT_HASHES: "64",
+    },
   );
   const from = (companyId: string, address: string, userName: string) =>
     signInWith(limited(), companyId, { userName, password: "x" }, { "X-Forwarded-For": `203.0.113.9, ${address}` });
 
   test("random user names from one address buy 5 slow hashes a minute, then 429; other addresses are not affected", async () => {
+    clock.now = new Date("2031-05-01T08:01:00.500Z");
     const tenant = await createTenant(limited());
-    for (let i = 0; i < 5; i++) expect((await from(tenant.companyId, "198.51.100.1", `random-${i}`)).status).toBe(401);
+    for (let i = 0; i < 5; i++) {
+      clock.now = new Date(clock.now.getTime() + 1000);
+      expect((await from(tenant.companyId, "198.51.100.1", `random-${i}`)).status).toBe(401);
+    }
     const refused = await from(tenant.companyId, "198.51.100.1", "random-5");
     expect(refused.status).toBe(429);
     expect(errorCode(refused)).toBe("TOO_MANY_ATTEMPTS");
     expect((refused.body.error as { message: string }).message).toContain("address");
     // The client cannot pick its address: only the entry our proxy appended counts.
     expect((await from(tenant.companyId, "198.51.100.2", "random-6")).status).toBe(401);
-    // …and then the deployment's 8 per second (refused attempts count too) are used up, whatever the address.
-    expect((await from(tenant.companyId, "198.51.100.10", "r-1")).status).toBe(401);
-    const busy = await from(tenant.companyId, "198.51.100.20", "r-9");
-    expect(busy.status).toBe(429);
-    expect(busy.headers.get("retry-after")).toBe("1");
+  });
+
+  test("the deployment's 8 a second are shared by every address: the 9th concurrent attempt is 429 for 1 s", async () => {
+    clock.now = new Date("2031-05-01T08:02:00.500Z");
+    const tenant = await createTenant(limited());
+    const replies = await Promise.all(
+      Array.from({ length: 9 }, (_, i) => from(tenant.companyId, `198.51.100.${30 + i}`, `burst-${i}`)),
+    );
+    const busy = replies.filter((r) => r.status === 429);
+    expect(replies.filter((r) => r.status === 401)).toHaveLength(8);
+    expect(busy).toHaveLength(1);
+    expect(busy[0]?.headers.get("retry-after")).toBe("1");
   });
 });

@@ -95,12 +95,17 @@ export function passwordRoutes(deps: AppDeps) {
     const old = user.passwordHash;
     if (!user.passwordPending && old && needsRehash(old)) {
       // Made with older parameters: replaced now that the password is known (unless it changed meanwhile).
-      const fresh = await limits.hash(() => hashPassword(input.password));
-      const { users } = schema;
-      await deps.database.db
-        .update(users)
-        .set({ passwordHash: fresh })
-        .where(and(eq(users.id, user.id), eq(users.passwordHash, old)));
+      // Best effort: a busy process (429 from the hash cap) or a failed write only postpones it.
+      try {
+        const fresh = await limits.hash(() => hashPassword(input.password));
+        const { users } = schema;
+        await deps.database.db
+          .update(users)
+          .set({ passwordHash: fresh })
+          .where(and(eq(users.id, user.id), eq(users.passwordHash, old)));
+      } catch (error) {
+        c.var.logger.warn({ err: { message: (error as Error).message } }, "password rehash postponed");
+      }
     }
     // Only someone who knows the password learns that the account is suspended.
     assertMaySignIn(user);
