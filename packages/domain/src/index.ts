@@ -1,5 +1,15 @@
 export { normalizeCountry } from "./country.ts";
 export {
+  adopts,
+  createsInDomain,
+  type DirectoryClaim,
+  type DomainConflict,
+  domainConflicts,
+  otherMaster,
+  ownerMayWrite,
+  userDomain,
+} from "./directories.ts";
+export {
   type DomainEvent,
   EVENT_TYPES,
   type EventData,

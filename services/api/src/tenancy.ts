@@ -3,8 +3,21 @@ import type { LicenseType } from "@scimline/domain";
 import { and, eq, isNull } from "drizzle-orm";
 import { TtlCache } from "./ttl-cache.ts";
 
-/** Who a SCIM request acts for: the directory of its token, and that directory's company. */
-export type ScimPrincipal = { tokenId: string; directoryId: string; companyId: string };
+/**
+ * Who a SCIM request acts for: the directory of its token, that directory's company, and what the
+ * directory may see (docs/decisions/0005-directories-master-adoption-breaker.md).
+ */
+export type ScimPrincipal = {
+  tokenId: string;
+  directoryId: string;
+  companyId: string;
+  /** The company's master directory: it sees and manages every user of the company. */
+  master: boolean;
+  /** Sees (by filter and id) and adopts users of its domains owned by other directories. */
+  adoptExisting: boolean;
+  /** Lower-case email domains it creates users in; empty: unrestricted. */
+  domains: string[];
+};
 
 export type CompanyContext = {
   id: string;
@@ -51,14 +64,19 @@ export class Tenancy {
   }
 
   private async lookup(tokenHash: string): Promise<ScimPrincipal | null> {
+    const { scimTokens, directories } = schema;
     const [row] = await this.database.db
       .select({
-        tokenId: schema.scimTokens.id,
-        directoryId: schema.scimTokens.directoryId,
-        companyId: schema.scimTokens.companyId,
+        tokenId: scimTokens.id,
+        directoryId: scimTokens.directoryId,
+        companyId: scimTokens.companyId,
+        master: directories.master,
+        adoptExisting: directories.adoptExisting,
+        domains: directories.domains,
       })
-      .from(schema.scimTokens)
-      .where(and(eq(schema.scimTokens.tokenHash, tokenHash), isNull(schema.scimTokens.revokedAt)));
+      .from(scimTokens)
+      .innerJoin(directories, eq(directories.id, scimTokens.directoryId))
+      .where(and(eq(scimTokens.tokenHash, tokenHash), isNull(scimTokens.revokedAt)));
     return row ?? null;
   }
 
@@ -89,6 +107,7 @@ export class Tenancy {
     this.companies.delete(companyId);
   }
 
+  /** Tokens carry their directory's flags: a directory change drops them too. */
   invalidateTokens(): void {
     this.tokens.clear();
     this.unknownTokens.clear();

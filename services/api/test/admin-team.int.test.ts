@@ -53,6 +53,7 @@ describe("GET /companies/{id}/users: the team list (SPEC §6)", () => {
           did: "+14155550100",
           extension: "100",
           licenseType: "Dialpad_Ai Voice",
+          directoryId: t.directoryId,
           createdAt: expect.any(String),
         },
       ]);

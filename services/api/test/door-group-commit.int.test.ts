@@ -16,7 +16,14 @@ function appWith(e: TestEnv, inserter: UserInserter) {
   return { ...e, app: createApp({ ...e.deps, userInserter: inserter }) };
 }
 
-const principalOf = (t: Tenant) => ({ tokenId: "unused", directoryId: t.directoryId, companyId: t.companyId });
+const principalOf = (t: Tenant) => ({
+  tokenId: "unused",
+  directoryId: t.directoryId,
+  companyId: t.companyId,
+  master: false,
+  adoptExisting: false,
+  domains: [],
+});
 
 /** A create as the door hands it to the inserter, with everything optional left empty. */
 const newUser = (userName: string, licenseTypeId: string, extra: Partial<NewUser> = {}): NewUser => ({

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { companies } from "./companies.ts";
 
 /** A SCIM connection: one per identity-provider domain or org. SPEC §3. */
@@ -16,11 +16,18 @@ export const directories = pgTable(
      * group memberships before it is provisioned anyway (Okta pushes them after the create).
      */
     groupRuleHoldSeconds: integer().notNull().default(300),
+    /** Email domains it owns (lower-case): it creates users only in them; empty: unrestricted. */
+    domains: text().array().notNull().default(sql`'{}'::text[]`),
+    /** The company's master directory sees and manages every user of the company (at most one). */
+    master: boolean().notNull().default(false),
+    /** Sees users of its domains owned by other directories, and its first write adopts them. */
+    adoptExisting: boolean().notNull().default(false),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex("directories_company_name").on(t.companyId, sql`lower(${t.name})`),
     check("directories_group_rule_hold", sql`${t.groupRuleHoldSeconds} between 0 and 86400`),
+    uniqueIndex("directories_one_master").on(t.companyId).where(sql`${t.master}`),
   ],
 );
 

@@ -50,6 +50,8 @@ export const users = pgTable(
      */
     idpLicenseTypeId: uuid(),
     officeHints: jsonb().$type<OfficeHints>().notNull(),
+    /** When the master directory last changed this user of another directory: its owner's changes are refused. */
+    masterChangedAt: timestamp({ withTimezone: true }),
     /** Set by SCIM DELETE: the user is gone for clients; the worker releases and erases it. */
     deletedAt: timestamp({ withTimezone: true }),
     /** Bumped whenever the desired state changes; a reconcile job targets a generation. */

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { schema } from "@scimline/db";
+import { DOMAIN } from "./company-settings.ts";
 
 type DirectoryRow = typeof schema.directories.$inferSelect;
 // Not schemas.ts's: that module imports this one.
@@ -11,9 +12,39 @@ export const DEFAULT_GROUP_RULE_HOLD_SECONDS = 300;
 /**
  * The directory fields `PATCH /directories/{id}` changes (and `POST …/directories` may set): each is
  * one entry here and one column of `directories` with the same name. Strict: an unknown key is 400;
- * an absent key is unchanged. A field with side effects adds them in the PATCH handler.
+ * an absent key is unchanged. A field with side effects adds them in the PATCH handler; rules between
+ * a company's directories (shared domains, one master) are checked in directory-store.ts.
  */
 export const DIRECTORY_FIELDS = {
+  name: {
+    input: z.string().trim().min(1).max(200).openapi({ description: "Unique in the company, ignoring case" }),
+    view: z.string(),
+  },
+  domains: {
+    input: z
+      .array(z.string().trim().toLowerCase().pipe(z.string().regex(DOMAIN, "must be a domain name such as acme.com")))
+      .max(50)
+      .transform((v) => [...new Set(v)])
+      .openapi({
+        description:
+          "Email domains the directory owns: it creates users only in them (a user's domain is the part after @ of its userName, else of its primary email; subdomains are listed separately). Empty: unrestricted. Another directory may claim the same domain only if one of the two is the master or has adoptExisting (else 409 DOMAIN_CLAIMED)",
+      }),
+    view: z.array(z.string()),
+  },
+  master: {
+    input: z.boolean().openapi({
+      description:
+        "The company's master directory (at most one, else 409 MASTER_EXISTS): it lists, filters, reads and manages every user of the company; once it changes another directory's user, that directory's changes to the user are refused (409) except a deactivation or delete",
+    }),
+    view: z.boolean(),
+  },
+  adoptExisting: {
+    input: z.boolean().openapi({
+      description:
+        "Users of its domains (every user of the company when it has none) owned by other directories are visible to it by filter and by id, and its first write to one (POST with the same userName, PUT or PATCH) adopts it: same id, office, seat, DID and extension",
+    }),
+    view: z.boolean(),
+  },
   groupRuleHoldSeconds: {
     input: z
       .number()

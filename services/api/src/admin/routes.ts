@@ -15,6 +15,7 @@ import { officeRoutes } from "./offices.ts";
 import { PREVIEW_PATH, previewRoutes } from "./preview.ts";
 import { reportRoutes } from "./reports.ts";
 import { ssoAdminRoutes } from "./sso.ts";
+import { tokenRoutes } from "./tokens.ts";
 import { userAdminRoutes } from "./users.ts";
 import { validationHook } from "./validation.ts";
 import { webhookRoutes } from "./webhooks.ts";
@@ -55,6 +56,7 @@ export function adminRoutes(deps: AppDeps) {
   app.route("/", officeRoutes(deps));
   app.route("/", numberRoutes(deps));
   app.route("/", directoryRoutes(deps));
+  app.route("/", tokenRoutes(deps));
   app.route("/", reportRoutes(deps));
   app.route("/", userAdminRoutes(deps));
   app.route("/", groupRuleRoutes(deps));

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { isAreaCode, isE164, MAX_EXTENSION, normalizeCountry, validateExtensionRange } from "@scimline/domain";
 import { SettingsView, settingsInputShape } from "./company-settings.ts";
-import { directoryFieldsInput, directoryFieldsView } from "./directory-fields.ts";
+import { DIRECTORY_FIELDS, directoryFieldsInput, directoryFieldsView } from "./directory-fields.ts";
 
 export const Id = z.uuid().openapi({ example: "019a6b1e-7c1d-7f3a-9a53-2b1c3d4e5f60" });
 const pathParam = (name: string) => Id.openapi({ param: { name, in: "path" } });
@@ -119,18 +119,11 @@ export const NumberView = z
   .openapi("PhoneNumber");
 
 export const DirectoryCreate = z
-  .object({ name: z.string().trim().min(1).max(200), ...directoryFieldsInput })
+  .strictObject({ ...directoryFieldsInput, name: DIRECTORY_FIELDS.name.input })
   .openapi("DirectoryCreate");
 
 export const DirectoryView = z
-  .object({
-    id: Id,
-    companyId: Id,
-    name: z.string(),
-    scimBaseUrl: z.string(),
-    ...directoryFieldsView,
-    createdAt: z.string(),
-  })
+  .object({ id: Id, companyId: Id, scimBaseUrl: z.string(), ...directoryFieldsView, createdAt: z.string() })
   .openapi("Directory");
 
 export const TokenCreated = z

@@ -34,6 +34,7 @@ export const TeamMember = z
     did: z.string().nullable(),
     extension: z.string().nullable(),
     licenseType: z.string().openapi({ description: "The license type the user has (or is moving to)" }),
+    directoryId: Id.openapi({ description: "The directory that owns the user (created or adopted it)" }),
     createdAt: z.string(),
   })
   .openapi("TeamMember");
@@ -69,6 +70,7 @@ const columns = {
   did: users.did,
   extension: sql<string | null>`${users.extension}::text`,
   licenseType: licenseTypes.name,
+  directoryId: users.directoryId,
   createdAt: users.createdAt,
 };
 

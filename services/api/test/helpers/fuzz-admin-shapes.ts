@@ -119,8 +119,27 @@ export const ADMIN_ENDPOINTS: Array<[string, string, fc.Arbitrary<unknown> | nul
     opt({ numbers: fc.oneof(fc.array(e164, { maxLength: 20 }), hostileJson), officeId: str("VALID_OFFICE") }),
   ],
   ["DELETE", "/companies/{c}/numbers/{n}", null],
-  ["POST", "/companies/{c}/directories", opt({ name: str("Entra", "okta") })],
-  ["PATCH", "/directories/{d}", opt({ groupRuleHoldSeconds: num(0, 300, 86_400, -1, 86_401) })],
+  [
+    "POST",
+    "/companies/{c}/directories",
+    opt({
+      name: str("Entra", "okta"),
+      domains: fc.oneof(fc.array(domains, { maxLength: 3 }), hostileJson),
+      master: bool,
+      adoptExisting: bool,
+    }),
+  ],
+  [
+    "PATCH",
+    "/directories/{d}",
+    opt({
+      groupRuleHoldSeconds: num(0, 300, 86_400, -1, 86_401),
+      name: str("Okta 2", "OKTA"),
+      domains: fc.oneof(fc.array(domains, { maxLength: 3 }), hostileJson),
+      master: bool,
+      adoptExisting: bool,
+    }),
+  ],
   ["POST", "/directories/{d}/tokens", null],
   ["DELETE", "/directories/{d}/tokens/{k}", null],
   [

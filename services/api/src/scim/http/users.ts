@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../../deps.ts";
 import { ListCache } from "../../use-cases/users/list-cache.ts";
 import { UserInserter } from "../../use-cases/users/user-inserter.ts";
-import { findUser, listUsers, type UserRow } from "../../use-cases/users/user-store.ts";
+import { findUser, listKey, listUsers, type UserRow } from "../../use-cases/users/user-store.ts";
 import { acceptCreateUser, checkVersion, patchUser, removeUser, replaceUser } from "../../use-cases/users/users.ts";
 import { ScimError } from "../errors.ts";
 import { compileUserFilter, compileUserSort } from "../filter/to-sql.ts";
@@ -55,9 +55,15 @@ export function scimUsersRoutes(deps: AppDeps) {
     });
   });
 
+  // A create or delete moves the directory's totals and the master's (which lists the whole company).
+  const changed = (p: AppEnv["Variables"]["principal"]) => {
+    lists.changed(p.directoryId);
+    lists.changed(listKey({ ...p, master: true }));
+  };
+
   app.post("/", async (c) => {
-    const row = await acceptCreateUser(deps, inserter, c.var.principal, await readJson(c));
-    lists.changed(c.var.principal.directoryId);
+    const { row } = await acceptCreateUser(deps, inserter, c.var.principal, await readJson(c));
+    changed(c.var.principal);
     return single(c, row, 201);
   });
 
@@ -83,7 +89,7 @@ export function scimUsersRoutes(deps: AppDeps) {
 
   app.delete("/:id", async (c) => {
     await removeUser(deps, c.var.principal, c.req.param("id"), ifMatch(c));
-    lists.changed(c.var.principal.directoryId);
+    changed(c.var.principal);
     return c.body(null, 204);
   });
 

@@ -17,14 +17,14 @@ function uniqueness(error: unknown): ScimError | null {
   return null;
 }
 
-/** Members must be users this directory provisioned and has not deleted. */
+/** Members must be users this directory provisioned (the master: any of the company's) and has not deleted. */
 async function checkMembers(tx: TxSql, p: ScimPrincipal, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   const candidates = ids.filter(isUuid);
   const found = candidates.length
     ? await tx<{ id: string }[]>`
         select id from users
-        where id = any(${tx.array(candidates)}::uuid[]) and directory_id = ${p.directoryId}
+        where id = any(${tx.array(candidates)}::uuid[]) and (${p.master}::boolean or directory_id = ${p.directoryId})
           and company_id = ${p.companyId} and deleted_at is null`
     : [];
   const known = new Set(found.map((r) => r.id));

@@ -1,6 +1,6 @@
 import { type Database, insertUsers, newId, type RowEvent, schema, updateDesiredState } from "@scimline/db";
 import type { OfficeHints } from "@scimline/domain";
-import { and, count, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, gt, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import { ScimError } from "../../scim/errors.ts";
 import type { ScimPrincipal } from "../../tenancy.ts";
 import { pageWithTotal, totalOver } from "../page.ts";
@@ -32,6 +32,11 @@ export type UserRow = {
   licenseTypeName: string;
   /** The license type the identity provider last asked for (the one in effect on rows older than it). */
   idpLicenseTypeId: string;
+  /** The directory that owns the user (created or adopted it). */
+  directoryId: string;
+  email: string | null;
+  /** When the master directory last changed this user of another directory. */
+  masterChangedAt: Date | null;
 };
 
 export const userColumns = {
@@ -55,18 +60,48 @@ export const userColumns = {
   licenseTypeId: users.licenseTypeId,
   licenseTypeName: sql<string>`(select ${licenseTypes.name} from ${licenseTypes} where ${licenseTypes.id} = ${users.licenseTypeId})`,
   idpLicenseTypeId: sql<string>`coalesce(${users.idpLicenseTypeId}, ${users.licenseTypeId})`,
+  directoryId: users.directoryId,
+  email: users.email,
+  masterChangedAt: users.masterChangedAt,
 };
 
-/** Rows a directory may see: its own, not deleted (SPEC §3: each directory sees only what it provisioned). */
+/** A user's domain in SQL, as `userDomain` computes it: after the @ of the userName, else of the email. */
+const domainOf = (column: SQL | typeof users.userName) =>
+  sql`nullif(lower(rtrim(trim(substring(trim(${column}) from '@([^@]+)$')), '.')), '')`;
+export const userDomainSql = sql`coalesce(${domainOf(users.userName)}, ${domainOf(sql`coalesce(${users.email}, '')`)})`;
+
+/**
+ * Rows a directory lists: its own, not deleted (SPEC §3: each directory sees only what it provisioned);
+ * the master every user of the company (docs/decisions/0005-directories-master-adoption-breaker.md).
+ */
 export const visibleTo = (p: ScimPrincipal): SQL =>
-  and(eq(users.companyId, p.companyId), eq(users.directoryId, p.directoryId), isNull(users.deletedAt)) as SQL;
+  (p.master
+    ? and(eq(users.companyId, p.companyId), isNull(users.deletedAt))
+    : and(eq(users.companyId, p.companyId), eq(users.directoryId, p.directoryId), isNull(users.deletedAt))) as SQL;
+
+/**
+ * Rows a directory finds by filter and by id: what it lists, and for a directory that adopts existing
+ * users, the company's users of its domains (all of them when it has none) owned by other directories.
+ */
+export const lookupVisibleTo = (p: ScimPrincipal): SQL => {
+  if (p.master || !p.adoptExisting) return visibleTo(p);
+  const company = and(eq(users.companyId, p.companyId), isNull(users.deletedAt));
+  if (p.domains.length === 0) return company as SQL;
+  const domains = sql`${userDomainSql} = any(${sql.param(p.domains)}::text[])`;
+  return and(company, or(eq(users.directoryId, p.directoryId), domains)) as SQL;
+};
 
 export const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
-export function uniquenessError(error: unknown): ScimError | null {
-  if (isUniqueViolation(error, "users_company_username")) {
-    return new ScimError(409, "uniqueness", "A user with this userName already exists in this company");
+/** The create's userName is taken in the company: the door may resolve it (adoption) or explain who owns it. */
+export class UserNameTaken extends ScimError {
+  constructor() {
+    super(409, "uniqueness", "A user with this userName already exists in this company");
   }
+}
+
+export function uniquenessError(error: unknown): ScimError | null {
+  if (isUniqueViolation(error, "users_company_username")) return new UserNameTaken();
   if (isUniqueViolation(error, "users_directory_external_id")) {
     return new ScimError(409, "uniqueness", "A user with this externalId already exists in this directory");
   }
@@ -148,7 +183,7 @@ export async function findUser(database: Database, p: ScimPrincipal, id: string)
   const [row] = await database.db
     .select(userColumns)
     .from(users)
-    .where(and(visibleTo(p), eq(users.id, id)));
+    .where(and(lookupVisibleTo(p), eq(users.id, id)));
   return (row as UserRow | undefined) ?? null;
 }
 
@@ -159,7 +194,7 @@ export async function listUsers(
   cache: ListCache,
 ): Promise<{ total: number; rows: UserRow[] }> {
   if (!query.where && !query.orderBy) return listDirectory(database, p, query, cache);
-  const where = query.where ? and(visibleTo(p), query.where) : visibleTo(p);
+  const where = query.where ? and(lookupVisibleTo(p), query.where) : visibleTo(p);
   const countAll = async () => (await database.db.select({ total: count() }).from(users).where(where))[0]?.total ?? 0;
   const page = () =>
     database.db
@@ -176,7 +211,7 @@ export async function listUsers(
 /**
  * An import page (no filter, no sort): ids from an index-only scan of users_directory_list
  * (the directory implies the company), continuing from where the previous page ended when
- * known; then the 100 full rows by id.
+ * known; then the 100 full rows by id. The master's pages walk the company's users by id.
  */
 async function listDirectory(
   database: Database,
@@ -184,15 +219,16 @@ async function listDirectory(
   query: { offset: number; limit: number },
   cache: ListCache,
 ): Promise<{ total: number; rows: UserRow[] }> {
-  const inDirectory = and(eq(users.directoryId, p.directoryId), isNull(users.deletedAt));
-  let total = cache.count(p.directoryId);
+  const inDirectory = p.master ? visibleTo(p) : and(eq(users.directoryId, p.directoryId), isNull(users.deletedAt));
+  const key = listKey(p);
+  let total = cache.count(key);
   if (total === undefined) {
     const [totals] = await database.db.select({ total: count() }).from(users).where(inDirectory);
     total = totals?.total ?? 0;
-    cache.rememberCount(p.directoryId, total);
+    cache.rememberCount(key, total);
   }
   if (query.limit === 0 || total <= query.offset) return { total, rows: [] };
-  const after = cache.boundary(p.directoryId, query.offset);
+  const after = cache.boundary(key, query.offset);
   const page = database.db
     .select({ id: users.id })
     .from(users)
@@ -207,9 +243,12 @@ async function listDirectory(
     .where(and(visibleTo(p), inArray(users.id, ids)))
     .orderBy(users.id)) as UserRow[];
   const last = ids.at(-1);
-  if (last) cache.rememberBoundary(p.directoryId, query.offset + ids.length, last);
+  if (last) cache.rememberBoundary(key, query.offset + ids.length, last);
   return { total, rows };
 }
+
+/** What a directory's list cache is keyed by: the master lists the whole company. */
+export const listKey = (p: ScimPrincipal) => (p.master ? `company:${p.companyId}` : p.directoryId);
 
 export type UserChange = {
   userName: string;
@@ -223,9 +262,23 @@ export type UserChange = {
   idpLicenseTypeId: string | null;
   /** The desired state changed: bump the generation and write an outbox row in the same statement. */
   reconcile: boolean;
+  /** The writing directory takes the user over (adoption): it becomes the owner. */
+  adoptInto?: string;
+  /** The master changed a user another directory owns: that owner's later changes are refused. */
+  masterChanged?: boolean;
+  events?: readonly RowEvent[];
 };
 
-/** Applies a change if the row is still at `expectedVersion`; false when someone else got there first. */
+/** Every adoption is recorded on the user's timeline: from which directory to which. */
+export const adoptedEvent = (fromDirectoryId: string): RowEvent => ({
+  type: "user.adopted",
+  data: (q) => q`jsonb_build_object('fromDirectoryId', ${fromDirectoryId}::text, 'toDirectoryId', u.directory_id)`,
+});
+
+/**
+ * Applies a change if the row is still at `expectedVersion`; false when someone else got there first.
+ * The caller found the user visible to its directory (findUser); the version pins that row.
+ */
 export async function updateUser(
   database: Database,
   p: ScimPrincipal,
@@ -241,13 +294,27 @@ export async function updateUser(
         email = ${u.email}, active = ${u.active}, resource = ${JSON.stringify(u.document)},
         password_pending = coalesce(${u.passwordSealed}, password_pending),
         idp_license_type_id = coalesce(${u.idpLicenseTypeId}::uuid, idp_license_type_id),
+        directory_id = coalesce(${u.adoptInto ?? null}::uuid, directory_id),
+        master_changed_at = case when ${u.masterChanged ?? false} then now() else master_changed_at end,
         version = version + 1, updated_at = now()`,
-      where: q`id = ${id} and company_id = ${p.companyId} and directory_id = ${p.directoryId}
-        and deleted_at is null and version = ${expectedVersion}`,
+      where: q`id = ${id} and company_id = ${p.companyId} and deleted_at is null and version = ${expectedVersion}`,
       reconcile: u.reconcile,
+      events: u.events ?? [],
     });
     return rows.length === 1;
   } catch (error) {
     throw uniquenessError(error) ?? error;
   }
+}
+
+/** A write that changes nothing still takes the user over: only its owner changes (and its version). */
+export async function adoptUser(database: Database, p: ScimPrincipal, current: UserRow): Promise<boolean> {
+  const q = database.sql;
+  const rows = await updateDesiredState(q, {
+    set: q`directory_id = ${p.directoryId}, version = version + 1, updated_at = now()`,
+    where: q`id = ${current.id} and company_id = ${p.companyId} and deleted_at is null and version = ${current.version}`,
+    reconcile: false,
+    events: [adoptedEvent(current.directoryId)],
+  });
+  return rows.length === 1;
 }
