@@ -1,4 +1,4 @@
-// A company's directories own email domains; one may be the master (docs/decisions/0005-directories-master-adoption-breaker.md).
+// A company's directories own email domains; one may be the master (docs/decisions/0011-directories-master-adoption-breaker.md).
 
 /** A directory as the domain and master rules see it. */
 export type DirectoryClaim = {

@@ -5,7 +5,7 @@ import { TtlCache } from "./ttl-cache.ts";
 
 /**
  * Who a SCIM request acts for: the directory of its token, that directory's company, and what the
- * directory may see (docs/decisions/0005-directories-master-adoption-breaker.md).
+ * directory may see (docs/decisions/0011-directories-master-adoption-breaker.md).
  */
 export type ScimPrincipal = {
   tokenId: string;

@@ -86,7 +86,9 @@ test("every admin endpoint with hostile ids and bodies: never a 5xx, and a refus
   await fc.assert(
     fc.asyncProperty(call, async ([method, template, anId, body]) => {
       const path = fill(template, (k) => (anId === "VALID" ? (valid[k]?.() ?? "") : anId));
-      const json = JSON.stringify(body)?.replaceAll('"VALID_OFFICE"', JSON.stringify(t.officeIds.HQ ?? ""));
+      const json = JSON.stringify(body)
+        ?.replaceAll('"VALID_OFFICE"', JSON.stringify(t.officeIds.HQ ?? ""))
+        .replaceAll('"VALID_DIRECTORY"', JSON.stringify(t.directoryId));
       const before = await tableSnapshot(env().database.sql);
       const reply = await rawRequest(server?.port ?? 0, {
         method,

@@ -8,6 +8,7 @@ import { findCompany } from "./company-store.ts";
 import { body, E164, errors, Id, json, NOT_FOUND, nonEmpty, UserParams } from "./schemas.ts";
 import { findTeamMember, TeamMember } from "./team.ts";
 import { changeUser } from "./user-change.ts";
+import { moveUser } from "./user-move.ts";
 import { validationHook } from "./validation.ts";
 import { retryUsers } from "./waiting.ts";
 
@@ -102,6 +103,26 @@ const retry = createRoute({
   },
 });
 
+const move = createRoute({
+  method: "post",
+  path: "/companies/{id}/users/{userId}/move",
+  tags,
+  summary: "Re-home a user: another directory of the company owns it from now on",
+  description:
+    "Same id, office, seat, DID and extension; nothing is provisioned again. The new directory sees and manages the user, the old one no longer does (unless it is the master). A user the master directory changed is handed back to its owner by moving it to the directory that owns it. Recorded as `user.directory_changed`.",
+  request: { params: UserParams, body: body(z.strictObject({ directoryId: Id }).openapi("UserMove")) },
+  responses: {
+    200: json(TeamMember, "The user after the move"),
+    ...errors(
+      {
+        404: `${NOT_FOUND.user}; DIRECTORY_NOT_FOUND (also for another company's directory)`,
+        409: "OUTSIDE_DOMAINS: the user's domain is not one of the directory's; EXTERNAL_ID_TAKEN: the directory has another user with its externalId; USER_CHANGED: retry",
+      },
+      { body: true },
+    ),
+  },
+});
+
 export function userAdminRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const userNotFound = async (id: string, userId: string) => {
@@ -140,6 +161,17 @@ export function userAdminRoutes(deps: AppDeps) {
     const [row] = await retryUsers(q, q`id = ${userId} and company_id = ${id} and deleted_at is null`);
     if (!row) throw await userNotFound(id, userId);
     return c.json(row, 202);
+  });
+
+  app.openapi(move, async (c) => {
+    const { id, userId } = c.req.valid("param");
+    if (!(await findCompany(deps.database, id))) throw companyNotFound(id);
+    if (!(await moveUser(deps.database, id, userId, c.req.valid("json").directoryId))) {
+      throw await userNotFound(id, userId);
+    }
+    const user = await findTeamMember(deps.database, id, userId);
+    if (!user) throw await userNotFound(id, userId);
+    return c.json(user, 200);
   });
 
   return app;

@@ -180,6 +180,11 @@ export const ADMIN_ENDPOINTS: Array<[string, string, fc.Arbitrary<unknown> | nul
     }),
   ],
   ["DELETE", "/companies/{c}/group-rules/{r}", null],
+  [
+    "POST",
+    "/companies/{c}/users/{u}/move",
+    opt({ directoryId: str("VALID_DIRECTORY", "00000000-0000-0000-0000-000000000000") }),
+  ],
   ["POST", "/jobs/{j}/retry", null],
   [
     "PUT",

@@ -72,7 +72,7 @@ export const userDomainSql = sql`coalesce(${domainOf(users.userName)}, ${domainO
 
 /**
  * Rows a directory lists: its own, not deleted (SPEC §3: each directory sees only what it provisioned);
- * the master every user of the company (docs/decisions/0005-directories-master-adoption-breaker.md).
+ * the master every user of the company (docs/decisions/0011-directories-master-adoption-breaker.md).
  */
 export const visibleTo = (p: ScimPrincipal): SQL =>
   (p.master
