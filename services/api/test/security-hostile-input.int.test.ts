@@ -126,3 +126,24 @@ describe("GET /Groups with large groups", () => {
     expect((single.body.members as unknown[]).length).toBe(6000);
   });
 });
+
+describe("writes that change nothing cost nothing", () => {
+  test("a PATCH of an attribute groups do not keep, or a PUT of the same group, leaves the version (no member rewrite)", async () => {
+    const before = await scim(env(), t.token, "GET", `/Groups/${groupId}`);
+    const patched = await scim(
+      env(),
+      t.token,
+      "PATCH",
+      `/Groups/${groupId}`,
+      patch({ op: "replace", value: { a: { a: { a: 1 } } } }),
+    );
+    expect(patched.status).toBe(200);
+    expect(patched.headers.get("etag")).toBe(before.headers.get("etag"));
+    const { displayName, members } = before.body;
+    const put = await scim(env(), t.token, "PUT", `/Groups/${groupId}`, { displayName, members });
+    expect(put.status).toBe(200);
+    expect(put.headers.get("etag")).toBe(before.headers.get("etag"));
+    const renamed = await scim(env(), t.token, "PUT", `/Groups/${groupId}`, { displayName: "Team 2", members });
+    expect(renamed.headers.get("etag")).not.toBe(before.headers.get("etag"));
+  });
+});

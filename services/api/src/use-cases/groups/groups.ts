@@ -47,10 +47,20 @@ async function modify(
     const current = await getGroup(deps, p, id, true);
     ifMatch(etag(current.version));
     const write = next(current);
-    if (write === null) return current;
+    if (write === null || unchanged(current, write)) return current;
     if (await updateGroup(deps.database, p, id, current.version, write)) return getGroup(deps, p, id, withMembers);
   }
   throw new ScimError(409, undefined, `Group ${id} is being changed concurrently; retry the request`);
+}
+
+/**
+ * A write that leaves the group as it is (Okta re-sending a whole group, a PATCH of attributes groups do
+ * not keep): no version bump, and no rewrite of every membership row of a large group.
+ */
+function unchanged(current: GroupRow, write: GroupWrite): boolean {
+  if (current.displayName !== write.displayName || current.externalId !== write.externalId) return false;
+  const members = new Set((current.members ?? []).map((m) => m.value));
+  return members.size === write.memberIds.length && write.memberIds.every((id) => members.has(id));
 }
 
 /** PUT /Groups/{id}: the whole group (AIW Okta apps push membership this way). */
