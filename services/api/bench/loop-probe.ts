@@ -5,16 +5,21 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 const histogram = monitorEventLoopDelay({ resolution: 1 });
 histogram.enable();
 const ms = (ns: number) => Math.round(ns / 10_000) / 100;
+let cpu = process.cpuUsage();
 process.on("message", (message) => {
   if (message === "reset") {
     histogram.reset();
+    cpu = process.cpuUsage();
     process.send?.({ type: "reset" });
   } else if (message === "report") {
+    const used = process.cpuUsage(cpu);
     process.send?.({
       type: "report",
       maxMs: ms(histogram.max),
       p99Ms: ms(histogram.percentile(99)),
       meanMs: ms(histogram.mean),
+      // The whole process's CPU (every thread: GC helpers too) since the reset.
+      cpuMs: Math.round((used.user + used.system) / 1000),
     });
   }
 });

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 
 /** How long one synchronous stretch of a preview may hold the event loop before it lets others run. */
-export const SLICE_MS = 10;
+export const SLICE_MS = 5;
 
 /**
  * A clock for cooperative work on the event loop: `pause()` yields to pending I/O (other tenants'
