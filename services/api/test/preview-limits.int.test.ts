@@ -81,6 +81,20 @@ describe("preview input is bounded", () => {
     expect(message(reply)).toMatch(why);
   });
 
+  test("two previews at once per API process; a third is 429 PREVIEW_BUSY with Retry-After, then one runs again", async () => {
+    const id = await company();
+    const replies = await Promise.all([1, 2, 3].map(() => previewCsv(env(), id, rows(3))));
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 429]);
+    const busy = replies.find((r) => r.status === 429);
+    expect(busy && [code(busy), busy.headers.get("retry-after")]).toEqual(["PREVIEW_BUSY", "2"]);
+    expect((await previewCsv(env(), id, rows(3))).status).toBe(200);
+    // A refused preview (here 404) gives its place back too.
+    await previewCsv(env(), "00000000-0000-0000-0000-000000000000", rows(1));
+    expect((await Promise.all([1, 2].map(() => previewCsv(env(), id, rows(1))))).map((r) => r.status)).toEqual([
+      200, 200,
+    ]);
+  });
+
   test("a header-only CSV previews nobody; another content type is 415", async () => {
     const id = await company();
     const empty = await previewCsv(env(), id, "login,email\n");

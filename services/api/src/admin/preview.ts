@@ -15,6 +15,8 @@ import { validationHook } from "./validation.ts";
 
 /** This route's body limit; every other route keeps 1 MiB. */
 export const MAX_PREVIEW_BYTES = 16 * 1024 * 1024;
+/** Previews one API process runs at once: each holds its users and answer in memory (tens of MB at 10,000). */
+export const MAX_CONCURRENT_PREVIEWS = 2;
 export const PREVIEW_PATH = /^\/api\/v1\/companies\/[^/]+\/provisioning\/preview\/?$/;
 
 const errorBody = { "application/json": { schema: ErrorBody } };
@@ -50,6 +52,10 @@ const preview = createRoute({
       description: "UNSUPPORTED_MEDIA_TYPE: the body is neither application/json nor text/csv",
       content: errorBody,
     },
+    429: {
+      description: `PREVIEW_BUSY: ${MAX_CONCURRENT_PREVIEWS} previews are running in this API process; retry after Retry-After seconds`,
+      content: errorBody,
+    },
   },
 });
 
@@ -66,21 +72,33 @@ export function previewRoutes(deps: AppDeps) {
     }),
   );
 
+  let running = 0;
   app.openapi(preview, async (c) => {
     const { id } = c.req.valid("param");
-    // Before reading 10,000 rows for nothing; the snapshot checks again, in its own transaction.
-    if (!(await findCompany(deps.database, id))) throw companyNotFound(id);
-    const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
-    const slicer = new Slicer();
-    let bodies: unknown[];
-    if (type === "text/csv") bodies = await usersFromCsv(await c.req.text(), slicer);
-    else if (type !== undefined && /^application\/([\w.-]+\+)?json$/.test(type)) {
-      bodies = await usersFromJson(await c.req.text(), slicer);
-    } else throw new AdminError("UNSUPPORTED_MEDIA_TYPE", "Send application/json or text/csv");
-    const today = deps.clock().toISOString().slice(0, 10);
-    const result = await previewOnboarding(deps.database, id, bodies, today, slicer);
-    if (!result) throw companyNotFound(id);
-    return c.body(previewStream(result), 200, { "Content-Type": "application/json" });
+    if (running >= MAX_CONCURRENT_PREVIEWS) {
+      throw new AdminError("PREVIEW_BUSY", "Other previews are running; retry shortly", { "Retry-After": "2" });
+    }
+    running++;
+    let streaming = false;
+    try {
+      // Before reading 10,000 rows for nothing; the snapshot checks again, in its own transaction.
+      if (!(await findCompany(deps.database, id))) throw companyNotFound(id);
+      const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
+      const slicer = new Slicer();
+      let bodies: unknown[];
+      if (type === "text/csv") bodies = await usersFromCsv(await c.req.text(), slicer);
+      else if (type !== undefined && /^application\/([\w.-]+\+)?json$/.test(type)) {
+        bodies = await usersFromJson(await c.req.text(), slicer);
+      } else throw new AdminError("UNSUPPORTED_MEDIA_TYPE", "Send application/json or text/csv");
+      const today = deps.clock().toISOString().slice(0, 10);
+      const result = await previewOnboarding(deps.database, id, bodies, today, slicer);
+      if (!result) throw companyNotFound(id);
+      const stream = previewStream(result, () => running--);
+      streaming = true;
+      return c.body(stream, 200, { "Content-Type": "application/json" });
+    } finally {
+      if (!streaming) running--;
+    }
   });
   return app;
 }

@@ -7,11 +7,19 @@ const USERS_PER_CHUNK = 500;
 /**
  * The preview as a stream of JSON text, `{"users":[…],"totals":{…}}`, one chunk of users per turn of the
  * event loop: one JSON.stringify of 10,000 users (megabytes) would hold it for tens of milliseconds.
+ * `done` runs once, when the last byte is queued or the client goes away.
  */
-export function previewStream(preview: Preview): ReadableStream<Uint8Array> {
+export function previewStream(preview: Preview, done: () => void): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let next = -1;
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    done();
+  };
   return new ReadableStream<Uint8Array>({
+    cancel: finish,
     async pull(controller) {
       if (next < 0) {
         next = 0;
@@ -27,6 +35,7 @@ export function previewStream(preview: Preview): ReadableStream<Uint8Array> {
       else {
         controller.enqueue(encoder.encode(`${text}],"totals":${JSON.stringify(preview.totals)}}`));
         controller.close();
+        finish();
       }
     },
   });
