@@ -10,7 +10,15 @@ export type Refusal = { code: string; detail: string };
 
 /** A user of the file as the door would take it: accepted with its desired state, or refused and why. */
 export type Admission =
-  | { type: "accepted"; userName: string; license: LicenseType; active: boolean; hints: OfficeHints }
+  | {
+      type: "accepted";
+      userName: string;
+      license: LicenseType;
+      /** The body named a license type (a group rule's then does not replace it). */
+      licenseExplicit: boolean;
+      active: boolean;
+      hints: OfficeHints;
+    }
   | { type: "refused"; userName: string | null; licenseType: string | null; refusal: Refusal };
 
 export type Parsed = { type: "parsed"; input: UserInput } | Extract<Admission, { type: "refused" }>;
@@ -84,6 +92,7 @@ export class Admitter {
       type: "accepted",
       userName: input.userName,
       license,
+      licenseExplicit: input.licenseType !== null,
       active: input.active,
       hints: input.officeHints,
     };

@@ -25,6 +25,10 @@ const planUser = (id: string, companyId: string, a: Extract<Admission, { type: "
   did: null,
   extension: null,
   didAllocations: 0,
+  // New users are in no pushed group yet: group rules place them once the identity provider pushes groups.
+  groups: [],
+  pinned: false,
+  licenseExplicit: a.licenseExplicit,
 });
 
 /**
