@@ -17,7 +17,7 @@ import { type SendOptions, sendWebhook } from "./send.ts";
 import {
   advanceCursor,
   cursorOf,
-  deliveryState,
+  deliveryStates,
   loadWebhook,
   recordAttempt,
   resealSecrets,
@@ -62,11 +62,46 @@ function signedHeaders(secrets: string[], event: FeedEvent, body: string, now: D
   };
 }
 
+/** Sends one event and records the attempt; the next attempt's time when it must be retried. */
+async function attempt(
+  o: DispatcherOptions,
+  hook: WebhookRow,
+  event: FeedEvent,
+  failedBefore: number,
+): Promise<{ retryAt: Date | null; gone: boolean }> {
+  let result: { ok: true } | { ok: false; error: string };
+  try {
+    const body = JSON.stringify(eventEnvelope(event));
+    const headers = signedHeaders(await secretsOf(o, hook), event, body, new Date());
+    result = await sendWebhook(hook.url, body, headers, o.send);
+  } catch (error) {
+    result = { ok: false, error: `not sent: ${(error as Error).message}` };
+  }
+  if (result.ok) return { retryAt: null, gone: !(await recordAttempt(o.sql, hook.id, event, { status: "delivered" })) };
+  const delay = webhookRetryDelayMs(failedBefore + 1, o.retry);
+  o.logger.info(
+    { webhookId: hook.id, eventId: event.id, attempt: failedBefore + 1, final: delay === null },
+    "webhook delivery failed",
+  );
+  if (delay === null) {
+    const recorded = await recordAttempt(o.sql, hook.id, event, { status: "failed", error: result.error });
+    return { retryAt: null, gone: !recorded };
+  }
+  const retryAt = new Date(Date.now() + delay);
+  const recorded = await recordAttempt(o.sql, hook.id, event, {
+    status: "retrying",
+    error: result.error,
+    nextAttemptAt: retryAt,
+  });
+  return { retryAt, gone: !recorded };
+}
+
 /**
  * One endpoint's run: its events after its cursor, one at a time, in feed order. A 2xx settles an
  * event and the next one goes; a failure is recorded and the whole endpoint waits for the retry
  * (the job is delayed until then), so order holds; once the schedule is spent the event is `failed`
- * and the endpoint moves on. A deleted endpoint stops at its next event.
+ * and the endpoint moves on. The endpoint is read again before each event: a deletion stops the run,
+ * a rotation signs the very next delivery.
  */
 export function createDispatcher(o: DispatcherOptions) {
   const budgetMs = o.budgetMs ?? 30_000;
@@ -74,56 +109,38 @@ export function createDispatcher(o: DispatcherOptions) {
     const data = parseWebhookJobData(job.data);
     if (!data) throw new UnrecoverableError("not a webhook job's payload");
     const started = Date.now();
+    const delayUntil = async (at: Date): Promise<never> => {
+      await job.moveToDelayed(at.getTime(), token);
+      throw new DelayedError();
+    };
     for (;;) {
-      const hook = await loadWebhook(o.sql, data.webhookId);
-      if (!hook) return "gone";
-      const events = await eventsAfter(o.sql, hook.company_id, cursorOf(hook), {
+      const page = await loadWebhook(o.sql, data.webhookId);
+      if (!page) return "gone";
+      const events = await eventsAfter(o.sql, page.company_id, cursorOf(page), {
         limit: PAGE,
-        unseenBy: hook.created_snapshot,
+        unseenBy: page.created_snapshot,
       });
-      const next = events.find((e) => webhookWants(hook.events, e.type));
-      if (!next) {
-        // Only unwanted types: step over them.
-        const last = events.at(-1);
-        if (!last) return "idle";
-        await advanceCursor(o.sql, hook.id, last);
+      const last = events.at(-1);
+      if (!last) return "idle";
+      const states = await deliveryStates(
+        o.sql,
+        page.id,
+        events.map((e) => e.seq),
+      );
+      for (const event of events) {
+        if (!webhookWants(page.events, event.type)) continue;
+        const hook = event === events[0] ? page : await loadWebhook(o.sql, data.webhookId);
+        if (!hook) return "gone";
+        const state = states.get(event.seq);
+        // Woken early (Redis lost its delayed job, or a duplicate run): keep the schedule.
+        if (state?.nextAttemptAt && state.nextAttemptAt.getTime() > Date.now()) await delayUntil(state.nextAttemptAt);
+        const { retryAt, gone } = await attempt(o, hook, event, state?.attempts ?? 0);
+        if (gone) return "gone";
+        if (retryAt) await delayUntil(retryAt);
         if (o.stopping() || Date.now() - started > budgetMs) return "more";
-        continue;
       }
-      const skipped = events[events.indexOf(next) - 1];
-      if (skipped) await advanceCursor(o.sql, hook.id, skipped);
-
-      const state = await deliveryState(o.sql, hook.id, next.seq);
-      if (state.nextAttemptAt && state.nextAttemptAt.getTime() > Date.now()) {
-        // Woken early (Redis lost its delayed job, or a duplicate): keep the schedule.
-        await job.moveToDelayed(state.nextAttemptAt.getTime(), token);
-        throw new DelayedError();
-      }
-      const now = new Date();
-      let result: { ok: true } | { ok: false; error: string };
-      try {
-        const body = JSON.stringify(eventEnvelope(next));
-        result = await sendWebhook(hook.url, body, signedHeaders(await secretsOf(o, hook), next, body, now), o.send);
-      } catch (error) {
-        result = { ok: false, error: `not sent: ${(error as Error).message}` };
-      }
-      if (result.ok) {
-        await recordAttempt(o.sql, hook.id, next, { status: "delivered" });
-      } else {
-        const delay = webhookRetryDelayMs(state.attempts + 1, o.retry);
-        o.logger.info(
-          { webhookId: hook.id, eventId: next.id, attempt: state.attempts + 1, final: delay === null },
-          "webhook delivery failed",
-        );
-        if (delay === null) {
-          await recordAttempt(o.sql, hook.id, next, { status: "failed", error: result.error });
-        } else {
-          const at = new Date(Date.now() + delay);
-          await recordAttempt(o.sql, hook.id, next, { status: "retrying", error: result.error, nextAttemptAt: at });
-          await job.moveToDelayed(at.getTime(), token);
-          throw new DelayedError();
-        }
-      }
+      // Types this endpoint does not want at the end of the page: step over them.
+      await advanceCursor(o.sql, page.id, last);
       if (o.stopping() || Date.now() - started > budgetMs) return "more";
     }
   };

@@ -27,16 +27,21 @@ export async function loadWebhook(sql: Sql, id: string): Promise<WebhookRow | un
 
 export const cursorOf = (w: WebhookRow): FeedPosition => ({ txid: w.cursor_txid, seq: w.cursor_seq });
 
-/** Attempts made so far for this event and when the next one is due (null: now). */
-export async function deliveryState(
+/** Attempts made so far for these events, and when the next one is due (absent: none yet). */
+export async function deliveryStates(
   sql: Sql,
   webhookId: string,
-  eventSeq: string,
-): Promise<{ attempts: number; nextAttemptAt: Date | null }> {
-  const [row] = await sql<{ attempts: number; next_attempt_at: string | null }[]>`
-    select attempts, next_attempt_at from webhook_deliveries
-    where webhook_id = ${webhookId} and event_seq = ${eventSeq}`;
-  return { attempts: row?.attempts ?? 0, nextAttemptAt: row?.next_attempt_at ? new Date(row.next_attempt_at) : null };
+  eventSeqs: string[],
+): Promise<Map<string, { attempts: number; nextAttemptAt: Date | null }>> {
+  const rows = await sql<{ event_seq: string; attempts: number; next_attempt_at: string | null }[]>`
+    select event_seq::text, attempts, next_attempt_at from webhook_deliveries
+    where webhook_id = ${webhookId} and event_seq = any(${sql.array(eventSeqs)}::bigint[])`;
+  return new Map(
+    rows.map((r) => [
+      r.event_seq,
+      { attempts: r.attempts, nextAttemptAt: r.next_attempt_at ? new Date(r.next_attempt_at) : null },
+    ]),
+  );
 }
 
 /** Moves the cursor forward only (two runs racing never move it back). */
@@ -53,33 +58,36 @@ export type AttemptOutcome =
 
 /**
  * Records an attempt; a settled one (delivered, or failed for good) moves the cursor past its event
- * in the same transaction, so the next event's turn comes only once this one is recorded.
+ * in the same statement, so the next event's turn comes only once this one is recorded. False when
+ * the webhook was deleted meanwhile (nothing recorded).
  */
 export async function recordAttempt(
   sql: Sql,
   webhookId: string,
   event: FeedEvent,
   outcome: AttemptOutcome,
-): Promise<void> {
+): Promise<boolean> {
   const error = outcome.status === "delivered" ? null : outcome.error;
   const next = outcome.status === "retrying" ? outcome.nextAttemptAt.toISOString() : null;
-  await sql.begin(async (tx) => {
-    const [hook] = await tx`select 1 from webhooks where id = ${webhookId} for update`;
-    if (!hook) return; // deleted meanwhile: nothing to record
-    await tx`
+  const settled = outcome.status !== "retrying";
+  const [row] = await sql<{ found: boolean }[]>`
+    with hook as (select id from webhooks where id = ${webhookId} for update),
+    recorded as (
       insert into webhook_deliveries as d
         (webhook_id, event_seq, event_txid, event_id, type, status, attempts, last_error, last_attempt_at, next_attempt_at)
-      values (${webhookId}, ${event.seq}, ${event.txid}::xid8, ${event.id}, ${event.type}, ${outcome.status}, 1,
-        ${error}, now(), ${next})
+      select id, ${event.seq}, ${event.txid}::xid8, ${event.id}, ${event.type}, ${outcome.status}, 1, ${error}, now(), ${next}
+      from hook
       on conflict (webhook_id, event_seq) do update set status = excluded.status, attempts = d.attempts + 1,
         last_error = excluded.last_error, last_attempt_at = excluded.last_attempt_at,
-        next_attempt_at = excluded.next_attempt_at`;
-    if (outcome.status !== "retrying") {
-      await tx`
-        update webhooks set cursor_txid = ${event.txid}::xid8, cursor_seq = ${event.seq}::bigint
-        where id = ${webhookId} and (cursor_txid, cursor_seq) < (${event.txid}::xid8, ${event.seq}::bigint)`;
-    }
-  });
+        next_attempt_at = excluded.next_attempt_at
+      returning 1),
+    moved as (
+      update webhooks set cursor_txid = ${event.txid}::xid8, cursor_seq = ${event.seq}::bigint
+      where id = (select id from hook) and ${settled}
+        and (cursor_txid, cursor_seq) < (${event.txid}::xid8, ${event.seq}::bigint)
+      returning 1)
+    select exists (select 1 from hook) as found`;
+  return row?.found === true;
 }
 
 /** Re-seals secrets sealed under an older WEBHOOK_SECRET_KEY, if unchanged since they were read. */
