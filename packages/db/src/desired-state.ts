@@ -99,6 +99,16 @@ export const deliberateWait = (sql: Q): Fragment =>
   sql`(users.status = 'failed' and users.active and users.deleted_at is null)`;
 
 /**
+ * New users waiting for their group memberships while their directory's hold window is open: owed
+ * work on purpose, for a bounded time; their delayed job resumes them (the sweep, after the window).
+ * Never null (it is negated): a null error code is simply not waiting.
+ */
+export const awaitingGroupRules = (sql: Q): Fragment =>
+  sql`(users.status = 'provisioning' and users.error_code is not distinct from 'awaiting_group_rules' and exists (
+    select 1 from directories d where d.id = users.directory_id
+      and users.created_at + make_interval(secs => d.group_rule_hold_seconds) > now()))`;
+
+/**
  * The delete as the door records it: desired state "deleted", personal data scrubbed, memberships
  * gone, in one statement with its outbox row; the worker frees the user's resources and erases it.
  */

@@ -1,6 +1,6 @@
 import type postgres from "postgres";
 import type { Sql } from "./client.ts";
-import { deliberateWait } from "./desired-state.ts";
+import { awaitingGroupRules, deliberateWait } from "./desired-state.ts";
 
 export type InvariantCheck = { name: string; ok: boolean; detail: string };
 
@@ -52,7 +52,7 @@ export async function checkInvariants(sql: Sql, scope: Scope = {}): Promise<Inva
       select count(*)::int as n, extract(epoch from now() - min(desired_at))::float8 as oldest
       from users
       where applied_generation < generation and desired_at < now() - make_interval(secs => ${stale})
-        and not ${deliberateWait(sql)} and ${only(sql`users.company_id`)}`,
+        and not ${deliberateWait(sql)} and not ${awaitingGroupRules(sql)} and ${only(sql`users.company_id`)}`,
     sql<{ n: number; oldest: number | null }[]>`
       select count(*)::int as n, extract(epoch from now() - min(created_at))::float8 as oldest
       from outbox where created_at < now() - make_interval(secs => ${stale}) and ${only(sql`outbox.company_id`)}`,

@@ -41,7 +41,7 @@ export {
   SANDBOX_NUMBERS_PER_AREA_CODE,
   sandboxCarrierNumber,
 } from "./numbers.ts";
-export { matchOffice } from "./office-match.ts";
+export { matchOffice, matchOfficeByName } from "./office-match.ts";
 export { planBatch, planNeeds } from "./plan/plan-batch.ts";
 export { planInChunks } from "./plan/plan-chunks.ts";
 export type {
@@ -63,6 +63,7 @@ export type {
   UserRowAfter,
 } from "./plan/types.ts";
 export {
+  AWAITING_GROUP_RULES,
   DEFAULT_LICENSE_CATALOGUE,
   DEFAULT_LICENSE_TYPE,
   isProvisioningErrorCode,

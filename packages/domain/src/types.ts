@@ -39,6 +39,9 @@ const REMEDIES: Readonly<Record<ProvisioningErrorCode, string>> = {
   provisioning_error: "the job failed for good: read its error in the queue dashboard, fix the cause, then retry",
 };
 
+/** Not a failure: a new user `provisioning` while it waits for its group memberships (group rules). */
+export const AWAITING_GROUP_RULES = "awaiting_group_rules";
+
 export const remedyOf = (code: ProvisioningErrorCode): string => REMEDIES[code];
 
 /** The user attributes that decide the office (SPEC §4, §5 "Office match"). */

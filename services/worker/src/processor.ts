@@ -1,7 +1,7 @@
 import type { Batcher, Sql } from "@scimline/db";
 import { type ProvisioningErrorCode, remedyOf } from "@scimline/domain";
 import { parseReconcileJobData, type ReconcileJobData } from "@scimline/queue";
-import { type Job, UnrecoverableError } from "bullmq";
+import { DelayedError, type Job, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
 import type { CarrierPort } from "./carrier/port.ts";
 import { NoNumberAvailableError, placeCarrierOrder } from "./reconcile/carrier-order.ts";
@@ -29,13 +29,15 @@ export class BusinessWaitError extends UnrecoverableError {
   }
 }
 
+const MIN_DELAY_MS = 1000;
+
 /**
  * One job = "bring user X to its desired state". Duplicated, retried or out-of-order jobs
  * converge because the reconcile reads the latest desired state. A plan that needs a number
  * from the carrier places the order it recorded, then reconciles the user again to assign it.
  */
 export function createProcessor(deps: ProcessorDeps) {
-  return async (job: Job<ReconcileJobData>): Promise<Outcome> => {
+  return async (job: Job<ReconcileJobData>, token?: string): Promise<Outcome> => {
     // Anything could have written a job into Redis: a payload that is not ours fails at once.
     if (!parseReconcileJobData(job.data)) throw new UnrecoverableError("invalid job payload: not a reconcile job");
     const { userId } = job.data;
@@ -64,6 +66,14 @@ export function createProcessor(deps: ProcessorDeps) {
     if (outcome.type === "waiting") {
       log.info({ code: outcome.code }, "provisioning waits for an admin");
       throw new BusinessWaitError(outcome.code);
+    }
+    if (outcome.type === "awaiting_group_rules") {
+      // The same job runs again when the hold window ends (a membership arriving sooner is a new
+      // generation, with a job of its own). At least a second away, whatever the clocks' skew.
+      const at = Math.max(outcome.until.getTime(), Date.now() + MIN_DELAY_MS);
+      log.info({ until: outcome.until.toISOString() }, "waits for its group memberships");
+      await job.moveToDelayed(at, token);
+      throw new DelayedError();
     }
     log.debug({ outcome: outcome.type }, "reconciled");
     return outcome;

@@ -1,4 +1,4 @@
-import { deliberateWait, markDeleted, type Sql } from "@scimline/db";
+import { awaitingGroupRules, deliberateWait, markDeleted, type Sql } from "@scimline/db";
 import type { ProvisioningErrorCode } from "@scimline/domain";
 import { type ReconcileJobData, reconcileJob, reconcileJobId } from "@scimline/queue";
 import { Job, type Queue } from "bullmq";
@@ -37,7 +37,7 @@ export class ReconcileSweep {
     const owed = await this.sql<Owed[]>`
       select id, company_id, generation from users
       where applied_generation < generation and desired_at < now() - make_interval(secs => ${this.options.graceMs / 1000})
-        and not ${deliberateWait(this.sql)}
+        and not ${deliberateWait(this.sql)} and not ${awaitingGroupRules(this.sql)}
       order by desired_at limit ${BATCH}`;
     const result = { requeued: 0, retried: 0, givenUp: 0, retentionErased };
     if (owed.length === 0) return result;

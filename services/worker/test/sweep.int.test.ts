@@ -70,6 +70,25 @@ describe("the reconcile sweep heals lost jobs without a restart", () => {
   });
 });
 
+describe("users waiting for their group memberships", () => {
+  test("inside their directory's hold window they are left to their delayed job; after it, swept like anyone", async () => {
+    const { sql } = db();
+    const company = await seedCompany(sql);
+    await seedOffice(sql, company, { name: "HQ", main: true, seats: { "Dialpad_Ai Voice": 5 } });
+    const waiting = await seedUser(sql, company);
+    const late = await seedUser(sql, company);
+    await sql`delete from outbox where user_id in (${waiting}, ${late})`;
+    await sql`update users set status = 'provisioning', error_code = 'awaiting_group_rules',
+                desired_at = now() - interval '1 hour' where id in (${waiting}, ${late})`;
+    // The window (300 s by default) is open for one, long past for the other.
+    await sql`update users set created_at = now() - interval '1 hour' where id = ${late}`;
+    runtime = testRuntime(db(), { sweepIntervalMs: 100_000, sweepGraceMs: 1000 });
+    expect(await runtime.sweep.sweepOnce()).toMatchObject({ requeued: 1 });
+    expect(await runtime.queue.getJobState(reconcileJobId(late, 1))).toBe("waiting");
+    expect(await runtime.queue.getJobState(reconcileJobId(waiting, 1))).toBe("unknown");
+  });
+});
+
 describe("retention: suspended users erased after the company's suspendedRetentionDays", () => {
   test("only users suspended longer than their company's retention are erased, as a delete would", async () => {
     const { sql } = db();

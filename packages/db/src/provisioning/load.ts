@@ -31,6 +31,7 @@ type UserRow = {
   matched_rule_id: string | null;
   pinned: boolean;
   license_explicit: boolean;
+  hold_until: Date | null;
 };
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -43,7 +44,11 @@ export async function lockUsers(tx: TxSql, ids: readonly string[]): Promise<Plan
            extension, did_allocations, matched_rule_id, pinned,
            -- The identity provider sent a licenseType (it wins over group rules), as the door reads it.
            coalesce(nullif(btrim(resource->${ENTERPRISE}->>'licenseType'), ''),
-                    nullif(btrim(resource->>'licenseType'), '')) is not null as license_explicit
+                    nullif(btrim(resource->>'licenseType'), '')) is not null as license_explicit,
+           -- The end of its directory's hold window while it is open (the database's clock, as created_at's).
+           (select users.created_at + make_interval(secs => d.group_rule_hold_seconds) from directories d
+            where d.id = users.directory_id and d.group_rule_hold_seconds > 0
+              and users.created_at + make_interval(secs => d.group_rule_hold_seconds) > now()) as hold_until
     from users
     where id = any(${tx.array([...ids])}::uuid[])
     order by id
@@ -69,6 +74,7 @@ export async function lockUsers(tx: TxSql, ids: readonly string[]): Promise<Plan
     matchedRuleId: r.matched_rule_id,
     pinned: r.pinned,
     licenseExplicit: r.license_explicit,
+    holdUntil: r.hold_until === null ? null : new Date(r.hold_until),
   }));
 }
 

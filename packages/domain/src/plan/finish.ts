@@ -1,5 +1,6 @@
 import { type DomainEvent, event } from "../events.ts";
 import { formatExtension } from "../extensions.ts";
+import { AWAITING_GROUP_RULES } from "../types.ts";
 import type { Intent } from "./intend.ts";
 import type { Decisions } from "./plan-batch.ts";
 import type { Outcome, Plan, PlannedNumber, PlannedSeat, UserPlan, UserRowAfter } from "./types.ts";
@@ -110,6 +111,10 @@ export function finishUser(it: Intent, decisions: Decisions, plan: Plan): void {
     outcome = { type: "done", status: "suspended" };
     row.status = "suspended";
     if (u.status !== "suspended") emit(event("user.suspended", u.companyId, u.id, {}));
+  } else if (it.awaitingUntil !== null) {
+    outcome = { type: "awaiting_group_rules", until: it.awaitingUntil };
+    row.status = "provisioning";
+    row.errorCode = AWAITING_GROUP_RULES;
   } else if (number.type === "order") {
     outcome = { type: "needs_carrier", companyId: u.companyId, areaCode: number.areaCode, idempotencyKey: number.key };
     row.status = "provisioning";

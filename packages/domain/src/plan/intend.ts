@@ -1,7 +1,7 @@
 import { type DomainEvent, event } from "../events.ts";
 import { matchOffice } from "../office-match.ts";
 import { isProvisioningErrorCode, type ProvisioningErrorCode } from "../types.ts";
-import { applyRuleLicense, moveByRule, placeByRule, rulesFor } from "./rules-intent.ts";
+import { applyRuleLicense, awaitsMemberships, moveByRule, placeByRule, rulesFor } from "./rules-intent.ts";
 import type { AdminRequest, PlanCompany, PlanInput, PlanUser } from "./types.ts";
 
 export type SeatRef = { officeId: string; licenseTypeId: string };
@@ -19,6 +19,8 @@ export type Intent = {
   /** The license type in effect after the plan (a group rule may change it) and the event that says so. */
   licenseTypeId: string;
   licenseEvent: DomainEvent | null;
+  /** Waits for its group memberships until then (it takes nothing meanwhile). */
+  awaitingUntil: Date | null;
   failure: ProvisioningErrorCode | null;
   releaseSeat: SeatRef | null;
   wantSeat: SeatRef | null;
@@ -46,6 +48,7 @@ export function intend(user: PlanUser, input: PlanInput): Intent {
     officeEvent: null,
     licenseTypeId: user.licenseTypeId,
     licenseEvent: null,
+    awaitingUntil: null,
     failure: null,
     releaseSeat: null,
     wantSeat: null,
@@ -86,6 +89,11 @@ export function intend(user: PlanUser, input: PlanInput): Intent {
   // Group rules (when the company has them and no admin pinned the user): an office attribute that
   // names an office and a licenseType the IdP sent win; else the best rule; else the fallback below.
   const rules = rulesFor(it);
+  if (awaitsMemberships(it, rules)) {
+    it.awaitingUntil = user.holdUntil ?? null;
+    applyNumberRequests(it, request);
+    return it;
+  }
   applyRuleLicense(it, rules);
   let relocated = moved;
   if (it.office === null) placeByRule(it, rules);

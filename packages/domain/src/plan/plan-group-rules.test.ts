@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { only, pool, run, SALES, type Scenario, SUPPORT, seat, typesOf, user, VOICE } from "./fixtures.ts";
-import { ruleAt as at, LONDON_GROUP, rule, SALES_GROUP, withRules } from "./rules-fixtures.ts";
+import type { GroupRule } from "../group-rules.ts";
+import { only, pool, provisioned, run, SALES, type Scenario, SUPPORT, seat, typesOf, user, VOICE } from "./fixtures.ts";
+import { ruleAt as at, LONDON_GROUP, RULES, rule, SALES_GROUP, withRules } from "./rules-fixtures.ts";
 import type { PlanUser } from "./types.ts";
 
 // Group rules in the plan, for a new user: who decides its office and license type.
@@ -143,5 +144,80 @@ describe("a new user: office attribute and IdP license > best rule > fallback", 
     );
     expect(only(plan).row).toMatchObject({ status: "failed", errorCode: "no_license_available", officeId: "ber" });
     expect(plan.seats).toEqual([]);
+  });
+});
+
+describe("the hold window: a new user waits for its memberships", () => {
+  const until = new Date("2026-11-29T10:05:00Z");
+  type HoldRow = [string, PlanUser, boolean, GroupRule[]?];
+  test.each<HoldRow>([
+    ["in no ruled group yet, the window open: waits", user({ holdUntil: until }), true],
+    [
+      "a group no rule names is no membership: waits",
+      user({ holdUntil: until, groups: [{ id: "g", displayName: "All" }] }),
+      true,
+    ],
+    ["its membership arrived: provisioned at once", user({ holdUntil: until, groups: [SALES_GROUP] }), false],
+    [
+      "a membership of a license-only rule ends the wait too",
+      user({ holdUntil: until, groups: [SALES_GROUP] }),
+      false,
+      [rule("r-lic", { licenseTypeId: SALES })],
+    ],
+    ["the window closed (no holdUntil): provisioned by the fallback", user({ holdUntil: null }), false],
+    [
+      "an office attribute that names an office: no wait",
+      user({ holdUntil: until, officeHints: { officeName: "Berlin" } }),
+      false,
+    ],
+    [
+      "an office attribute that names no office still waits",
+      user({ holdUntil: until, officeHints: { department: "Field" } }),
+      true,
+    ],
+    ["a pinned user does not wait", user({ holdUntil: until, pinned: true }), false],
+    ["a company without rules does not wait", user({ holdUntil: until }), false, []],
+    ["a placed user (an office already) never waits", provisioned({ holdUntil: until, groups: [] }), false],
+  ])("%s", (_, u, waits, rules = RULES) => {
+    const plan = run(withRules({ users: [u], ...BOTH }, rules));
+    const p = only(plan);
+    if (waits) {
+      expect(p).toMatchObject({
+        applied: false,
+        outcome: { type: "awaiting_group_rules", until },
+        row: { status: "provisioning", errorCode: "awaiting_group_rules", officeId: null, seatLicenseTypeId: null },
+        seat: { type: "none" },
+        number: { type: "none" },
+      });
+      expect(plan.events).toEqual([]);
+      expect(plan.seats).toEqual([]);
+      expect(plan.charges).toEqual([]);
+    } else {
+      expect(p.outcome.type).not.toBe("awaiting_group_rules");
+      expect(p.row.errorCode).toBeNull();
+    }
+  });
+
+  test("a waiting user takes nothing a batch neighbour could use", () => {
+    const waiting = user({ holdUntil: until });
+    const other = user({ officeHints: { officeName: "HQ" } });
+    const plan = run(
+      withRules({
+        users: [waiting, other],
+        resources: { seats: [seat("hq", VOICE, 1, 0)], numbers: pool({}, ["+1415"]) },
+      }),
+    );
+    expect(plan.users.map((p) => [p.row.status, p.row.extension, p.row.did])).toEqual([
+      ["provisioning", null, null],
+      ["active", 100, "+1415"],
+    ]);
+  });
+
+  test("an admin's DID for a waiting user is applied; the user still waits", () => {
+    const waiting = user({ holdUntil: until });
+    const plan = run(
+      withRules({ users: [waiting], requests: { [waiting.id]: { did: { e164: "+1415", officeId: null } } } }),
+    );
+    expect(only(plan)).toMatchObject({ outcome: { type: "awaiting_group_rules" }, row: { did: "+1415" } });
   });
 });

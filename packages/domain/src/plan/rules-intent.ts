@@ -16,6 +16,17 @@ export function rulesFor(it: Intent): RuleDecision | null {
 }
 
 /**
+ * Okta creates a user first and pushes its group memberships seconds to minutes later: a new user of a
+ * company with rules, in no ruled group yet and with no office attribute that names an office, waits
+ * while its directory's hold window is open instead of being placed (and buying a seat) by the fallback.
+ */
+export function awaitsMemberships(it: Intent, rules: RuleDecision | null): boolean {
+  const until = it.user.holdUntil ?? null;
+  if (until === null || rules === null || rules.any || it.office !== null) return false;
+  return matchOfficeByName(it.user.officeHints, it.company?.offices ?? []) === null;
+}
+
+/**
  * The license type: one the identity provider sent wins; else the best rule's; else the user keeps
  * the one it has (the default when new). A rule naming a type the catalogue lacks is ignored.
  */

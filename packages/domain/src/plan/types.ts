@@ -50,6 +50,11 @@ export type PlanUser = {
   licenseExplicit?: boolean;
   /** The pushed groups it belongs to (loaded when its company has group rules). */
   groups?: readonly UserGroup[];
+  /**
+   * While its directory's hold window is open (the caller reads the clock): its end. A new user of a
+   * company with rules, in no ruled group yet and with no office attribute of its own, waits until then.
+   */
+  holdUntil?: Date | null;
 };
 
 /** An admin's change of one user, applied with the same rules as everything else. */
@@ -126,7 +131,9 @@ export type Outcome =
   | { type: "done"; status: "active" | "suspended" }
   | { type: "erased" }
   | { type: "waiting"; code: ProvisioningErrorCode }
-  | { type: "needs_carrier"; companyId: string; areaCode: string; idempotencyKey: string };
+  | { type: "needs_carrier"; companyId: string; areaCode: string; idempotencyKey: string }
+  /** Waiting for its group memberships until `until`: run it again then (or sooner, when one arrives). */
+  | { type: "awaiting_group_rules"; until: Date };
 
 /** The user row after the plan (what the one writer stores). */
 export type UserRowAfter = {

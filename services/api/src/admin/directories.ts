@@ -3,6 +3,7 @@ import { schema } from "@scimline/db";
 import { asc, eq } from "drizzle-orm";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
+import { reconsiderAwaiting } from "../use-cases/groups/membership-work.ts";
 import { companyNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
 import { DirectoryUpdate, directoryFieldsIn, directoryFieldsOf } from "./directory-fields.ts";
@@ -117,6 +118,8 @@ export function directoryRoutes(deps: AppDeps) {
       directory &&
       (await saveDirectory(deps.database, directory.companyId, id, directoryFieldsIn(c.req.valid("json"))));
     if (!row) throw notFound(id);
+    // A new hold window applies at once to the users waiting in it (a retry of this PATCH re-applies it).
+    if (c.req.valid("json").groupRuleHoldSeconds !== undefined) await reconsiderAwaiting(deps.database.sql, id);
     // Tokens carry the directory's flags (what it sees): this process drops them at once.
     deps.tenancy.invalidateTokens();
     return c.json(view(row, c.req.url), 200);

@@ -1,5 +1,6 @@
-import { newId, type Sql, type TxSql, updateDesiredState } from "@scimline/db";
+import { newId, type Sql, type TxSql } from "@scimline/db";
 import { AdminError } from "../errors.ts";
+import { membersOf, owedToUsers, planWithValues } from "../use-cases/groups/membership-work.ts";
 
 export type RuleGroupRef = { displayName: string } | { id: string };
 export type GroupRuleView = {
@@ -146,12 +147,8 @@ export async function resolveFields(
 export async function requeueRuleMembers(tx: TxSql, companyId: string, groups: RuleGroupRef[]): Promise<void> {
   const ids = groups.flatMap((g) => ("id" in g ? [g.id] : []));
   const names = groups.flatMap((g) => ("displayName" in g ? [g.displayName.trim().toLowerCase()] : []));
-  await updateDesiredState(tx, {
-    where: tx`company_id = ${companyId} and deleted_at is null and id in (
-      select gm.user_id from group_members gm join groups g on g.id = gm.group_id
-      where g.company_id = ${companyId}
-        and (g.id = any(${tx.array(ids)}::uuid[]) or lower(btrim(g.display_name)) = any(${tx.array(names)}::text[])))`,
-  });
+  await planWithValues(tx);
+  await owedToUsers(tx, companyId, await membersOf(tx, companyId, { ids, names }));
 }
 
 export async function insertRule(sql: Sql, companyId: string, fields: RuleFields): Promise<GroupRuleView> {

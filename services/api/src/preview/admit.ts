@@ -76,7 +76,10 @@ export class Admitter {
     }
     if (!this.company.autoPurchaseLicenses && input.active) {
       const { offices, seats } = this.snapshot.company;
-      const detail = seatPrecheckRefusal(offices, seats, license, input.officeHints);
+      const detail = seatPrecheckRefusal(offices, seats, license, input.officeHints, {
+        groupRules: (this.snapshot.company.groupRules?.length ?? 0) > 0,
+        licenseSent: input.licenseType !== null,
+      });
       if (detail !== null) return refused(license.name, { code: "no_license_available", detail });
     }
     const name = this.snapshot.userNames.get(input.userName);

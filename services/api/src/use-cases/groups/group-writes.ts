@@ -1,7 +1,8 @@
-import { type Database, newId, type TxSql, updateDesiredState } from "@scimline/db";
+import { type Database, newId, type TxSql } from "@scimline/db";
 import { badRequest, ScimError } from "../../scim/errors.ts";
 import type { ScimPrincipal } from "../../tenancy.ts";
 import { isUniqueViolation } from "../pg-errors.ts";
+import { membersOf, owedToUsers, planWithValues } from "./membership-work.ts";
 
 export type GroupWrite = { displayName: string; externalId: string | null; memberIds: string[] };
 
@@ -23,9 +24,9 @@ async function checkMembers(tx: TxSql, p: ScimPrincipal, ids: string[]): Promise
   const candidates = ids.filter(isUuid);
   const found = candidates.length
     ? await tx<{ id: string }[]>`
-        select id from users
-        where id = any(${tx.array(candidates)}::uuid[]) and (${p.master}::boolean or directory_id = ${p.directoryId})
-          and company_id = ${p.companyId} and deleted_at is null`
+        select u.id from unnest(${tx.array(candidates)}::uuid[]) as m(id) join users u on u.id = m.id
+        where (${p.master}::boolean or u.directory_id = ${p.directoryId}) and u.company_id = ${p.companyId}
+          and u.deleted_at is null`
     : [];
   const known = new Set(found.map((r) => r.id));
   const missing = ids.filter((id) => !known.has(id));
@@ -54,18 +55,17 @@ async function requeueTouched(
   const [ruled] = await tx<{ ruled: boolean }[]>`
     select exists (select 1 from group_rules where company_id = ${companyId}
       and (group_id = ${group.id} or lower(btrim(group_display_name)) = any(${tx.array(names)}::text[]))) as ruled`;
-  if (!ruled?.ruled || (touched.length === 0 && !everyMember)) return;
-  await updateDesiredState(tx, {
-    where: tx`company_id = ${companyId} and deleted_at is null and (id = any(${tx.array(touched)}::uuid[])
-      ${everyMember ? tx`or id in (select user_id from group_members where group_id = ${group.id})` : tx``})`,
-  });
+  if (!ruled?.ruled) return;
+  const members = everyMember ? await membersOf(tx, companyId, { ids: [group.id], names: [] }) : [];
+  await owedToUsers(tx, companyId, [...touched, ...members]);
 }
 
 /** Inserts the new members and removes the others; returns the users whose membership changed. */
 async function writeMembers(tx: TxSql, groupId: string, memberIds: string[]): Promise<string[]> {
   const rows = await tx<{ user_id: string }[]>`
     with removed as (
-      delete from group_members where group_id = ${groupId} and user_id <> all(${tx.array(memberIds)}::uuid[])
+      delete from group_members where group_id = ${groupId}
+        and user_id not in (select unnest(${tx.array(memberIds)}::uuid[]))
       returning user_id
     ), added as (
       insert into group_members (group_id, user_id) select ${groupId}, m from unnest(${tx.array(memberIds)}::uuid[]) m
@@ -80,6 +80,7 @@ export async function insertGroup(database: Database, p: ScimPrincipal, g: Group
   const id = newId();
   try {
     await database.sql.begin(async (tx) => {
+      await planWithValues(tx);
       await checkMembers(tx, p, g.memberIds);
       await tx`
         insert into groups (id, company_id, directory_id, display_name, external_id)
@@ -103,6 +104,7 @@ export async function updateGroup(
 ): Promise<boolean> {
   try {
     return await database.sql.begin(async (tx) => {
+      await planWithValues(tx);
       const [before] = await tx<{ old_name: string }[]>`
         update groups set display_name = ${g.displayName}, external_id = ${g.externalId},
           version = groups.version + 1, updated_at = now()
@@ -126,6 +128,7 @@ export async function updateGroup(
 export async function deleteGroup(database: Database, p: ScimPrincipal, id: string): Promise<boolean> {
   if (!isUuid(id)) return false;
   return database.sql.begin(async (tx) => {
+    await planWithValues(tx);
     const [gone] = await tx<{ display_name: string; members: string[] }[]>`
       with m as (select user_id from group_members where group_id = ${id})
       delete from groups where id = ${id} and company_id = ${p.companyId} and directory_id = ${p.directoryId}

@@ -31,7 +31,7 @@ export async function acceptCreateUser(
   const company = await companyOf(deps, p);
   const license = resolveLicenseType(company, requestedLicenseType(input));
   if (!company.autoPurchaseLicenses && input.active) {
-    await refuseWhenNoSeat(deps.database, p.companyId, license, input.officeHints);
+    await refuseWhenNoSeat(deps.database, p.companyId, license, input.officeHints, input.licenseType !== null);
   }
   let created: { id: string; createdAt: Date };
   try {
