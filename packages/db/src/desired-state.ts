@@ -96,7 +96,17 @@ export function requeueOwed(sql: Q, where: Fragment): postgres.PendingQuery<{ id
  * waiting for an admin). Everything else owed is in flight and should reach its desired state.
  */
 export const deliberateWait = (sql: Q): Fragment =>
-  sql`(users.status = 'failed' and users.active and users.deleted_at is null)`;
+  sql`(users.status = 'failed' and ${desiredActive(sql)} and not ${desiredDeleted(sql)})`;
+
+/**
+ * The desired state the work reads. A change the deactivation breaker holds records what the IdP asked
+ * (`active` false, `deleted_at` set: SCIM shows it) but is not desired until an admin confirms it:
+ * meanwhile the user keeps `held_active` and is not deleted (decision 0011).
+ */
+export const desiredActive = (sql: Q): Fragment =>
+  sql`(case when users.held_kind is not null then users.held_active else users.active end)`;
+export const desiredDeleted = (sql: Q): Fragment =>
+  sql`(users.deleted_at is not null and users.held_kind is distinct from 'delete')`;
 
 /**
  * New users waiting for their group memberships while their directory's hold window is open: owed
@@ -114,11 +124,15 @@ export const awaitingGroupRules = (sql: Q): Fragment =>
  */
 export function markDeleted(sql: Q, where: Fragment): postgres.PendingQuery<{ id: string }[]> {
   return updateDesiredState(sql, {
-    set: sql`
-      deleted_at = now(), version = version + 1, updated_at = now(),
-      user_name = '', external_id = null, display_name = null, email = null, resource = '{}'::jsonb,
-      password_hash = null, password_pending = null, office_hints = '{}'::jsonb`,
+    set: sql`${scrubbed(sql)}, deleted_at = now()`,
     where: sql`${where} and deleted_at is null`,
-    also: sql`m as (delete from group_members where user_id in (select id from u))`,
+    also: sql`m as (delete from group_members where user_id in (select id from u)),
+      h as (delete from held_changes where user_id in (select id from u))`,
   });
 }
+
+/** A deleted user's personal data gone, and any hold on it with it. */
+export const scrubbed = (sql: Q): Fragment => sql`
+  version = version + 1, updated_at = now(), held_kind = null, held_active = null,
+  user_name = '', external_id = null, display_name = null, email = null, resource = '{}'::jsonb,
+  password_hash = null, password_pending = null, office_hints = '{}'::jsonb`;

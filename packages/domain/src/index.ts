@@ -1,3 +1,4 @@
+export { BREAKER_LIMITS, breakerHolds, breakerWindowStart, type DeactivationBreaker } from "./breaker.ts";
 export { normalizeCountry } from "./country.ts";
 export {
   adopts,

@@ -14,7 +14,8 @@ export type Office = {
 
 export type SeatCount = { officeId: string; licenseTypeId: string; purchased: number; used: number };
 
-export const USER_STATUSES = ["provisioning", "active", "suspended", "failed"] as const;
+/** `held`: a deactivation or delete the breaker holds for an admin (shown; the worker never records it). */
+export const USER_STATUSES = ["provisioning", "active", "suspended", "failed", "held"] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
 // SPEC §4: stable snake_case codes, shown as `error` in the telephony extension.

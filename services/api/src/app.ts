@@ -49,7 +49,7 @@ export function createApp(deps: AppDeps) {
   const auth = scimAuth(deps);
   scim.use("/Users/*", auth, limit);
   scim.use("/Groups/*", auth, limit);
-  scim.route("/Users", scimUsersRoutes(deps));
+  scim.route("/Users", scimUsersRoutes(deps, metrics));
   scim.route("/Groups", scimGroupsRoutes(deps));
   scim.all("*", (c) => scimErrorResponse(c, new ScimError(404, undefined, `No SCIM endpoint at ${c.req.path}`)));
   app.route("/scim/v2", scim);

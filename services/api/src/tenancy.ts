@@ -1,5 +1,5 @@
 import { type Database, hashToken, schema } from "@scimline/db";
-import type { LicenseType } from "@scimline/domain";
+import type { DeactivationBreaker, LicenseType } from "@scimline/domain";
 import { and, eq, isNull } from "drizzle-orm";
 import { TtlCache } from "./ttl-cache.ts";
 
@@ -23,6 +23,8 @@ export type CompanyContext = {
   id: string;
   autoPurchaseLicenses: boolean;
   licenseTypes: LicenseType[];
+  /** The mass-deactivation breaker; null: off. */
+  deactivationBreaker: DeactivationBreaker | null;
 };
 
 /**
@@ -84,7 +86,11 @@ export class Tenancy {
     return this.companies.get(companyId, async () => {
       const { db } = this.database;
       const [company] = await db
-        .select({ id: schema.companies.id, autoPurchaseLicenses: schema.companies.autoPurchaseLicenses })
+        .select({
+          id: schema.companies.id,
+          autoPurchaseLicenses: schema.companies.autoPurchaseLicenses,
+          deactivationBreaker: schema.companies.deactivationBreaker,
+        })
         .from(schema.companies)
         .where(eq(schema.companies.id, companyId));
       if (!company) return null;

@@ -18,6 +18,7 @@ const DEFAULTS = {
   googleHostedDomains: [],
   samlIdpInitiated: true,
   suspendedRetentionDays: null,
+  deactivationBreaker: null,
 };
 
 describe("company settings", () => {

@@ -9,6 +9,7 @@ import type {
   UserStatus,
 } from "@scimline/domain";
 import type { TxSql } from "../client.ts";
+import { desiredActive, desiredDeleted } from "../desired-state.ts";
 
 type UserRow = {
   id: string;
@@ -39,7 +40,8 @@ const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 /** Locks the users in id order (no deadlock between batches); ids already erased are simply absent. */
 export async function lockUsers(tx: TxSql, ids: readonly string[]): Promise<PlanUser[]> {
   const rows = await tx<UserRow[]>`
-    select id, company_id, generation, applied_generation, deleted_at is not null as deleted, active, license_type_id,
+    select id, company_id, generation, applied_generation, ${desiredDeleted(tx)} as deleted, ${desiredActive(tx)} as active,
+           license_type_id,
            office_hints, status, error_code, office_id, matched_by, matched_value, seat_license_type_id, did,
            extension, did_allocations, matched_rule_id, pinned,
            -- The identity provider sent a licenseType (it wins over group rules), as the door reads it.

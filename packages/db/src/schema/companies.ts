@@ -4,6 +4,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -34,6 +35,8 @@ export const companies = pgTable(
     samlIdpInitiated: boolean().notNull().default(true),
     /** Users suspended longer than this many days are erased by the worker; null: never. */
     suspendedRetentionDays: integer(),
+    /** SCIM deactivations and deletes beyond `threshold` within `windowSeconds` are held for an admin; null: off. */
+    deactivationBreaker: jsonb().$type<{ threshold: number; windowSeconds: number } | null>(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

@@ -2,6 +2,7 @@ export * from "./companies.ts";
 export * from "./directories.ts";
 export * from "./events.ts";
 export * from "./groups.ts";
+export * from "./guard-rails.ts";
 export * from "./sso.ts";
 export * from "./telephony.ts";
 export * from "./users.ts";

@@ -10,7 +10,9 @@ export type OfficeHints = {
   country?: string;
 };
 
+/** What the worker records; `held` (a deactivation or delete held by the breaker) is shown from `heldKind`. */
 export type UserStatus = "provisioning" | "active" | "suspended" | "failed";
+export type HeldKind = "deactivate" | "delete";
 
 /**
  * A SCIM user: the resource as the identity provider sent it, the desired
@@ -52,6 +54,13 @@ export const users = pgTable(
     officeHints: jsonb().$type<OfficeHints>().notNull(),
     /** When the master directory last changed this user of another directory: its owner's changes are refused. */
     masterChangedAt: timestamp({ withTimezone: true }),
+    /**
+     * A deactivation or delete the breaker holds: `active` / `deletedAt` record what the IdP asked (SCIM shows it),
+     * and while held the work reads `heldActive` and not-deleted instead (docs/decisions/0011-directories-master-adoption-breaker.md).
+     */
+    heldKind: text().$type<HeldKind>(),
+    /** The desired `active` from before the hold began; restored when an admin rejects it. */
+    heldActive: boolean(),
     /** Set by SCIM DELETE: the user is gone for clients; the worker releases and erases it. */
     deletedAt: timestamp({ withTimezone: true }),
     /** Bumped whenever the desired state changes; a reconcile job targets a generation. */

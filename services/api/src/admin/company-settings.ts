@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { type Database, schema } from "@scimline/db";
+import { BREAKER_LIMITS } from "@scimline/domain";
 import { eq } from "drizzle-orm";
 
 type CompanyRow = typeof schema.companies.$inferSelect;
@@ -66,6 +67,20 @@ export const COMPANY_SETTINGS = {
         "Users suspended (deactivated by the identity provider) for longer than this many days are erased, as a delete would (seat, DID and extension freed; events keep ids only); null: never",
     }),
     view: z.number().int().nullable(),
+  },
+  deactivationBreaker: {
+    input: z
+      .strictObject({
+        threshold: z.number().int().min(1).max(BREAKER_LIMITS.maxThreshold),
+        windowSeconds: z.number().int().min(1).max(BREAKER_LIMITS.maxWindowSeconds),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "The mass-deactivation breaker: SCIM deactivations and deletes beyond `threshold` within `windowSeconds` (held ones count too) are accepted but held for an admin (GET …/held-changes; confirm or reject). Not the admin API's deletes nor the retention erase. null: off",
+        example: { threshold: 50, windowSeconds: 3600 },
+      }),
+    view: z.object({ threshold: z.number().int(), windowSeconds: z.number().int() }).nullable(),
   },
 } as const;
 

@@ -44,7 +44,7 @@ export async function userEvents(
 /** Whether anything of this user exists in the company: its row, or (once erased) its events. */
 export async function userKnown(database: Database, companyId: string, userId: string): Promise<boolean> {
   const [row] = await database.sql`
-    select 1 from users where id = ${userId} and company_id = ${companyId} and deleted_at is null
+    select 1 from users where id = ${userId} and company_id = ${companyId} and (deleted_at is null or held_kind = 'delete')
     union all select 1 from events where user_id = ${userId} and company_id = ${companyId}
     limit 1`;
   return row !== undefined;

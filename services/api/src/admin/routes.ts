@@ -7,6 +7,7 @@ import { companyRoutes } from "./companies.ts";
 import { directoryRoutes } from "./directories.ts";
 import { eventRoutes } from "./events.ts";
 import { groupRuleRoutes } from "./group-rules.ts";
+import { heldChangeRoutes } from "./held-changes.ts";
 import { invariantRoutes } from "./invariants.ts";
 import { jobRoutes } from "./jobs.ts";
 import { licenseTypeRoutes } from "./license-types.ts";
@@ -57,6 +58,7 @@ export function adminRoutes(deps: AppDeps) {
   app.route("/", numberRoutes(deps));
   app.route("/", directoryRoutes(deps));
   app.route("/", tokenRoutes(deps));
+  app.route("/", heldChangeRoutes(deps));
   app.route("/", reportRoutes(deps));
   app.route("/", userAdminRoutes(deps));
   app.route("/", groupRuleRoutes(deps));

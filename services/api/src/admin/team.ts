@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { type Database, schema } from "@scimline/db";
 import { USER_STATUSES, type UserStatus } from "@scimline/domain";
-import { and, asc, eq, gt, ilike, isNull, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gt, ilike, or, type SQL, sql } from "drizzle-orm";
 import { Id } from "./schemas.ts";
 
 const { users, offices, licenseTypes } = schema;
@@ -52,7 +52,10 @@ export const TeamQuery = z.object({
  * SPEC §5/§6: a user deactivated by the identity provider is suspended for the admin at once,
  * and a reactivated one provisioning, without waiting for the worker to record it.
  */
-const status = sql<UserStatus>`case when not ${users.active} then 'suspended' when ${users.status} = 'suspended' then 'provisioning' else ${users.status} end`;
+const status = sql<UserStatus>`case when ${users.heldKind} is not null then 'held' when not ${users.active} then 'suspended' when ${users.status} = 'suspended' then 'provisioning' else ${users.status} end`;
+
+/** Users an admin sees: not deleted, and users whose SCIM delete the breaker holds (shown as held). */
+export const listedUser = sql`(${users.deletedAt} is null or ${users.heldKind} = 'delete')`;
 
 const columns = {
   id: users.id,
@@ -104,7 +107,7 @@ const view = (r: Row): z.infer<typeof TeamMember> => ({ ...r, createdAt: r.creat
 /** A page of the team list, oldest first; the cursor is the last id of the previous page. */
 export async function listTeam(database: Database, companyId: string, query: z.infer<typeof TeamQuery>) {
   const { q, limit, cursor } = query;
-  const where: Array<SQL | undefined> = [eq(users.companyId, companyId), isNull(users.deletedAt)];
+  const where: Array<SQL | undefined> = [eq(users.companyId, companyId), listedUser];
   // SPEC §6: suspended users only when searched for or asked by status; deleted never.
   if (query.status) where.push(sql`${status} = ${query.status}`);
   else if (!q) where.push(sql`${status} <> 'suspended'`);
@@ -118,9 +121,6 @@ export async function listTeam(database: Database, companyId: string, query: z.i
 }
 
 export async function findTeamMember(database: Database, companyId: string, userId: string) {
-  const [row] = await select(
-    database,
-    and(eq(users.companyId, companyId), eq(users.id, userId), isNull(users.deletedAt)),
-  );
+  const [row] = await select(database, and(eq(users.companyId, companyId), eq(users.id, userId), listedUser));
   return row ? view(row) : null;
 }

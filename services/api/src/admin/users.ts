@@ -5,6 +5,7 @@ import { AdminError } from "../errors.ts";
 import { deleteUser } from "../use-cases/users/user-delete.ts";
 import { companyNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
+import { decideHeld } from "./held-changes.ts";
 import { body, E164, errors, Id, json, NOT_FOUND, nonEmpty, UserParams } from "./schemas.ts";
 import { findTeamMember, TeamMember } from "./team.ts";
 import { changeUser } from "./user-change.ts";
@@ -151,7 +152,13 @@ export function userAdminRoutes(deps: AppDeps) {
   app.openapi(remove, async (c) => {
     const { id, userId } = c.req.valid("param");
     // The same statement as SCIM DELETE: desired state "deleted", a new generation and its outbox row.
-    if (!(await deleteUser(deps.database, { companyId: id }, userId))) throw await userNotFound(id, userId);
+    if (await deleteUser(deps.database, { companyId: id }, userId)) return c.body(null, 204);
+    // A user whose SCIM delete the breaker holds: deleting it confirms that delete.
+    const [held] = await deps.database.sql<{ id: string }[]>`
+      select id from held_changes where company_id = ${id} and user_id = ${userId} and kind = 'delete'`;
+    if (!held || (await decideHeld(deps.database, id, "confirm", [held.id])) === 0) {
+      throw await userNotFound(id, userId);
+    }
     return c.body(null, 204);
   });
 

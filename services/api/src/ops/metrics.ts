@@ -1,8 +1,10 @@
 import { checkInvariants, safeEqual } from "@scimline/db";
+import { USER_STATUSES } from "@scimline/domain";
 import { Hono, type MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import { Gauge, Histogram, Registry } from "prom-client";
 import type { AppDeps, AppEnv } from "../deps.ts";
+import { registerGuardRailMetrics } from "./guard-metrics.ts";
 import {
   cached,
   type FailureCount,
@@ -103,7 +105,7 @@ export function createApiMetrics(deps: Pick<AppDeps, "database" | "queues" | "lo
     async collect() {
       this.reset();
       const { users } = await snapshot();
-      for (const status of ["provisioning", "active", "suspended", "failed"]) this.set({ status }, 0);
+      for (const status of USER_STATUSES) this.set({ status }, 0);
       for (const row of users ?? []) this.set({ status: row.status }, row.users);
     },
   });
@@ -157,7 +159,8 @@ export function createApiMetrics(deps: Pick<AppDeps, "database" | "queues" | "lo
     });
   };
 
-  return { registry, httpDuration, middleware };
+  const guardRails = registerGuardRailMetrics(deps, registry, read);
+  return { registry, httpDuration, middleware, guardRails };
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;

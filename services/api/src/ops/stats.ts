@@ -45,7 +45,8 @@ export type FailureCount = { errorCode: string; users: number };
 
 export async function usersByStatus(sql: Sql): Promise<StatusCount[]> {
   return sql<StatusCount[]>`
-    select status, count(*)::int as users from users where deleted_at is null group by status order by status`;
+    select case when held_kind is not null then 'held' else status end as status, count(*)::int as users
+    from users where deleted_at is null or held_kind = 'delete' group by 1 order by 1`;
 }
 
 export async function failuresByCode(sql: Sql): Promise<FailureCount[]> {

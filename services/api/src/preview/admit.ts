@@ -56,6 +56,8 @@ export class Admitter {
       id: snapshot.company.id,
       autoPurchaseLicenses: snapshot.company.autoPurchase,
       licenseTypes: snapshot.licenseTypes,
+      // A preview creates; the breaker is about deactivations.
+      deactivationBreaker: null,
     };
   }
 

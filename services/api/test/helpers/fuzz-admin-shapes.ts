@@ -90,6 +90,10 @@ export const ADMIN_ENDPOINTS: Array<[string, string, fc.Arbitrary<unknown> | nul
       microsoftTenantIds: fc.oneof(fc.array(tenantIds, { maxLength: 3 }), hostileJson),
       googleHostedDomains: fc.oneof(fc.array(domains, { maxLength: 3 }), hostileJson),
       samlIdpInitiated: bool,
+      deactivationBreaker: fc.oneof(
+        opt({ threshold: num(5, 0, -1, 1_000_001), windowSeconds: num(60, 0, 2_592_001) }),
+        fc.constant(null),
+      ),
     }),
   ],
   ["POST", "/companies/{c}/license-types", licenseInput],
@@ -184,6 +188,17 @@ export const ADMIN_ENDPOINTS: Array<[string, string, fc.Arbitrary<unknown> | nul
     "POST",
     "/companies/{c}/users/{u}/move",
     opt({ directoryId: str("VALID_DIRECTORY", "00000000-0000-0000-0000-000000000000") }),
+  ],
+  ["GET", "/companies/{c}/held-changes", null],
+  [
+    "POST",
+    "/companies/{c}/held-changes/confirm",
+    opt({ ids: fc.oneof(fc.array(str("00000000-0000-0000-0000-000000000000", "x"), { maxLength: 3 }), hostileJson) }),
+  ],
+  [
+    "POST",
+    "/companies/{c}/held-changes/reject",
+    opt({ ids: fc.oneof(fc.array(str("00000000-0000-0000-0000-000000000000", "x"), { maxLength: 3 }), hostileJson) }),
   ],
   ["POST", "/jobs/{j}/retry", null],
   [

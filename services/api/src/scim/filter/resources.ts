@@ -91,7 +91,7 @@ function telephony(def: AttributeDef, fail: Fail): Target {
         sql`(select ${licenseTypes.name} from ${licenseTypes} where ${licenseTypes.id} = ${users.licenseTypeId})`,
       );
     case "status":
-      return column(def, sql`${users.status}`);
+      return column(def, sql`(case when ${users.heldKind} is not null then 'held' else ${users.status} end)`);
     case "error":
       return column(def, sql`${users.errorCode}`);
     default:

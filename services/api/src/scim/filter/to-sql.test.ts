@@ -180,7 +180,10 @@ describe("attribute mapping", () => {
     [`officeName eq "Paris"`, `(lower(("users"."resource" ->> 'officeName')) = lower($1::text))`],
     [`licenseType eq "Pro"`, `(("users"."resource" ->> 'licenseType') = $1::text)`],
     [`name.givenName eq "B"`, `(lower(("users"."resource" -> 'name' ->> 'givenName')) = lower($1::text))`],
-    [`${TELEPHONY}:status eq "active"`, `(lower("users"."status") = lower($1::text))`],
+    [
+      `${TELEPHONY}:status eq "active"`,
+      `(lower((case when "users"."held_kind" is not null then 'held' else "users"."status" end)) = lower($1::text))`,
+    ],
     [`${TELEPHONY}:did eq "+1"`, `("users"."did" = $1::text)`],
     [`${TELEPHONY}:error eq "e"`, `("users"."error_code" = $1::text)`],
     [`${TELEPHONY}:matchedBy eq "country"`, `(lower("users"."matched_by") = lower($1::text))`],

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../../deps.ts";
+import type { ApiMetrics } from "../../ops/metrics.ts";
 import { ListCache } from "../../use-cases/users/list-cache.ts";
 import { UserInserter } from "../../use-cases/users/user-inserter.ts";
 import { findUser, listKey, listUsers, type UserRow } from "../../use-cases/users/user-store.ts";
@@ -13,7 +14,7 @@ import { checkIfMatch, pagination, readJson, scimBaseUrl } from "./request.ts";
 import { scimJson } from "./respond.ts";
 
 /** /scim/v2/Users (SPEC §4, RFC 7644 §3). */
-export function scimUsersRoutes(deps: AppDeps) {
+export function scimUsersRoutes(deps: AppDeps, metrics?: Pick<ApiMetrics, "guardRails">) {
   const app = new Hono<AppEnv>();
   const lists = new ListCache();
   const inserter = deps.userInserter ?? new UserInserter(deps.database);
@@ -29,6 +30,7 @@ export function scimUsersRoutes(deps: AppDeps) {
       ...(status === 201 ? { Location: `${base(c)}/Users/${row.id}` } : {}),
     });
   const ifMatch = (c: Parameters<typeof scimBaseUrl>[0]) => checkVersion((tag) => checkIfMatch(c, tag));
+  const held = (kind: string) => metrics?.guardRails.held.inc({ kind });
 
   app.get("/", async (c) => {
     const { startIndex, count } = pagination(c);
@@ -78,17 +80,17 @@ export function scimUsersRoutes(deps: AppDeps) {
   });
 
   app.put("/:id", async (c) => {
-    const row = await replaceUser(deps, c.var.principal, c.req.param("id"), await readJson(c), ifMatch(c));
+    const row = await replaceUser(deps, c.var.principal, c.req.param("id"), await readJson(c), ifMatch(c), held);
     return single(c, row);
   });
 
   app.patch("/:id", async (c) => {
-    const row = await patchUser(deps, c.var.principal, c.req.param("id"), await readJson(c), ifMatch(c));
+    const row = await patchUser(deps, c.var.principal, c.req.param("id"), await readJson(c), ifMatch(c), held);
     return single(c, row);
   });
 
   app.delete("/:id", async (c) => {
-    await removeUser(deps, c.var.principal, c.req.param("id"), ifMatch(c));
+    await removeUser(deps, c.var.principal, c.req.param("id"), ifMatch(c), held);
     changed(c.var.principal);
     return c.body(null, 204);
   });

@@ -1,3 +1,5 @@
+import { USER_STATUSES } from "@scimline/domain";
+
 /**
  * The SCIM schemas we serve (RFC 7643 §7, §8.7): one source for /Schemas,
  * attribute-name canonicalisation, filters, sorting, projection and mutability.
@@ -252,9 +254,9 @@ export const telephonyUserSchema: SchemaDef = {
     str("did", "The user's phone number (E.164). Changed only by an admin.", { ...ro, caseExact: true }),
     str("extension", "The user's extension. Changed only by an admin.", { ...ro, caseExact: true }),
     str("licenseType", "The user's license type in effect (an admin may have changed it).", { ...ro, caseExact: true }),
-    str("status", "Provisioning status.", {
+    str("status", "Provisioning status; held: a deactivation the company's breaker holds for an admin.", {
       ...ro,
-      canonicalValues: ["provisioning", "active", "suspended", "failed"],
+      canonicalValues: [...USER_STATUSES],
     }),
     str(
       "error",

@@ -9,7 +9,7 @@ export function toScimUser(row: UserRow, baseUrl: string): Record<string, unknow
   const { userName, externalId, active, ...rest } = row.resource;
   const extensionUrns = Object.keys(rest).filter((k) => k.startsWith("urn:"));
   const telephony: Record<string, unknown> = {
-    status: row.status,
+    status: row.heldKind ? "held" : row.status,
     licenseType: row.licenseTypeName,
   };
   if (row.officeId) telephony.office = { value: row.officeId, display: row.officeName ?? undefined };

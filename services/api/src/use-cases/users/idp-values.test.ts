@@ -10,6 +10,7 @@ const SALES = "00000000-0000-7000-8000-00000000000c";
 const company: CompanyContext = {
   id: "c",
   autoPurchaseLicenses: true,
+  deactivationBreaker: null,
   licenseTypes: [
     { id: VOICE, name: "Dialpad_Ai Voice", monthlyPriceCents: 1500, assignsDid: true },
     { id: SUPPORT, name: "Dialpad_Support", monthlyPriceCents: 2500, assignsDid: false },

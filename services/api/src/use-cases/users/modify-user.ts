@@ -1,12 +1,14 @@
-import { sealPassword } from "@scimline/db";
+import { type HeldKind, newId, sealPassword } from "@scimline/db";
 import { createsInDomain, ownerMayWrite, userDomain } from "@scimline/domain";
 import type { AppDeps } from "../../deps.ts";
 import { badRequest, ScimError } from "../../scim/errors.ts";
 import { licenseTypeOf, type UserInput } from "../../scim/resource/user-input.ts";
 import type { CompanyContext, ScimPrincipal } from "../../tenancy.ts";
+import { type GatedWrite, throughBreaker } from "./breaker.ts";
 import { decideIdpLicense, keepIdpValues, type LicenseState } from "./idp-values.ts";
 import { resolveLicenseType } from "./license.ts";
-import { adoptedEvent, adoptUser, findUser, type UserRow, updateUser } from "./user-store.ts";
+import { findUser, type UserRow } from "./user-store.ts";
+import { adoptedEvent, adoptUser, updateUser } from "./user-writes.ts";
 
 export async function companyOf(deps: AppDeps, p: ScimPrincipal): Promise<CompanyContext> {
   const company = await deps.tenancy.company(p.companyId);
@@ -92,6 +94,8 @@ export async function modifyUser(
   id: string,
   ifMatch: (current: UserRow) => void,
   change: (current: UserRow) => Change | null,
+  /** Told when the breaker held the request (for the metric). */
+  onHeld?: (kind: HeldKind) => void,
 ): Promise<UserRow> {
   const company = await companyOf(deps, p);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -108,7 +112,7 @@ export async function modifyUser(
     const masterChanged = current.masterChangedAt !== null;
     if (!ownerMayWrite({ writerIsMaster: p.master, masterChanged, kind })) throw masterWins(current);
     if (parsed === null) {
-      const row = (await adoptUser(deps.database, p, current)) ? await findUser(deps.database, p, id) : null;
+      const row = (await adoptUser(deps.database.sql, p, current)) ? await findUser(deps.database, p, id) : null;
       if (row) return row;
       continue;
     }
@@ -117,7 +121,7 @@ export async function modifyUser(
     if (domain !== userDomain(current.userName, current.email) && !createsInDomain(p.domains, domain)) {
       throw outsideDomains(p, next.userName);
     }
-    const updated = await updateUser(deps.database, p, id, current.version, {
+    const values = {
       userName: next.userName,
       externalId: next.externalId,
       displayName: next.displayName,
@@ -126,14 +130,29 @@ export async function modifyUser(
       document: parsed.deactivating ? keepIdpValues(next.document, current.resource) : next.document,
       passwordSealed: seal(deps, next.password),
       idpLicenseTypeId: idpLicenseOf(company, current, parsed, adopting),
-      // Only a change of the desired state is provisioning work (SPEC §5 deactivate/reactivate).
-      reconcile: next.active !== current.active,
       ...(adopting ? { adoptInto: p.directoryId, events: [adoptedEvent(current.directoryId)] } : {}),
       masterChanged: p.master && foreign && !noop,
-    });
-    if (updated) {
+    };
+    // A deactivation goes through the company's breaker (held beyond its threshold); a reactivation
+    // of a user whose deactivation is held withdraws the hold (the work never saw it).
+    const deactivates = current.active && !next.active;
+    const release = current.heldKind === "deactivate" && next.active;
+    const write: GatedWrite = (q, held) =>
+      updateUser(q, p, id, current.version, {
+        ...values,
+        reconcile: !held && !release && next.active !== current.active,
+        ...(held ? { hold: { id: newId(), directoryId: p.directoryId, kind: "deactivate" } } : {}),
+        release,
+      });
+    const outcome = deactivates
+      ? await throughBreaker(deps, company, write)
+      : { applied: await write(deps.database.sql, false), held: false };
+    if (outcome.applied) {
       const row = await findUser(deps.database, p, id);
-      if (row) return row;
+      if (row) {
+        if (outcome.held) onHeld?.("deactivate");
+        return row;
+      }
     }
   }
   throw new ScimError(409, undefined, `User ${id} is being changed concurrently; retry the request`);

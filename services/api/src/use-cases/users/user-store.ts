@@ -1,4 +1,4 @@
-import { type Database, insertUsers, newId, type RowEvent, schema, updateDesiredState } from "@scimline/db";
+import { type Database, insertUsers, newId, type RowEvent, schema } from "@scimline/db";
 import type { OfficeHints } from "@scimline/domain";
 import { and, count, eq, gt, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import { ScimError } from "../../scim/errors.ts";
@@ -37,6 +37,8 @@ export type UserRow = {
   email: string | null;
   /** When the master directory last changed this user of another directory. */
   masterChangedAt: Date | null;
+  /** A deactivation the breaker holds (a held delete is invisible to SCIM): shown as status `held`. */
+  heldKind: "deactivate" | "delete" | null;
 };
 
 export const userColumns = {
@@ -63,6 +65,7 @@ export const userColumns = {
   directoryId: users.directoryId,
   email: users.email,
   masterChangedAt: users.masterChangedAt,
+  heldKind: users.heldKind,
 };
 
 /** A user's domain in SQL, as `userDomain` computes it: after the @ of the userName, else of the email. */
@@ -249,72 +252,3 @@ async function listDirectory(
 
 /** What a directory's list cache is keyed by: the master lists the whole company. */
 export const listKey = (p: ScimPrincipal) => (p.master ? `company:${p.companyId}` : p.directoryId);
-
-export type UserChange = {
-  userName: string;
-  externalId: string | null;
-  displayName: string | null;
-  email: string | null;
-  active: boolean;
-  document: Record<string, unknown>;
-  passwordSealed: string | null;
-  /** The license type the identity provider now asks for; null: unchanged. */
-  idpLicenseTypeId: string | null;
-  /** The desired state changed: bump the generation and write an outbox row in the same statement. */
-  reconcile: boolean;
-  /** The writing directory takes the user over (adoption): it becomes the owner. */
-  adoptInto?: string;
-  /** The master changed a user another directory owns: that owner's later changes are refused. */
-  masterChanged?: boolean;
-  events?: readonly RowEvent[];
-};
-
-/** Every adoption is recorded on the user's timeline: from which directory to which. */
-export const adoptedEvent = (fromDirectoryId: string): RowEvent => ({
-  type: "user.adopted",
-  data: (q) => q`jsonb_build_object('fromDirectoryId', ${fromDirectoryId}::text, 'toDirectoryId', u.directory_id)`,
-});
-
-/**
- * Applies a change if the row is still at `expectedVersion`; false when someone else got there first.
- * The caller found the user visible to its directory (findUser); the version pins that row.
- */
-export async function updateUser(
-  database: Database,
-  p: ScimPrincipal,
-  id: string,
-  expectedVersion: number,
-  u: UserChange,
-): Promise<boolean> {
-  const q = database.sql;
-  try {
-    const rows = await updateDesiredState(q, {
-      set: q`
-        user_name = ${u.userName}, external_id = ${u.externalId}, display_name = ${u.displayName},
-        email = ${u.email}, active = ${u.active}, resource = ${JSON.stringify(u.document)},
-        password_pending = coalesce(${u.passwordSealed}, password_pending),
-        idp_license_type_id = coalesce(${u.idpLicenseTypeId}::uuid, idp_license_type_id),
-        directory_id = coalesce(${u.adoptInto ?? null}::uuid, directory_id),
-        master_changed_at = case when ${u.masterChanged ?? false} then now() else master_changed_at end,
-        version = version + 1, updated_at = now()`,
-      where: q`id = ${id} and company_id = ${p.companyId} and deleted_at is null and version = ${expectedVersion}`,
-      reconcile: u.reconcile,
-      events: u.events ?? [],
-    });
-    return rows.length === 1;
-  } catch (error) {
-    throw uniquenessError(error) ?? error;
-  }
-}
-
-/** A write that changes nothing still takes the user over: only its owner changes (and its version). */
-export async function adoptUser(database: Database, p: ScimPrincipal, current: UserRow): Promise<boolean> {
-  const q = database.sql;
-  const rows = await updateDesiredState(q, {
-    set: q`directory_id = ${p.directoryId}, version = version + 1, updated_at = now()`,
-    where: q`id = ${current.id} and company_id = ${p.companyId} and deleted_at is null and version = ${current.version}`,
-    reconcile: false,
-    events: [adoptedEvent(current.directoryId)],
-  });
-  return rows.length === 1;
-}

@@ -1,3 +1,4 @@
+import { type HeldKind, newId } from "@scimline/db";
 import { createsInDomain, userDomain } from "@scimline/domain";
 import type { AppDeps } from "../../deps.ts";
 import { ScimError } from "../../scim/errors.ts";
@@ -5,11 +6,12 @@ import { applyPatch } from "../../scim/patch/apply.ts";
 import { licenseTypeOf, parseUserInput, requestedLicenseType } from "../../scim/resource/user-input.ts";
 import { etag } from "../../scim/resource/user-output.ts";
 import type { ScimPrincipal } from "../../tenancy.ts";
+import { throughBreaker } from "./breaker.ts";
 import { resolveCreateConflict } from "./create-conflict.ts";
 import { resolveLicenseType } from "./license.ts";
 import { companyOf, modifyUser, outsideDomains, seal } from "./modify-user.ts";
 import { refuseWhenNoSeat } from "./seat-precheck.ts";
-import { deleteUser } from "./user-delete.ts";
+import { deleteUserWith } from "./user-delete.ts";
 import type { UserInserter } from "./user-inserter.ts";
 import { findUser, UserNameTaken, type UserRow } from "./user-store.ts";
 
@@ -76,6 +78,7 @@ export async function acceptCreateUser(
     directoryId: p.directoryId,
     email: input.email,
     masterChangedAt: null,
+    heldKind: null,
   };
   return { row, adopted: false };
 }
@@ -89,30 +92,54 @@ export function replaceUser(
   id: string,
   body: unknown,
   ifMatch: (row: UserRow) => void,
+  onHeld?: (kind: HeldKind) => void,
 ) {
   const input = parseUserInput(body);
   // An omitted licenseType is no change (RFC 7644 §3.5.1 lets PUT keep what it omits).
-  return modifyUser(deps, p, id, ifMatch, () => ({ input, deactivating: !input.active, licenseRemoved: false }));
+  const change = () => ({ input, deactivating: !input.active, licenseRemoved: false });
+  return modifyUser(deps, p, id, ifMatch, change, onHeld);
 }
 
 /** PATCH /Users/{id}: all operations or none (RFC 7644 §3.5.2). */
-export function patchUser(deps: AppDeps, p: ScimPrincipal, id: string, body: unknown, ifMatch: (row: UserRow) => void) {
-  return modifyUser(deps, p, id, ifMatch, (current) => {
+export function patchUser(
+  deps: AppDeps,
+  p: ScimPrincipal,
+  id: string,
+  body: unknown,
+  ifMatch: (row: UserRow) => void,
+  onHeld?: (kind: HeldKind) => void,
+) {
+  const change = (current: UserRow) => {
     const result = applyPatch({ type: "User", id, document: current.resource }, body);
     if (!result.changed && result.password === undefined) return null;
     const input = parseUserInput(result.document);
     if (result.password !== undefined) input.password = result.password;
     const licenseRemoved = input.licenseType === null && licenseTypeOf(current.resource).value !== null;
     return { input, deactivating: result.activeSet === false, licenseRemoved };
-  });
+  };
+  return modifyUser(deps, p, id, ifMatch, change, onHeld);
 }
 
-/** DELETE /Users/{id}: gone for SCIM at once; the worker frees seat, DID and extension (SPEC §5). */
-export async function removeUser(deps: AppDeps, p: ScimPrincipal, id: string, ifMatch: (row: UserRow) => void) {
+/**
+ * DELETE /Users/{id}: gone for SCIM at once; the worker frees seat, DID and extension (SPEC §5). Through
+ * the company's breaker: beyond its threshold the delete is accepted but held for an admin.
+ */
+export async function removeUser(
+  deps: AppDeps,
+  p: ScimPrincipal,
+  id: string,
+  ifMatch: (row: UserRow) => void,
+  onHeld?: (kind: HeldKind) => void,
+) {
   const current = await findUser(deps.database, p, id);
   if (!current) throw new ScimError(404, undefined, `User ${id} not found`);
   ifMatch(current);
+  const company = await companyOf(deps, p);
   // findUser checked that the directory sees the user (its own, or any of the company's for the master).
   const scope = { companyId: p.companyId };
-  if (!(await deleteUser(deps.database, scope, id))) throw new ScimError(404, undefined, `User ${id} not found`);
+  const outcome = await throughBreaker(deps, company, (q, held) =>
+    deleteUserWith(q, scope, id, held ? { id: newId(), directoryId: p.directoryId, kind: "delete" } : undefined),
+  );
+  if (!outcome.applied) throw new ScimError(404, undefined, `User ${id} not found`);
+  if (outcome.held) onHeld?.("delete");
 }
