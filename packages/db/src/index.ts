@@ -8,7 +8,7 @@ export { checkInvariants, DEFAULT_STALE_WORK_SECONDS, type InvariantCheck } from
 export * from "./migrate.ts";
 export { applyPlan, insertEvents } from "./provisioning/apply.ts";
 export { claimExtensions, claimNumbers, lockSeats } from "./provisioning/claims.ts";
-export { loadCarrierOrders, loadCompanies, lockUsers } from "./provisioning/load.ts";
+export { loadCarrierOrders, loadCompanies, loadUserGroups, lockUsers, readUsers } from "./provisioning/load.ts";
 export { type ReconcileOptions, reconcileUsers } from "./provisioning/reconcile.ts";
 export { loadPlanSnapshot, type PlanSnapshot } from "./provisioning/snapshot.ts";
 export * as schema from "./schema/index.ts";

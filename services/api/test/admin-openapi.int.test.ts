@@ -82,6 +82,7 @@ describe("the OpenAPI document describes exactly what /api/v1 serves", () => {
       "GET /api/v1/companies/:id/group-rules",
       "PATCH /api/v1/companies/:id/group-rules/:ruleId",
       "DELETE /api/v1/companies/:id/group-rules/:ruleId",
+      "POST /api/v1/companies/:id/group-rules/preview",
       "PATCH /api/v1/directories/:id",
     ]) {
       expect(documented).toContain(route);

@@ -30,7 +30,7 @@ test(`a group PATCH adding ${N.toLocaleString("en")} members is answered at once
       { name: "Berlin", country: "DE", seats: { [SALES]: N } },
     ],
   });
-  await addRule(env(), t, {
+  const ruleId = await addRule(env(), t, {
     group: { displayName: "Everyone" },
     officeId: t.officeIds.Berlin,
     licenseType: SALES,
@@ -96,6 +96,16 @@ test(`a group PATCH adding ${N.toLocaleString("en")} members is answered at once
   await oktaAddMembers(env(), t, everyone, "Everyone", [late]);
   const oneMoreMs = performance.now() - oneMore;
   await eventually(() => settled(env(), t), 30_000, "the late joiner provisioned");
+
+  // The preview of moving all of them to HQ: one plan over 5,001 users.
+  const previewing = performance.now();
+  const preview = await admin(env(), "POST", `/companies/${t.companyId}/group-rules/preview`, {
+    action: "update",
+    ruleId,
+    rule: { officeId: t.officeIds.HQ },
+  });
+  const previewMs = performance.now() - previewing;
+  expect(preview.body.totals).toMatchObject({ examined: N + 1, changing: N + 1 });
   console.log(
     `[group-figures] ${JSON.stringify({
       members: N,
@@ -104,6 +114,7 @@ test(`a group PATCH adding ${N.toLocaleString("en")} members is answered at once
       singleMemberPatchMaxMs: Math.round(Math.max(...singles)),
       convergeMs: Math.round(convergeMs),
       addOneTo5000Ms: Math.round(oneMoreMs),
+      previewMoveAllMs: Math.round(previewMs),
     })}`,
   );
 });

@@ -38,7 +38,12 @@ type UserRow = {
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 /** Locks the users in id order (no deadlock between batches); ids already erased are simply absent. */
-export async function lockUsers(tx: TxSql, ids: readonly string[]): Promise<PlanUser[]> {
+export const lockUsers = (tx: TxSql, ids: readonly string[]): Promise<PlanUser[]> => selectUsers(tx, ids, true);
+
+/** The users as the plan sees them, without locking them (a preview). */
+export const readUsers = (tx: TxSql, ids: readonly string[]): Promise<PlanUser[]> => selectUsers(tx, ids, false);
+
+async function selectUsers(tx: TxSql, ids: readonly string[], lock: boolean): Promise<PlanUser[]> {
   const rows = await tx<UserRow[]>`
     select id, company_id, generation, applied_generation, ${desiredDeleted(tx)} as deleted, ${desiredActive(tx)} as active,
            license_type_id,
@@ -54,7 +59,7 @@ export async function lockUsers(tx: TxSql, ids: readonly string[]): Promise<Plan
     from users
     where id = any(${tx.array([...ids])}::uuid[])
     order by id
-    for update`;
+    ${lock ? tx`for update` : tx``}`;
   return rows.map((r) => ({
     id: r.id,
     companyId: r.company_id,
@@ -158,17 +163,22 @@ export async function loadCompanies(tx: TxSql, companyIds: readonly string[]): P
 
 /**
  * The pushed groups each user belongs to that some rule of its company names (the plan decides which
- * rule applies; this only keeps the rows few). Users of companies without rules are not looked up.
+ * rule applies; this only keeps the rows few), or all of them (`ruledOnly: false`: a preview of rules
+ * not saved yet). Users of companies without rules are not looked up.
  */
-export async function loadUserGroups(tx: TxSql, userIds: readonly string[]): Promise<Map<string, UserGroup[]>> {
+export async function loadUserGroups(
+  tx: TxSql,
+  userIds: readonly string[],
+  { ruledOnly = true } = {},
+): Promise<Map<string, UserGroup[]>> {
   const byUser = new Map<string, UserGroup[]>();
   if (userIds.length === 0) return byUser;
   const rows = await tx<{ user_id: string; id: string; display_name: string }[]>`
     select gm.user_id, g.id, g.display_name
     from group_members gm join groups g on g.id = gm.group_id
     where gm.user_id = any(${tx.array([...userIds])}::uuid[])
-      and exists (select 1 from group_rules r where r.company_id = g.company_id
-                  and (r.group_id = g.id or lower(btrim(r.group_display_name)) = lower(btrim(g.display_name))))`;
+      and (not ${ruledOnly} or exists (select 1 from group_rules r where r.company_id = g.company_id
+                  and (r.group_id = g.id or lower(btrim(r.group_display_name)) = lower(btrim(g.display_name)))))`;
   for (const r of rows) {
     const list = byUser.get(r.user_id) ?? [];
     list.push({ id: r.id, displayName: r.display_name });

@@ -66,3 +66,62 @@ export const RuleListQuery = z.object({
 });
 
 export { DECIDES, decides };
+
+export const GroupRulePreviewBody = z
+  .discriminatedUnion("action", [
+    z.strictObject({ action: z.literal("create"), rule: GroupRuleCreate }),
+    z.strictObject({ action: z.literal("update"), ruleId: Id, rule: GroupRuleUpdate }),
+    z.strictObject({ action: z.literal("delete"), ruleId: Id }),
+  ])
+  .openapi("GroupRulePreviewRequest", {
+    description: "The change to preview: the body of a POST, or of a PATCH of a rule, or a DELETE of one",
+  });
+
+const Place = z.object({
+  officeId: Id.nullable(),
+  officeName: z.string().nullable(),
+  licenseType: z.string(),
+});
+
+export const GroupRulePreview = z
+  .object({
+    users: z.array(
+      z.object({
+        userId: Id,
+        userName: z.string(),
+        from: Place,
+        to: Place,
+        seat: z.enum(["kept", "reuse", "buy", "refused", "none"]).openapi({
+          description: "Where its seat would come from: kept, a free seat reused, one bought (chargeCents), refused",
+        }),
+        chargeCents: z.number().int(),
+        waitsFor: z.string().nullable().openapi({
+          description: "The code it would wait with (no_license_available: auto-purchase is off and no seat is free)",
+        }),
+        rule: z
+          .object({
+            id: Id.nullable().openapi({ description: "null: the rule being created" }),
+            groupId: Id,
+            groupName: z.string(),
+          })
+          .nullable()
+          .openapi({ description: "The rule that would decide, and the pushed group through which it applies" }),
+      }),
+    ),
+    totals: z.object({
+      examined: z.number().int().openapi({ description: "Members of the groups the changed rule matches" }),
+      changing: z.number().int().openapi({ description: "Users whose office or license type would change" }),
+      waiting: z.number().int(),
+      seatsToBuy: z.array(
+        z.object({
+          officeId: Id,
+          officeName: z.string(),
+          licenseType: z.string(),
+          count: z.number().int(),
+          chargeCents: z.number().int(),
+        }),
+      ),
+      chargeCents: z.number().int().openapi({ description: "The prorated charges of the seats bought, in total" }),
+    }),
+  })
+  .openapi("GroupRulePreview");

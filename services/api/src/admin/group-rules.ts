@@ -1,20 +1,31 @@
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
 import { companyNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
+import { MAX_RULE_PREVIEW_USERS, previewRuleChange, type RuleChange } from "./group-rule-preview.ts";
 import {
   DECIDES,
   decides,
   GroupRuleCreate,
   GroupRuleList,
+  GroupRulePreview,
+  GroupRulePreviewBody,
   GroupRuleUpdate,
   GroupRuleView,
   RuleListQuery,
   RuleParams,
 } from "./group-rule-schemas.ts";
-import { deleteRule, insertRule, listRules, ruleNotFound, updateRule } from "./group-rule-store.ts";
-import { body, CompanyParams, errors, json, NOT_FOUND } from "./schemas.ts";
+import {
+  deleteRule,
+  insertRule,
+  listRules,
+  type RuleFields,
+  type GroupRuleView as RuleView,
+  ruleNotFound,
+  updateRule,
+} from "./group-rule-store.ts";
+import { body, CompanyParams, ErrorBody, errors, json, NOT_FOUND } from "./schemas.ts";
 import { validationHook } from "./validation.ts";
 
 const tags = ["Group rules"];
@@ -73,6 +84,43 @@ const remove = createRoute({
   responses: { 204: { description: "Deleted" }, ...errors({ 404: `${NOT_FOUND.company}; GROUP_RULE_NOT_FOUND` }) },
 });
 
+/** A PATCH's fields over the rule's (absent: unchanged; null: removed); one of office and license must stay. */
+function merged(current: RuleView, input: z.infer<typeof GroupRuleUpdate>): RuleFields {
+  const next = {
+    group: input.group ?? current.group,
+    officeId: input.officeId === undefined ? current.officeId : input.officeId,
+    licenseType: input.licenseType === undefined ? current.licenseType : input.licenseType,
+    priority: input.priority ?? current.priority,
+  };
+  if (!decides(next)) throw new AdminError("VALIDATION_FAILED", `body: ${DECIDES}`);
+  return next;
+}
+
+const preview = createRoute({
+  method: "post",
+  path: "/companies/{id}/group-rules/preview",
+  tags,
+  summary: "What a rule change would do, before it is saved: who would move, the seats to buy and their cost",
+  description:
+    "Nothing is written. The members of the groups the changed rule matches (before and after the change) are planned by the worker's own provisioning rules over the company's current state, with the company's rules as they would be. Only users whose office or license type would change, or who would wait (for a seat, with auto-purchase off), are listed.",
+  request: { params: CompanyParams, body: body(GroupRulePreviewBody) },
+  responses: {
+    200: json(GroupRulePreview, "The preview"),
+    ...errors(
+      {
+        400: BAD_FIELDS,
+        404: `${REFERENCES}; GROUP_RULE_NOT_FOUND`,
+        409: `PREVIEW_TOO_LARGE: the change touches more than ${MAX_RULE_PREVIEW_USERS.toLocaleString("en")} users`,
+      },
+      { body: true },
+    ),
+    429: {
+      description: "PREVIEW_BUSY: another rule preview is running in this API process; retry after Retry-After seconds",
+      content: { "application/json": { schema: ErrorBody } },
+    },
+  },
+});
+
 export function groupRuleRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const sql = deps.database.sql;
@@ -93,6 +141,35 @@ export function groupRuleRoutes(deps: AppDeps) {
     return c.json(rule, 201);
   });
 
+  let previewing = 0;
+  app.openapi(preview, async (c) => {
+    const { id } = c.req.valid("param");
+    if (previewing >= 1)
+      throw new AdminError("PREVIEW_BUSY", "Another rule preview is running; retry shortly", { "Retry-After": "1" });
+    previewing++;
+    try {
+      const input = c.req.valid("json");
+      const change: RuleChange =
+        input.action === "create"
+          ? {
+              action: "create",
+              rule: {
+                ...input.rule,
+                officeId: input.rule.officeId ?? null,
+                licenseType: input.rule.licenseType ?? null,
+              },
+            }
+          : input.action === "update"
+            ? { action: "update", ruleId: input.ruleId, rule: (current) => merged(current, input.rule) }
+            : { action: "delete", ruleId: input.ruleId };
+      const result = await previewRuleChange(deps.database, id, change, deps.clock().toISOString().slice(0, 10));
+      if (!result) throw companyNotFound(id);
+      return c.json(result, 200);
+    } finally {
+      previewing--;
+    }
+  });
+
   app.openapi(list, async (c) => {
     const { id } = c.req.valid("param");
     await requireCompany(id);
@@ -102,16 +179,7 @@ export function groupRuleRoutes(deps: AppDeps) {
   app.openapi(patch, async (c) => {
     const { id, ruleId } = c.req.valid("param");
     const input = c.req.valid("json");
-    const rule = await updateRule(sql, id, ruleId, (current) => {
-      const next = {
-        group: input.group ?? current.group,
-        officeId: input.officeId === undefined ? current.officeId : input.officeId,
-        licenseType: input.licenseType === undefined ? current.licenseType : input.licenseType,
-        priority: input.priority ?? current.priority,
-      };
-      if (!decides(next)) throw new AdminError("VALIDATION_FAILED", `body: ${DECIDES}`);
-      return next;
-    });
+    const rule = await updateRule(sql, id, ruleId, (current) => merged(current, input));
     if (!rule) {
       await requireCompany(id);
       throw ruleNotFound(id, ruleId);

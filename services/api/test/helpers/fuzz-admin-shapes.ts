@@ -186,6 +186,15 @@ export const ADMIN_ENDPOINTS: Array<[string, string, fc.Arbitrary<unknown> | nul
   ["DELETE", "/companies/{c}/group-rules/{r}", null],
   [
     "POST",
+    "/companies/{c}/group-rules/preview",
+    opt({
+      action: str("create", "update", "delete", "rename"),
+      ruleId: str("VALID_OFFICE", "x"),
+      rule: opt({ group: opt({ displayName: str("Sales") }), licenseType: licenseNames, priority: num(1, 0.5) }),
+    }),
+  ],
+  [
+    "POST",
     "/companies/{c}/users/{u}/move",
     opt({ directoryId: str("VALID_DIRECTORY", "00000000-0000-0000-0000-000000000000") }),
   ],

@@ -1,0 +1,181 @@
+import { type Database, loadPlanSnapshot, loadUserGroups, readUsers, type TxSql } from "@scimline/db";
+import { decideGroupRules, type GroupRule, type PlanCompany, type PlanUser, planBatch } from "@scimline/domain";
+import { AdminError } from "../errors.ts";
+import { membersOf, planWithValues } from "../use-cases/groups/membership-work.ts";
+import {
+  findRule,
+  type GroupRuleView,
+  type RuleFields,
+  type RuleGroupRef,
+  resolveFields,
+  ruleNotFound,
+  storedRules,
+} from "./group-rule-store.ts";
+
+export type RuleChange =
+  | { action: "create"; rule: RuleFields }
+  | { action: "update"; ruleId: string; rule: (current: GroupRuleView) => RuleFields }
+  | { action: "delete"; ruleId: string };
+
+type Place = { officeId: string | null; officeName: string | null; licenseType: string };
+export type PreviewedUser = {
+  userId: string;
+  userName: string;
+  from: Place;
+  to: Place;
+  seat: "kept" | "reuse" | "buy" | "refused" | "none";
+  chargeCents: number;
+  waitsFor: string | null;
+  rule: { id: string | null; groupId: string; groupName: string } | null;
+};
+export type SeatsToBuy = {
+  officeId: string;
+  officeName: string;
+  licenseType: string;
+  count: number;
+  chargeCents: number;
+};
+export type RulePreview = {
+  users: PreviewedUser[];
+  totals: { examined: number; changing: number; waiting: number; seatsToBuy: SeatsToBuy[]; chargeCents: number };
+};
+
+/** Users one preview plans at most: one plan over all of them, as their seats are shared. */
+export const MAX_RULE_PREVIEW_USERS = 20_000;
+const PROPOSED = "proposed";
+// A rule saved now would be the newest: it loses every priority tie.
+const NEWEST = new Date(8.64e15);
+
+type Read = { rules: GroupRule[]; users: PlanUser[]; userNames: Map<string, string> };
+
+/** The company's rules with the change, and the members of the groups the changed rule matches (before, after). */
+async function readChange(tx: TxSql, companyId: string, change: RuleChange): Promise<Read> {
+  await planWithValues(tx);
+  const rules: GroupRule[] = await storedRules(tx, companyId);
+  let before: GroupRule | undefined;
+  let after: GroupRule | undefined;
+  if (change.action === "create") {
+    after = { id: PROPOSED, createdAt: NEWEST, ...(await resolveFields(tx, companyId, change.rule)) };
+  } else {
+    const view = await findRule(tx, companyId, change.ruleId);
+    before = rules.find((r) => r.id === change.ruleId);
+    if (!view || !before) throw ruleNotFound(companyId, change.ruleId);
+    if (change.action === "update") {
+      after = {
+        id: before.id,
+        createdAt: before.createdAt,
+        ...(await resolveFields(tx, companyId, change.rule(view))),
+      };
+    }
+  }
+  const proposed = [...rules.filter((r) => r.id !== before?.id), ...(after ? [after] : [])];
+  const groups: RuleGroupRef[] = [before?.group, after?.group].filter((g): g is RuleGroupRef => g !== undefined);
+  const members = await membersOf(tx, companyId, {
+    ids: groups.flatMap((g) => ("id" in g ? [g.id] : [])),
+    names: groups.flatMap((g) => ("displayName" in g ? [g.displayName.trim().toLowerCase()] : [])),
+  });
+  if (members.length > MAX_RULE_PREVIEW_USERS) {
+    throw new AdminError(
+      "PREVIEW_TOO_LARGE",
+      `The change touches ${members.length.toLocaleString("en")} users; a preview plans at most ${MAX_RULE_PREVIEW_USERS.toLocaleString("en")}`,
+    );
+  }
+  const live = (await readUsers(tx, members)).filter((u) => !u.deleted);
+  const ids = live.map((u) => u.id);
+  const userGroups = await loadUserGroups(tx, ids, { ruledOnly: false });
+  const names = await tx<{ id: string; user_name: string }[]>`
+    select id, user_name from users where id = any(${tx.array(ids)}::uuid[])`;
+  return {
+    rules: proposed,
+    users: live.map((u) => ({ ...u, groups: userGroups.get(u.id) ?? [] })),
+    userNames: new Map(names.map((n) => [n.id, n.user_name])),
+  };
+}
+
+/**
+ * What saving a rule change would do now, written nowhere: the worker's own plan over the company's
+ * current state with the changed rules, for the members of the groups the changed rule matches.
+ * Null: no such company. A rule that does not exist is 404, a bad field as the real change answers.
+ */
+export async function previewRuleChange(
+  database: Database,
+  companyId: string,
+  change: RuleChange,
+  today: string,
+): Promise<RulePreview | null> {
+  const read = await database.sql.begin("isolation level repeatable read read only", async (tx) => {
+    const [company] = await tx`select id from companies where id = ${companyId}`;
+    return company ? readChange(tx, companyId, change) : null;
+  });
+  if (!read) return null;
+  const snapshot = await loadPlanSnapshot(database.sql, companyId, { users: read.users.length, userNames: [] });
+  if (!snapshot) return null;
+  const company: PlanCompany = { ...snapshot.company, groupRules: read.rules };
+  let charges = 0;
+  const plan = planBatch({
+    today,
+    companies: new Map([[companyId, company]]),
+    users: read.users,
+    resources: new Map([[companyId, snapshot.resources]]),
+    newId: () => `preview-charge-${++charges}`,
+  });
+  const officeName = (id: string | null) => company.offices.find((o) => o.id === id)?.name ?? null;
+  const licenseName = (id: string) => company.licenseTypes.get(id)?.name ?? id;
+  const byId = new Map(read.users.map((u) => [u.id, u]));
+  const users: PreviewedUser[] = [];
+  for (const p of plan.users) {
+    const u = byId.get(p.userId);
+    if (!u) continue;
+    const changing = u.officeId !== p.row.officeId || u.licenseTypeId !== p.row.licenseTypeId;
+    if (!changing && p.failure === null) continue;
+    const decision = decideGroupRules(read.rules, u.groups ?? []);
+    const match = u.officeId !== p.row.officeId ? decision.office : decision.license;
+    users.push({
+      userId: u.id,
+      userName: read.userNames.get(u.id) ?? "",
+      from: { officeId: u.officeId, officeName: officeName(u.officeId), licenseType: licenseName(u.licenseTypeId) },
+      to: {
+        officeId: p.row.officeId,
+        officeName: officeName(p.row.officeId),
+        licenseType: licenseName(p.row.licenseTypeId),
+      },
+      seat: SEAT[p.seat.type],
+      chargeCents: p.seat.type === "bought" ? p.seat.chargeCents : 0,
+      waitsFor: p.failure,
+      rule: match
+        ? {
+            id: match.rule.id === PROPOSED ? null : match.rule.id,
+            groupId: match.group.id,
+            groupName: match.group.displayName,
+          }
+        : null,
+    });
+  }
+  const seats = new Map<string, SeatsToBuy>();
+  for (const c of plan.charges) {
+    const key = `${c.officeId}/${c.licenseTypeId}`;
+    const entry = seats.get(key) ?? {
+      officeId: c.officeId,
+      officeName: officeName(c.officeId) ?? "",
+      licenseType: licenseName(c.licenseTypeId),
+      count: 0,
+      chargeCents: 0,
+    };
+    entry.count++;
+    entry.chargeCents += c.amountCents;
+    seats.set(key, entry);
+  }
+  return {
+    users,
+    totals: {
+      examined: read.users.length,
+      changing: users.filter((u) => u.from.officeId !== u.to.officeId || u.from.licenseType !== u.to.licenseType)
+        .length,
+      waiting: users.filter((u) => u.waitsFor !== null).length,
+      seatsToBuy: [...seats.values()],
+      chargeCents: plan.charges.reduce((sum, c) => sum + c.amountCents, 0),
+    },
+  };
+}
+
+const SEAT = { kept: "kept", reused: "reuse", bought: "buy", refused: "refused", none: "none" } as const;
