@@ -11,6 +11,7 @@ import { scimAuth } from "./middleware/scim-auth.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { DASHBOARD_PATH, dashboardRoutes } from "./ops/dashboard.ts";
 import { healthRoutes } from "./ops/health.ts";
+import { LiveSampler } from "./ops/live-sampler.ts";
 import { createApiMetrics, metricsRoutes } from "./ops/metrics.ts";
 import { overviewRoutes } from "./ops/overview.ts";
 import { ScimError } from "./scim/errors.ts";
@@ -39,7 +40,14 @@ export function createApp(deps: AppDeps) {
 
   app.route("/", healthRoutes(deps));
   app.route("/", metricsRoutes(metrics, deps.config.METRICS_TOKEN));
-  app.route("/", overviewRoutes(deps));
+  // Without one from main.ts (tests), the first viewer starts it and it stops 10 minutes after the last.
+  const live =
+    deps.liveSampler ??
+    new LiveSampler(
+      { sql: deps.database.sql, queue: deps.queues.provisioning, logger: deps.logger },
+      { idleStopMs: 600_000 },
+    );
+  app.route("/", overviewRoutes(deps, live));
   app.route(DASHBOARD_PATH, dashboardRoutes(deps));
 
   const scim = new Hono<AppEnv>({ strict: false });

@@ -6,6 +6,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "./config.ts";
+import type { LiveSampler } from "./ops/live-sampler.ts";
 import type { ScimPrincipal, Tenancy } from "./tenancy.ts";
 import type { UserInserter } from "./use-cases/users/user-inserter.ts";
 
@@ -26,6 +27,8 @@ export type AppDeps = {
   metricsRegistry?: Registry;
   /** The door's group-committing writer of creates. Default: one over `database`. */
   userInserter?: UserInserter;
+  /** The ops console's live series; main.ts starts one. Default: one started by the first viewer. */
+  liveSampler?: LiveSampler;
 };
 
 export type ApiQueues = { provisioning: Queue<ReconcileJobData> };

@@ -10,6 +10,7 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { createApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
 import { bufferedStdout, createLogger } from "./logger.ts";
+import { LiveSampler } from "./ops/live-sampler.ts";
 import { Tenancy } from "./tenancy.ts";
 
 // The only place that touches the environment, ports and signals (STYLE §2).
@@ -59,6 +60,9 @@ const provisioning = new Queue<ReconcileJobData>(PROVISIONING_QUEUE, {
   prefix: config.QUEUE_PREFIX,
 });
 provisioning.on("error", (error) => logger.warn({ err: { message: error.message } }, "queue redis error"));
+// The ops console's series: read every second for as long as the process runs (docs: Operations).
+const liveSampler = new LiveSampler({ sql: database.sql, queue: provisioning, logger });
+liveSampler.start();
 const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry });
 
@@ -76,6 +80,7 @@ const app = createApp({
   ),
   clock: () => new Date(),
   metricsRegistry,
+  liveSampler,
 });
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
@@ -113,6 +118,7 @@ async function shutdown(signal: string) {
   // once idle for 0.5 s. The callback runs when every connection is gone.
   setInterval(() => (server as HttpServer).closeIdleConnections(), 500).unref();
   NetServer.prototype.close.call(server, async () => {
+    await settle(liveSampler.stop(), 2000);
     await settle(database.close(), 5000);
     await settle(provisioning.close(), 2000);
     redis.disconnect();

@@ -19,6 +19,8 @@ const DEFAULTS = {
   samlIdpInitiated: true,
   suspendedRetentionDays: null,
   deactivationBreaker: null,
+  seatsLowThreshold: null,
+  numbersLowThreshold: null,
 };
 
 describe("company settings", () => {
@@ -66,6 +68,19 @@ describe("company settings", () => {
     expect(off.body.settings).toMatchObject({ suspendedRetentionDays: null });
   });
 
+  test("capacity thresholds: set (0 included), then null turns them off", async () => {
+    const t = await createTenant(env(), { client });
+    const on = await api("PUT", `/companies/${t.companyId}/settings`, { seatsLowThreshold: 5, numbersLowThreshold: 0 });
+    expect(on.body.settings).toMatchObject({ seatsLowThreshold: 5, numbersLowThreshold: 0 });
+    const off = await api("PATCH", `/companies/${t.companyId}`, { seatsLowThreshold: null });
+    expect(off.body.settings).toMatchObject({ seatsLowThreshold: null, numbersLowThreshold: 0 });
+    const [row] = await env().database.sql<
+      { seats_low_threshold: number | null; numbers_low_threshold: number | null }[]
+    >`
+      select seats_low_threshold, numbers_low_threshold from companies where id = ${t.companyId}`;
+    expect(row).toEqual({ seats_low_threshold: null, numbers_low_threshold: 0 });
+  });
+
   test.each(["PUT", "PATCH"])("%s: null turns a list off; a required setting refuses null", async (method) => {
     const t = await createTenant(env(), { client });
     const path = method === "PUT" ? `/companies/${t.companyId}/settings` : `/companies/${t.companyId}`;
@@ -89,6 +104,9 @@ describe("company settings", () => {
     ["not a list", { googleHostedDomains: "example.com" }, "googleHostedDomains"],
     ["too many", { googleHostedDomains: Array.from({ length: 21 }, (_, i) => `d${i}.example.com`) }, "20"],
     ["wrong type", { samlIdpInitiated: "false" }, "samlIdpInitiated"],
+    ["a negative threshold", { seatsLowThreshold: -1 }, "seatsLowThreshold"],
+    ["a fractional threshold", { numbersLowThreshold: 2.5 }, "numbersLowThreshold"],
+    ["a threshold as text", { numbersLowThreshold: "5" }, "numbersLowThreshold"],
   ])("PUT and PATCH refuse %s with 400 VALIDATION_FAILED and change nothing", async (_, body, named) => {
     const t = await createTenant(env(), { client });
     for (const path of [`/companies/${t.companyId}/settings`, `/companies/${t.companyId}`]) {

@@ -1,19 +1,17 @@
-import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { reconcileJobId } from "@scimline/queue";
 import type { Runtime } from "@scimline/worker";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createApp } from "../src/app.ts";
+import { launchChromium } from "./helpers/browser.ts";
 import { admin, createTenant, oktaUser, scim, type Tenant } from "./helpers/clients.ts";
 import { ADMIN_KEY, useTestEnv } from "./helpers/env.ts";
 import { eventually, startWorker, stopWorker } from "./helpers/worker.ts";
 
 // An on-call engineer in a real browser (Debian's chromium, driven by playwright-core): logs in to
 // the dashboard, finds the failed job and its reason, fixes the cause, clicks Retry, sees it complete.
-// CHROMIUM_PATH points at another Chromium or Chrome binary (scripts/setup.mjs checks the same path).
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const env = useTestEnv();
 let worker: Runtime | undefined;
 let server: ReturnType<typeof serve> | undefined;
@@ -35,22 +33,7 @@ beforeAll(async () => {
     server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) => resolve(info.port));
   });
   base = `http://127.0.0.1:${port}`;
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: \`pnpm test\` installs it (scripts/setup.mjs)`);
-  // launch() runs Chromium on a fresh, throw-away user-data-dir (removed on close).
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-    timeout: 30_000,
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -110,14 +93,14 @@ test("log in, see the provisioning queue, open the failed job, read why, retry a
     await context.close();
   }
 
-  // The overview works without JavaScript and links to the dashboard.
+  // The console shows its figures without JavaScript too, and links to the dashboard.
   const plain = await browser.newContext({
     httpCredentials: { username: "admin", password: ADMIN_KEY },
     javaScriptEnabled: false,
   });
   const overview = await plain.newPage();
   await overview.goto(`${base}/admin`);
-  expect(await overview.title()).toBe("Scimline overview");
+  expect(await overview.title()).toBe("Scimline console");
   expect(await overview.getByRole("link", { name: "Queue dashboard" }).getAttribute("href")).toBe("/admin/queues");
   expect(await overview.getByText("Porto").count()).toBeGreaterThan(0);
   await plain.close();

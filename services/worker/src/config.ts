@@ -25,7 +25,7 @@ const schema = z.object({
   /** Times a job may be taken back from a dead or frozen worker before it fails; reruns are harmless. */
   JOB_MAX_STALLS: z.coerce.number().int().min(1).max(100).default(5),
   RELAY_INTERVAL_MS: z.coerce.number().int().min(5).default(50),
-  /** How often the sweep looks for users owed work whose job was lost (and for retention erasures). */
+  /** How often the sweep looks for users owed work whose job was lost (and for retention erasures, capacity alerts). */
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   /** Work owed for less than this is left to the relay and the queue; after it, a lost job is re-enqueued. */
   SWEEP_GRACE_MS: z.coerce.number().int().min(0).default(30_000),

@@ -1,3 +1,4 @@
+export { type CapacityResult, checkCapacity } from "./capacity-check.ts";
 export type { CarrierPort, CarrierPurchase } from "./carrier/port.ts";
 export { SandboxCarrier } from "./carrier/sandbox.ts";
 export { loadConfig, type WorkerConfig } from "./config.ts";

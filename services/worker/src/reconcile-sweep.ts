@@ -29,7 +29,13 @@ export class ReconcileSweep {
     private readonly queue: Queue<ReconcileJobData>,
     private readonly logger: Logger,
     private readonly giveUp: (data: ReconcileJobData, code: ProvisioningErrorCode) => Promise<void>,
-    private readonly options: { intervalMs: number; graceMs: number; onSweep?: (result: SweepResult) => void },
+    private readonly options: {
+      intervalMs: number;
+      graceMs: number;
+      onSweep?: (result: SweepResult) => void;
+      /** Other periodic checks run after each sweep (the capacity alerts), each failing on its own. */
+      also?: ReadonlyArray<{ name: string; run: () => Promise<unknown> }>;
+    },
   ) {}
 
   async sweepOnce(): Promise<SweepResult> {
@@ -104,6 +110,12 @@ export class ReconcileSweep {
         }
       } catch (error) {
         this.logger.warn({ err: { message: (error as Error).message } }, "reconcile sweep failed; will retry");
+      }
+      for (const check of this.options.also ?? []) {
+        if (this.stopped) return;
+        await check.run().catch((error: Error) => {
+          this.logger.warn({ check: check.name, err: { message: error.message } }, "periodic check failed; will retry");
+        });
       }
       if (this.stopped) return;
       this.timer = setTimeout(() => {

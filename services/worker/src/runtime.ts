@@ -3,6 +3,7 @@ import type { ProvisioningErrorCode } from "@scimline/domain";
 import { PROVISIONING_QUEUE, type ReconcileJobData, reconcileJobOptions } from "@scimline/queue";
 import { type ConnectionOptions, Queue, Worker } from "bullmq";
 import type { Logger } from "pino";
+import { checkCapacity } from "./capacity-check.ts";
 import type { CarrierPort } from "./carrier/port.ts";
 import { OutboxRelay } from "./outbox-relay.ts";
 import { PasswordSweeper } from "./password-sweeper.ts";
@@ -99,6 +100,15 @@ export function createRuntime(o: RuntimeOptions) {
     intervalMs: o.sweepIntervalMs ?? 15_000,
     graceMs: o.sweepGraceMs ?? 30_000,
     ...(o.onSweep ? { onSweep: o.onSweep } : {}),
+    also: [
+      {
+        name: "capacity",
+        run: async () => {
+          const result = await checkCapacity(o.sql);
+          if (result.crossed > 0) o.logger.info(result, "capacity below a company's threshold");
+        },
+      },
+    ],
   });
 
   return {

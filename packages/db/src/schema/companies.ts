@@ -37,6 +37,10 @@ export const companies = pgTable(
     suspendedRetentionDays: integer(),
     /** SCIM deactivations and deletes beyond `threshold` within `windowSeconds` are held for an admin; null: off. */
     deactivationBreaker: jsonb().$type<{ threshold: number; windowSeconds: number } | null>(),
+    /** Free seats of an office and license type below this: `capacity.seats_low` (once per crossing); null: off. */
+    seatsLowThreshold: integer(),
+    /** Free numbers of an office's pool or the unbound pool below this: `capacity.numbers_low`; null: off. */
+    numbersLowThreshold: integer(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -44,6 +48,7 @@ export const companies = pgTable(
     check("companies_billing_day", sql`${t.billingDay} between 1 and 31`),
     check("companies_extension_range", sql`${t.extensionStart} >= 0 and ${t.extensionEnd} >= ${t.extensionStart}`),
     check("companies_suspended_retention_days", sql`${t.suspendedRetentionDays} >= 1`),
+    check("companies_capacity_thresholds", sql`${t.seatsLowThreshold} >= 0 and ${t.numbersLowThreshold} >= 0`),
   ],
 );
 

@@ -1,3 +1,4 @@
+export * from "./capacity.ts";
 export * from "./companies.ts";
 export * from "./directories.ts";
 export * from "./events.ts";

@@ -19,6 +19,9 @@ const list = (item: z.ZodType<string, string>, max: number, description: string)
     .transform((v) => [...new Set(v ?? [])])
     .openapi({ description });
 
+/** A capacity threshold: a count of free seats or numbers; 0 never fires, null turns it off. */
+const threshold = (description: string) => z.number().int().min(0).max(1_000_000).nullable().openapi({ description });
+
 /**
  * The company settings: each is one entry here and one column of `companies` with the same name.
  * `input` validates a change (PUT …/settings, PATCH …, POST /companies), `view` is what GET shows
@@ -81,6 +84,18 @@ export const COMPANY_SETTINGS = {
         example: { threshold: 50, windowSeconds: 3600 },
       }),
     view: z.object({ threshold: z.number().int(), windowSeconds: z.number().int() }).nullable(),
+  },
+  seatsLowThreshold: {
+    input: threshold(
+      "Free seats of an office and license type (among those the office has bought) below this number: a `capacity.seats_low` event, once per crossing; null: off",
+    ),
+    view: z.number().int().nullable(),
+  },
+  numbersLowThreshold: {
+    input: threshold(
+      "Free numbers of an office's own pool, or of the company's unbound pool, below this number: a `capacity.numbers_low` event, once per crossing; null: off",
+    ),
+    view: z.number().int().nullable(),
   },
 } as const;
 

@@ -6,6 +6,7 @@ import { apiDocsRoutes } from "./api-docs.ts";
 import { companyRoutes } from "./companies.ts";
 import { directoryRoutes } from "./directories.ts";
 import { eventRoutes } from "./events.ts";
+import { failedUserRoutes } from "./failed-users.ts";
 import { groupRuleRoutes } from "./group-rules.ts";
 import { heldChangeRoutes } from "./held-changes.ts";
 import { invariantRoutes } from "./invariants.ts";
@@ -22,6 +23,8 @@ import { validationHook } from "./validation.ts";
 import { webhookRoutes } from "./webhooks.ts";
 
 const PUBLIC = /^\/api\/v1\/(?:openapi\.json|docs\/?|docs\/assets\/[\w.-]+)$/;
+/** What the ops console's buttons call: also open to its Basic credential (admin-auth.ts). */
+const CONSOLE = /^\/api\/v1\/companies\/[^/]+\/(?:failures|users\/retry|users\/[^/]+\/retry)$/;
 
 /** /api/v1: the company admin's API (SPEC §6). The OpenAPI document is generated from the same zod schemas. */
 export function adminRoutes(deps: AppDeps) {
@@ -45,9 +48,10 @@ export function adminRoutes(deps: AppDeps) {
   // A browsable reference of the same document; both are public, like any API reference.
   app.route("/", apiDocsRoutes());
 
+  const auth = adminAuth(deps.config.ADMIN_API_KEY, (c) => CONSOLE.test(c.req.path));
   app.use("*", async (c, next) => {
     if (PUBLIC.test(c.req.path)) return next();
-    return adminAuth(deps.config.ADMIN_API_KEY)(c, next);
+    return auth(c, next);
   });
   // The preview reads its own (larger) body and refuses unstorable text user by user, as the SCIM door does.
   const storable = refuseUnstorableText();
@@ -60,6 +64,7 @@ export function adminRoutes(deps: AppDeps) {
   app.route("/", tokenRoutes(deps));
   app.route("/", heldChangeRoutes(deps));
   app.route("/", reportRoutes(deps));
+  app.route("/", failedUserRoutes(deps));
   app.route("/", userAdminRoutes(deps));
   app.route("/", groupRuleRoutes(deps));
   app.route("/", eventRoutes(deps));

@@ -147,17 +147,25 @@ const errorResponse = (description: string) => ({
  * The error responses of a route: its own 404/409 cases (descriptions list the codes) plus
  * what every admin route can answer. Routes with a body can also get 413.
  */
-export const errors = (own: { 400?: string; 404?: string; 409?: string } = {}, options: { body?: boolean } = {}) => ({
+export const errors = (
+  own: { 400?: string; 403?: string; 404?: string; 409?: string } = {},
+  options: { body?: boolean } = {},
+) => ({
   400: errorResponse(
     own[400] ?? "VALIDATION_FAILED (the message names each bad field), or INVALID_JSON for a body that is not JSON",
   ),
   401: errorResponse("UNAUTHORIZED: missing or wrong admin key"),
+  ...(own[403] ? { 403: errorResponse(own[403]) } : {}),
   ...(own[404] ? { 404: errorResponse(own[404]) } : {}),
   ...(own[409] ? { 409: errorResponse(own[409]) } : {}),
   ...(options.body ? { 413: errorResponse("PAYLOAD_TOO_LARGE: the body is larger than 1 MiB") } : {}),
   500: errorResponse("INTERNAL: an unexpected error, logged with the requestId"),
   503: errorResponse("UNAVAILABLE: the database cannot be reached; retry after Retry-After seconds"),
 });
+
+/** The routes the ops console's buttons call also take its Basic credential: a write must come from this site. */
+export const CROSS_SITE =
+  "CROSS_SITE_REQUEST: a write sent by another site's page with the ops console's Basic credential";
 
 export const NOT_FOUND = {
   company: "COMPANY_NOT_FOUND",

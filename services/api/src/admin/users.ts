@@ -6,7 +6,7 @@ import { deleteUser } from "../use-cases/users/user-delete.ts";
 import { companyNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
 import { decideHeld } from "./held-changes.ts";
-import { body, E164, errors, Id, json, NOT_FOUND, nonEmpty, UserParams } from "./schemas.ts";
+import { body, CROSS_SITE, E164, errors, Id, json, NOT_FOUND, nonEmpty, UserParams } from "./schemas.ts";
 import { findTeamMember, TeamMember } from "./team.ts";
 import { changeUser } from "./user-change.ts";
 import { moveUser } from "./user-move.ts";
@@ -100,7 +100,7 @@ const retry = createRoute({
   request: { params: UserParams },
   responses: {
     202: json(z.object({ id: Id, status: z.string(), generation: z.number().int() }), "Queued"),
-    ...errors({ 404: NOT_FOUND.user }),
+    ...errors({ 403: CROSS_SITE, 404: NOT_FOUND.user }),
   },
 });
 

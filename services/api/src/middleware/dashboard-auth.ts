@@ -4,10 +4,19 @@ import type { AppEnv } from "../deps.ts";
 
 export const DASHBOARD_USER = "admin";
 
+/** The credential a request carries, if it is the admin's: Bearer `<key>` or Basic `admin:<key>`. */
+export function adminCredential(header: string | undefined, adminKey: string): "bearer" | "basic" | null {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  if (bearer?.[1]) return safeEqual(bearer[1], adminKey) ? "bearer" : null;
+  return isBasicAdmin(header, adminKey) ? "basic" : null;
+}
+
 /** Basic `admin:<key>` or Bearer `<key>`; both compared in constant time. */
 export function isAdminCredential(header: string | undefined, adminKey: string): boolean {
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
-  if (bearer?.[1]) return safeEqual(bearer[1], adminKey);
+  return adminCredential(header, adminKey) !== null;
+}
+
+function isBasicAdmin(header: string | undefined, adminKey: string): boolean {
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? "");
   if (!basic?.[1]) return false;
   const decoded = Buffer.from(basic[1], "base64").toString("utf8");
@@ -19,7 +28,7 @@ export function isAdminCredential(header: string | undefined, adminKey: string):
 }
 
 /** A write sent by another site's page: it would ride on the browser's cached Basic credentials. */
-function crossSiteWrite(c: Context<AppEnv>): boolean {
+export function crossSiteWrite(c: Context<AppEnv>): boolean {
   if (c.req.method === "GET" || c.req.method === "HEAD") return false;
   const site = c.req.header("sec-fetch-site");
   if (site && site !== "same-origin" && site !== "none") return true;

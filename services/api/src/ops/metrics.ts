@@ -120,6 +120,26 @@ export function createApiMetrics(deps: Pick<AppDeps, "database" | "queues" | "lo
       for (const row of failures ?? []) this.set({ error_code: row.errorCode }, row.users);
     },
   });
+  // Maintained by the workers' capacity check (each sweep); a small table, read at scrape time.
+  const capacity = cached(
+    () =>
+      deps.database.sql<{ resource: string; pools: number }[]>`
+        select resource, count(*)::int as pools from capacity_alerts group by resource`,
+    SCRAPE_CACHE_MS,
+  );
+  new Gauge({
+    name: "scimline_capacity_low",
+    help: "Capacity pools below their company's threshold (seatsLowThreshold, numbersLowThreshold): seats of an office and license type, an office's numbers, a company's unbound numbers",
+    labelNames: ["resource"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await read("postgres", capacity);
+      if (!rows) return;
+      for (const resource of ["seats", "numbers"]) this.set({ resource }, 0);
+      for (const row of rows) this.set({ resource: row.resource }, row.pools);
+    },
+  });
   // Checking every company's invariants scans users and pools: at most once a minute, whatever the scrapes.
   const invariants = cached(() => checkInvariants(deps.database.sql), 60_000);
   new Gauge({

@@ -1,5 +1,6 @@
 import { checkInvariants, type InvariantCheck, type Sql } from "@scimline/db";
 import type { Queue } from "bullmq";
+import { type CompanyCapacity, loadCapacity } from "./capacity-data.ts";
 import {
   type FailureCount,
   failuresByCode,
@@ -11,9 +12,9 @@ import {
   usersByStatus,
 } from "./stats.ts";
 
-/** The overview lists this many companies (those with failures first) and failed users. */
+/** The overview lists this many companies (short of capacity or with failures first) and failed users. */
 export const MAX_COMPANIES = 200;
-export const MAX_FAILED_USERS = 50;
+export const MAX_FAILED_USERS = 20;
 
 export type CompanySummary = {
   id: string;
@@ -23,11 +24,12 @@ export type CompanySummary = {
   suspended: number;
   failed: number;
   failures: FailureCount[];
-  seats: { office: string; licenseType: string; purchased: number; used: number }[];
+  capacity: CompanyCapacity | null;
 };
 
 export type FailedUser = {
   id: string;
+  companyId: string;
   companyName: string;
   userName: string;
   errorCode: string | null;
@@ -50,7 +52,7 @@ export type Overview = {
 };
 
 async function companies(sql: Sql): Promise<{ rows: CompanySummary[]; total: number }> {
-  const rows = await sql<Omit<CompanySummary, "failures" | "seats">[]>`
+  const rows = await sql<Omit<CompanySummary, "failures" | "capacity">[]>`
     select c.id, c.name,
       count(u.id) filter (where u.status = 'provisioning')::int as provisioning,
       count(u.id) filter (where u.status = 'active')::int as active,
@@ -58,7 +60,7 @@ async function companies(sql: Sql): Promise<{ rows: CompanySummary[]; total: num
       count(u.id) filter (where u.status = 'failed')::int as failed
     from companies c left join users u on u.company_id = c.id and u.deleted_at is null
     group by c.id, c.name
-    order by failed desc, c.name, c.id
+    order by exists (select 1 from capacity_alerts a where a.company_id = c.id) desc, failed desc, c.name, c.id
     limit ${MAX_COMPANIES}`;
   const [total] = await sql<{ n: number }[]>`select count(*)::int as n from companies`;
   const ids = rows.map((r) => r.id);
@@ -66,26 +68,20 @@ async function companies(sql: Sql): Promise<{ rows: CompanySummary[]; total: num
     select company_id as "companyId", coalesce(error_code, 'unknown') as "errorCode", count(*)::int as users
     from users where status = 'failed' and deleted_at is null and company_id = any(${sql.array(ids)}::uuid[])
     group by 1, 2 order by 3 desc, 2`;
-  const seats = await sql<(CompanySummary["seats"][number] & { companyId: string })[]>`
-    select s.company_id as "companyId", o.name as office, lt.name as "licenseType", s.purchased, s.used
-    from seats s join offices o on o.id = s.office_id join license_types lt on lt.id = s.license_type_id
-    where s.company_id = any(${sql.array(ids)}::uuid[])
-    order by o.created_at, o.name, lt.name`;
+  const capacity = await loadCapacity(sql, ids);
   return {
     total: total?.n ?? 0,
     rows: rows.map((r) => ({
       ...r,
       failures: failures.filter((f) => f.companyId === r.id).map(({ errorCode, users }) => ({ errorCode, users })),
-      seats: seats
-        .filter((s) => s.companyId === r.id)
-        .map(({ office, licenseType, purchased, used }) => ({ office, licenseType, purchased, used })),
+      capacity: capacity.get(r.id) ?? null,
     })),
   };
 }
 
 async function failedUsers(sql: Sql): Promise<FailedUser[]> {
   const rows = await sql<(Omit<FailedUser, "updatedAt"> & { updatedAt: string | Date })[]>`
-    select u.id, c.name as "companyName", u.user_name as "userName", u.error_code as "errorCode",
+    select u.id, u.company_id as "companyId", c.name as "companyName", u.user_name as "userName", u.error_code as "errorCode",
            u.generation, u.updated_at as "updatedAt"
     from users u join companies c on c.id = u.company_id
     where u.status = 'failed' and u.deleted_at is null
@@ -94,7 +90,11 @@ async function failedUsers(sql: Sql): Promise<FailedUser[]> {
 }
 
 /** Everything the /admin page shows, read in one go; Redis being down blanks only the queue figures. */
-export async function loadOverview(sql: Sql, queues: Queue[]): Promise<Overview> {
+export async function loadOverview(
+  sql: Sql,
+  queues: Queue[],
+  readInvariants: () => Promise<InvariantCheck[]> = () => checkInvariants(sql),
+): Promise<Overview> {
   const [outbox, users, failures, company, failed, depths, invariants] = await Promise.all([
     outboxLag(sql),
     usersByStatus(sql),
@@ -102,7 +102,7 @@ export async function loadOverview(sql: Sql, queues: Queue[]): Promise<Overview>
     companies(sql),
     failedUsers(sql),
     Promise.all(queues.map((q) => queueDepths(q).catch(() => null))),
-    checkInvariants(sql),
+    readInvariants(),
   ]);
   return {
     generatedAt: new Date(),

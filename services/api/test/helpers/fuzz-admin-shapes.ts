@@ -94,6 +94,8 @@ export const ADMIN_ENDPOINTS: Array<[string, string, fc.Arbitrary<unknown> | nul
         opt({ threshold: num(5, 0, -1, 1_000_001), windowSeconds: num(60, 0, 2_592_001) }),
         fc.constant(null),
       ),
+      seatsLowThreshold: fc.oneof(fc.constant(null), fc.integer({ min: -2, max: 50 }), hostileJson),
+      numbersLowThreshold: fc.oneof(fc.constant(null), fc.integer({ min: -2, max: 50 }), hostileJson),
     }),
   ],
   ["POST", "/companies/{c}/license-types", licenseInput],

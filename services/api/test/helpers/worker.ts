@@ -10,6 +10,8 @@ export function startWorker(
   options: {
     carrierNumbers?: number;
     clock?: () => Date;
+    /** How often the sweep loop (lost jobs, retention, capacity alerts) runs; default 15 s. */
+    sweepIntervalMs?: number;
     /** Deliver webhooks too (fast test schedule unless given); the keys are the API's. */
     webhooks?: Partial<WebhookOptions>;
     /** Share a queue prefix with another worker (several worker processes); default: one of its own. */
@@ -44,6 +46,7 @@ export function startWorker(
           },
         }
       : {}),
+    ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
   });
   runtime.start();
   return runtime;
