@@ -25,6 +25,8 @@
   const line = (label, stroke, scale, extra) =>
     Object.assign({ label, stroke, width: 1.6, scale: scale || "y", spanGaps: false, points: { show: false } }, extra);
   const sparse = { points: { show: true, size: 4 } };
+  // Readings of a level (outbox, queue): a second without one (a slow reading) is joined over.
+  const level = { spanGaps: true };
   const axes = (left, right) => {
     const list = [
       { stroke: "#5d6773", grid: { stroke: "#eef0f3" } },
@@ -52,12 +54,15 @@
     },
     outbox: {
       keys: ["outboxRows", "outboxAgeSeconds"],
-      series: [line("Rows", VIOLET, "y", { fill: "rgba(112, 72, 196, 0.08)" }), line("Oldest (s)", ORANGE, "right")],
+      series: [
+        line("Rows", VIOLET, "y", { fill: "rgba(112, 72, 196, 0.08)", ...level }),
+        line("Oldest (s)", ORANGE, "right", level),
+      ],
       axes: axes("rows", "oldest, s"),
     },
     queue: {
       keys: ["waiting", "active", "failedJobs"],
-      series: [line("Waiting", BLUE), line("Active", GREEN), line("Failed", RED)],
+      series: [line("Waiting", BLUE, "y", level), line("Active", GREEN, "y", level), line("Failed", RED, "y", level)],
       axes: axes("jobs"),
     },
   };
