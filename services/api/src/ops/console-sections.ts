@@ -8,7 +8,7 @@ import type { Overview } from "./overview-data.ts";
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 const n = (value: number) => value.toLocaleString("en-US");
-const STATUSES = ["active", "provisioning", "suspended", "failed"] as const;
+const STATUSES = ["active", "provisioning", "suspended", "held", "failed"] as const;
 const QUEUE_SHOWN = ["waiting", "active", "delayed", "failed"] as const;
 
 /** The invariants, users per status and queue depths: one line, red only where something is wrong. */
@@ -21,9 +21,9 @@ export function healthSection(o: Overview): Html {
         ? html`<span class="pill ok" title="seats vs holders, DIDs and extensions both ways, no stale work, outbox drained">Invariants: all ${o.invariants.length} hold</span>`
         : html`<span class="pill bad">Invariants: ${broken.length} broken</span>`
     }
-    <span class="statuses">Users: ${STATUSES.map(
+    <span class="statuses">Users: ${STATUSES.filter((s) => s !== "held" || (users.get(s) ?? 0) > 0).map(
       (s) =>
-        html`<span><strong class="${s === "failed" && (users.get(s) ?? 0) > 0 ? "bad" : ""}">${n(users.get(s) ?? 0)}</strong> ${s}</span>`,
+        html`<span><strong class="${s === "failed" && (users.get(s) ?? 0) > 0 ? "bad" : ""}">${n(users.get(s) ?? 0)}</strong> ${s === "held" ? "held by the breaker" : s}</span>`,
     )}</span>
     ${o.queues.map(
       (q) =>
