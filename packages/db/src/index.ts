@@ -11,6 +11,7 @@ export { claimExtensions, claimNumbers, lockSeats } from "./provisioning/claims.
 export { loadCarrierOrders, loadCompanies, loadUserGroups, lockUsers, readUsers } from "./provisioning/load.ts";
 export { type ReconcileOptions, reconcileUsers } from "./provisioning/reconcile.ts";
 export { loadPlanSnapshot, type PlanSnapshot } from "./provisioning/snapshot.ts";
+export { loadChargedCents, lockSpend, lockSpendOf } from "./provisioning/spend.ts";
 export * as schema from "./schema/index.ts";
 export * from "./secrets.ts";
 export * from "./webhook-secrets.ts";

@@ -3,7 +3,7 @@ import { type BillingPeriod, computeBillingPeriod, proratedChargeCents } from ".
 export type SeatDecision =
   | { type: "use_free_seat" }
   | { type: "buy_seat"; chargeCents: number; period: BillingPeriod }
-  | { type: "fail"; code: "no_license_available" };
+  | { type: "fail"; code: "no_license_available" | "spend_cap_reached" };
 
 export type DecideSeatsInput = {
   purchased: number;
@@ -15,6 +15,8 @@ export type DecideSeatsInput = {
   monthlyPriceCents: number;
   today: string;
   billingDay: number;
+  /** Seats the company's monthly spend cap still lets it buy (absent: no cap); beyond: spend_cap_reached. */
+  maxPurchases?: number;
 };
 
 export type DecideSeatsResult = {
@@ -56,6 +58,8 @@ export function decideSeats(input: DecideSeatsInput): DecideSeatsResult {
     if (i < free) {
       decisions.push({ type: "use_free_seat" });
       granted++;
+    } else if (input.autoPurchase && input.maxPurchases !== undefined && bought >= input.maxPurchases) {
+      decisions.push({ type: "fail", code: "spend_cap_reached" });
     } else if (input.autoPurchase) {
       decisions.push({ type: "buy_seat", chargeCents, period: { ...period } });
       granted++;

@@ -21,6 +21,7 @@ export type UserStatus = (typeof USER_STATUSES)[number];
 // SPEC §4: stable snake_case codes, shown as `error` in the telephony extension.
 export const PROVISIONING_ERROR_CODES = [
   "no_license_available",
+  "spend_cap_reached",
   "no_number_available",
   "no_office",
   "no_extension_available",
@@ -33,6 +34,8 @@ export type ProvisioningErrorCode = (typeof PROVISIONING_ERROR_CODES)[number];
 const REMEDIES: Readonly<Record<ProvisioningErrorCode, string>> = {
   no_license_available:
     "no free seat of the user's license type in its office and auto-purchase is off: add seats of the license type to the office (or turn auto-purchase on), then retry",
+  spend_cap_reached:
+    "buying the seat would pass the company's monthly spend cap (monthlySpendCapCents) for this billing period: raise or remove the cap, or add seats to the office (seats an admin adds cost nothing); waiting users then continue",
   no_office: "the company has no office to provision the user into: create an office, then retry",
   no_extension_available: "the company's extension range is exhausted: widen it, then retry",
   no_number_available:

@@ -21,6 +21,7 @@ const DEFAULTS = {
   deactivationBreaker: null,
   seatsLowThreshold: null,
   numbersLowThreshold: null,
+  monthlySpendCapCents: null,
 };
 
 describe("company settings", () => {

@@ -115,13 +115,14 @@ export async function loadCompanies(tx: TxSql, companyIds: readonly string[]): P
       default_area_code: string;
       billing_day: number;
       auto_purchase_licenses: boolean;
+      monthly_spend_cap_cents: number | null;
       offices: OfficeJson[] | null;
       seats: SeatJson[] | null;
       licenses: LicenseJson[] | null;
       rules: RuleJson[] | null;
     }[]
   >`
-    select c.id, c.default_area_code, c.billing_day, c.auto_purchase_licenses,
+    select c.id, c.default_area_code, c.billing_day, c.auto_purchase_licenses, c.monthly_spend_cap_cents,
       (select json_agg(o) from (select id, name, country, main, created_at from offices where company_id = c.id) o) as offices,
       (select json_agg(s) from (select office_id, license_type_id, purchased, used from seats where company_id = c.id) s) as seats,
       (select json_agg(l) from (select id, name, monthly_price_cents, assigns_did from license_types where company_id = c.id) l) as licenses,
@@ -136,6 +137,7 @@ export async function loadCompanies(tx: TxSql, companyIds: readonly string[]): P
         defaultAreaCode: r.default_area_code,
         billingDay: r.billing_day,
         autoPurchase: r.auto_purchase_licenses,
+        monthlySpendCapCents: r.monthly_spend_cap_cents,
         offices: (r.offices ?? []).map((o) => ({
           id: o.id,
           name: o.name,

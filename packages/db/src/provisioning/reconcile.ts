@@ -4,6 +4,7 @@ import { newId } from "../ids.ts";
 import { applyPlan } from "./apply.ts";
 import { claimExtensions, claimNumbers, lockSeats } from "./claims.ts";
 import { loadCarrierOrders, loadCompanies, loadUserGroups, lockUsers } from "./load.ts";
+import { lockSpend } from "./spend.ts";
 
 export type ReconcileOptions = {
   /** The day charges are prorated on (ISO date). */
@@ -60,7 +61,15 @@ export async function reconcileUsers(tx: TxSql, userIds: readonly string[], opti
   }
   for (const [companyId, need] of needs) {
     const claimed = resources.get(companyId);
-    if (claimed) claimed.seats = await lockSeats(tx, companyId, need.seatPairs);
+    if (!claimed) continue;
+    // A company with a spend cap: its charges are read under its spend lock, just before its seats.
+    const company = companies.get(companyId);
+    if (company?.monthlySpendCapCents != null && need.seatPairs.length > 0) {
+      const spend = await lockSpend(tx, companyId);
+      companies.set(companyId, { ...company, monthlySpendCapCents: spend.capCents });
+      claimed.chargedCents = spend.charged;
+    }
+    claimed.seats = await lockSeats(tx, companyId, need.seatPairs);
   }
   const plan = planBatch({ ...base, resources });
   await applyPlan(tx, plan);

@@ -1,6 +1,7 @@
 import type { LicenseType, PlanCompany, PlanResources } from "@scimline/domain";
 import type { Sql } from "../client.ts";
 import { loadCompanies } from "./load.ts";
+import { loadChargedCents } from "./spend.ts";
 
 /** A company's provisioning state as a plan of new users would claim it, read without locking anything. */
 export type PlanSnapshot = {
@@ -32,6 +33,8 @@ export function loadPlanSnapshot(
     const company = (await loadCompanies(tx, [companyId])).get(companyId);
     if (!company) return null;
     const k = Math.max(0, asked.users);
+    // A company with a spend cap: what this period's charges already sum to (the plan refuses beyond it).
+    const charged = company.monthlySpendCapCents != null ? await loadChargedCents(tx, companyId) : null;
     const [licenses, numbers, extensions, taken] = await Promise.all([
       tx<{ id: string; name: string; monthly_price_cents: number; assigns_did: boolean }[]>`
         select id, name, monthly_price_cents, assigns_did from license_types
@@ -78,6 +81,7 @@ export function loadPlanSnapshot(
         extensions: extensions.map((e) => e.extension),
         seats: company.seats,
         carrierOrders: new Map(),
+        ...(charged ? { chargedCents: charged } : {}),
       },
       userNames: new Map(taken.map((t) => [t.name, { key: t.key, taken: t.taken }])),
     };

@@ -41,6 +41,8 @@ export const companies = pgTable(
     seatsLowThreshold: integer(),
     /** Free numbers of an office's pool or the unbound pool below this: `capacity.numbers_low`; null: off. */
     numbersLowThreshold: integer(),
+    /** Seat purchases may not pass this many cents per billing period; null: no cap. */
+    monthlySpendCapCents: integer(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -49,6 +51,7 @@ export const companies = pgTable(
     check("companies_extension_range", sql`${t.extensionStart} >= 0 and ${t.extensionEnd} >= ${t.extensionStart}`),
     check("companies_suspended_retention_days", sql`${t.suspendedRetentionDays} >= 1`),
     check("companies_capacity_thresholds", sql`${t.seatsLowThreshold} >= 0 and ${t.numbersLowThreshold} >= 0`),
+    check("companies_monthly_spend_cap", sql`${t.monthlySpendCapCents} >= 0`),
   ],
 );
 

@@ -1,8 +1,8 @@
 import { planNumberAssignments } from "../numbers.ts";
 import { decideSeats } from "../seats.ts";
-import type { SeatCount } from "../types.ts";
 import { finishUser } from "./finish.ts";
 import { type Intent, intend, type SeatRef } from "./intend.ts";
+import { spendBudget } from "./spend.ts";
 import type { Plan, PlanInput, PlanNeeds, PlanResources } from "./types.ts";
 
 const seatKey = (s: SeatRef) => `${s.officeId}/${s.licenseTypeId}`;
@@ -65,7 +65,7 @@ export function planBatch(input: PlanInput): Plan {
     const resources = input.resources.get(companyId) ?? NO_RESOURCES;
     const decisions = new Decisions();
     refuseBeyondExtensions(intents, resources.extensions.length);
-    decideCompanySeats(input, intents, resources.seats, decisions, plan);
+    decideCompanySeats(input, intents, resources, decisions, plan);
     assignExtensions(intents, resources.extensions, decisions);
     assignNumbers(intents, resources, decisions, plan);
     for (const it of intents) finishUser(it, decisions, plan);
@@ -94,10 +94,12 @@ function refuseBeyondExtensions(intents: Intent[], available: number): void {
 function decideCompanySeats(
   input: PlanInput,
   intents: Intent[],
-  rows: readonly SeatCount[],
+  resources: PlanResources,
   decisions: Decisions,
   plan: Plan,
 ): void {
+  const rows = resources.seats;
+  const budget = spendBudget(input, intents[0]?.company, resources);
   const pairs = new Map<string, { ref: SeatRef; releases: number; requesters: Intent[] }>();
   const pair = (ref: SeatRef) => {
     const key = seatKey(ref);
@@ -122,7 +124,9 @@ function decideCompanySeats(
       monthlyPriceCents: price,
       today: input.today,
       billingDay: company?.billingDay ?? 1,
+      ...(budget ? { maxPurchases: budget.seatsFor(price) } : {}),
     });
+    budget?.spend(price, result.bought);
     result.decisions.forEach((decision, i) => {
       const it = requesters[i];
       if (!it) return;

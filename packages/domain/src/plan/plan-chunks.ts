@@ -43,6 +43,7 @@ function resourcesLeft(before: ReadonlyMap<string, PlanResources>, plan: Plan): 
         plan.seats.filter((s) => s.companyId === companyId),
       ),
       numbers: withoutTaken(resources.numbers, taken),
+      ...(resources.chargedCents ? { chargedCents: chargedAfter(resources.chargedCents, plan, companyId) } : {}),
       extensions: extensionsAfter(
         resources.extensions,
         // A new user with an office asked for an extension (planBatch counts it against the range even when
@@ -51,6 +52,15 @@ function resourcesLeft(before: ReadonlyMap<string, PlanResources>, plan: Plan): 
         plan.extensions.assigned.filter((e) => e.companyId === companyId).length,
       ),
     });
+  }
+  return after;
+}
+
+/** What the company's charges sum to per billing period once the chunk's charges are added. */
+function chargedAfter(before: ReadonlyMap<string, number>, plan: Plan, companyId: string): Map<string, number> {
+  const after = new Map(before);
+  for (const c of plan.charges) {
+    if (c.companyId === companyId) after.set(c.periodStart, (after.get(c.periodStart) ?? 0) + c.amountCents);
   }
   return after;
 }

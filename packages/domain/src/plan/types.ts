@@ -16,6 +16,8 @@ export type PlanCompany = {
   seats: readonly SeatCount[];
   /** Pushed groups decide office and license type for their members (absent: none). */
   groupRules?: readonly GroupRule[];
+  /** Seat purchases may not pass this many cents per billing period (absent or null: no cap). */
+  monthlySpendCapCents?: number | null;
 };
 
 /** A user: its desired state (what the IdP and admins asked) and what it holds now. */
@@ -85,6 +87,11 @@ export type PlanResources = {
   seats: readonly SeatCount[];
   /** Carrier orders of the batch's users whose number has not joined the company's numbers yet. */
   carrierOrders: ReadonlyMap<string, readonly CarrierOrderState[]>;
+  /**
+   * What the company's charges already sum to per billing period (its start date → cents), read under
+   * the company's spend lock; only a company with a spend cap needs it (a missing period: nothing yet).
+   */
+  chargedCents?: ReadonlyMap<string, number>;
 };
 
 export type PlanInput = {
@@ -119,7 +126,7 @@ export type PlannedSeat =
   | { type: "kept"; officeId: string; licenseTypeId: string }
   | { type: "reused"; officeId: string; licenseTypeId: string }
   | { type: "bought"; officeId: string; licenseTypeId: string; chargeId: string; chargeCents: number }
-  | { type: "refused"; officeId: string; licenseTypeId: string; code: "no_license_available" };
+  | { type: "refused"; officeId: string; licenseTypeId: string; code: "no_license_available" | "spend_cap_reached" };
 
 export type PlannedNumber =
   | { type: "none" }

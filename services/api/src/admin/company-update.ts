@@ -1,9 +1,9 @@
 import type { z } from "@hono/zod-openapi";
-import type { Database, TxSql } from "@scimline/db";
+import { type Database, lockSpendOf, type TxSql } from "@scimline/db";
 import { AdminError } from "../errors.ts";
 import { settingsIn, settingsUpdateSql } from "./company-settings.ts";
 import type { CompanyUpdate } from "./setup-schemas.ts";
-import { lockWaitingUsers, requeueUsers } from "./waiting.ts";
+import { lockWaitingUsers, requeueUsers, resumeSpendCapped } from "./waiting.ts";
 
 type Range = { start: number; end: number };
 type CompanyChange = Partial<Omit<z.infer<typeof CompanyUpdate>, "extensionRange">> & { extensionRange?: Range };
@@ -56,8 +56,11 @@ async function applyExtensionRange(tx: TxSql, companyId: string, to: Range): Pro
 export async function updateCompany(database: Database, companyId: string, change: CompanyChange): Promise<boolean> {
   return database.sql.begin(async (tx) => {
     // NO KEY UPDATE serialises admin changes without blocking the worker's foreign-key reads.
-    const [company] = await tx<{ auto_purchase_licenses: boolean; extension_start: number; extension_end: number }[]>`
-      select auto_purchase_licenses, extension_start, extension_end from companies where id = ${companyId}
+    const [company] = await tx<
+      { auto_purchase_licenses: boolean; extension_start: number; extension_end: number; cap: number | null }[]
+    >`
+      select auto_purchase_licenses, extension_start, extension_end, monthly_spend_cap_cents as cap
+      from companies where id = ${companyId}
       for no key update`;
     if (!company) return false;
     // SPEC §7: with SAML the only way in, a company without SAML would lock every user out.
@@ -86,8 +89,14 @@ export async function updateCompany(database: Database, companyId: string, chang
         extension_end = coalesce(${range?.end ?? null}::int, extension_end),
         updated_at = now()
       where id = ${companyId}`;
+    // A new spend cap waits for batches deciding purchases under the old one (the company's spend lock).
+    const cap = change.monthlySpendCapCents;
+    if (cap !== undefined) await lockSpendOf(tx, companyId);
     const settings = settingsUpdateSql(database, companyId, settingsIn(change));
     if (settings) await tx.unsafe(settings.sql, settings.params as never[]);
+    if (cap !== undefined && company.cap !== null && (cap === null || cap > company.cap)) {
+      await resumeSpendCapped(tx, companyId);
+    }
     const resumed = [...waitingSeat, ...waitingExtension.slice(0, freeExtensions)];
     await requeueUsers(
       tx,

@@ -113,7 +113,7 @@ export async function updateOffice(
       );
       const waiting =
         wanted.size > 0
-          ? await lockWaitingUsers(tx, companyId, "no_license_available", {
+          ? await lockWaitingUsers(tx, companyId, ["no_license_available", "spend_cap_reached"], {
               officeId,
               licenseTypeIds: [...wanted.keys()],
             })

@@ -29,7 +29,7 @@ const Refusal = z
   .object({
     code: z.string().openapi({
       description:
-        "The door's SCIM error type (`invalidValue`, `invalidSyntax`, `uniqueness`), or the code the user would wait with (`no_license_available` — also the door's seat pre-check —, `no_office`, `no_extension_available`)",
+        "The door's SCIM error type (`invalidValue`, `invalidSyntax`, `uniqueness`), or the code the user would wait with (`no_license_available` — also the door's seat pre-check —, `spend_cap_reached`, `no_office`, `no_extension_available`)",
       example: "uniqueness",
     }),
     detail: z.string(),

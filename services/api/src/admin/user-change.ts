@@ -162,6 +162,12 @@ export async function changeUser(
           `No free "${type}" seat in office "${office?.name ?? "?"}" and automatic license purchase is off; add seats to the office or turn auto-purchase on`,
         );
       }
+      if (outcome?.failure === "spend_cap_reached" && (newLicense || request.officeId || unpinned)) {
+        throw new AdminError(
+          "SPEND_CAP_REACHED",
+          "Buying the seat this change needs would pass the company's monthly spend cap (monthlySpendCapCents); raise the cap or add seats to the office first",
+        );
+      }
       return true;
     });
   } catch (error) {

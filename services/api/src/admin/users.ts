@@ -74,7 +74,7 @@ const patch = createRoute({
       {
         400: "VALIDATION_FAILED; UNKNOWN_LICENSE_TYPE (the message lists the company's); LICENSE_HAS_NO_DID; EXTENSION_OUT_OF_RANGE",
         404: `${NOT_FOUND.user}; NUMBER_NOT_FOUND: the number is not in the company's pool; OFFICE_NOT_FOUND`,
-        409: "NUMBER_TAKEN; EXTENSION_TAKEN; NO_LICENSE_AVAILABLE: auto-purchase is off and the target office has no free seat of the user's (new) license type (also when clearing the pin would move the user there)",
+        409: "NUMBER_TAKEN; EXTENSION_TAKEN; NO_LICENSE_AVAILABLE: auto-purchase is off and the target office has no free seat of the user's (new) license type (also when clearing the pin would move the user there); SPEND_CAP_REACHED: the seat it needs would pass the monthly spend cap",
       },
       { body: true },
     ),

@@ -1,0 +1,2 @@
+ALTER TABLE "companies" ADD COLUMN "monthly_spend_cap_cents" integer;--> statement-breakpoint
+ALTER TABLE "companies" ADD CONSTRAINT "companies_monthly_spend_cap" CHECK ("companies"."monthly_spend_cap_cents" >= 0);
