@@ -31,7 +31,8 @@ export type AppDeps = {
   liveSampler?: LiveSampler;
 };
 
-export type ApiQueues = { provisioning: Queue<ReconcileJobData> };
+/** The queues ops see in the dashboard and /metrics; webhook deliveries run on a queue of their own. */
+export type ApiQueues = { provisioning: Queue<ReconcileJobData>; webhooks?: Queue };
 
 /** Request-scoped values. */
 export type AppEnv = {

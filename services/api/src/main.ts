@@ -3,7 +3,7 @@ import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node
 import { Server as NetServer } from "node:net";
 import { serve } from "@hono/node-server";
 import { createDb, ensureDatabase, passwordSealKey, runMigrations } from "@scimline/db";
-import { PROVISIONING_QUEUE, type ReconcileJobData } from "@scimline/queue";
+import { PROVISIONING_QUEUE, type ReconcileJobData, WEBHOOK_QUEUE } from "@scimline/queue";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { collectDefaultMetrics, Registry } from "prom-client";
@@ -60,6 +60,11 @@ const provisioning = new Queue<ReconcileJobData>(PROVISIONING_QUEUE, {
   prefix: config.QUEUE_PREFIX,
 });
 provisioning.on("error", (error) => logger.warn({ err: { message: error.message } }, "queue redis error"));
+const webhooks = new Queue(WEBHOOK_QUEUE, {
+  connection: { url: config.REDIS_URL, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+  prefix: config.QUEUE_PREFIX,
+});
+webhooks.on("error", (error) => logger.warn({ err: { message: error.message } }, "queue redis error"));
 // The ops console's series: read every second for as long as the process runs (docs: Operations).
 const liveSampler = new LiveSampler({ sql: database.sql, queue: provisioning, logger });
 liveSampler.start();
@@ -71,7 +76,7 @@ const app = createApp({
   database,
   tenancy: new Tenancy(database, config.AUTH_CACHE_TTL_MS),
   redis,
-  queues: { provisioning },
+  queues: { provisioning, webhooks },
   logger,
   passwordKey: passwordSealKey(
     config.PASSWORD_ENCRYPTION_KEY,
@@ -121,6 +126,7 @@ async function shutdown(signal: string) {
     await settle(liveSampler.stop(), 2000);
     await settle(database.close(), 5000);
     await settle(provisioning.close(), 2000);
+    await settle(webhooks.close(), 2000);
     redis.disconnect();
     logger.info("stopped");
     flushLogs();

@@ -39,7 +39,7 @@ beforeAll(async () => {
   expect(off.status).toBe(200);
   worker = startWorker(env());
   // The app ops use: its queue is the worker's (same prefix), as QUEUE_PREFIX makes it in production.
-  app = createApp({ ...env().deps, queues: { provisioning: worker.queue } });
+  app = createApp({ ...env().deps, queues: { ...env().deps.queues, provisioning: worker.queue } });
   await eventually(async () => (await worker?.queue.getFailedCount()) === 2, 20_000, "two failed jobs");
 });
 afterAll(() => stopWorker(worker));
@@ -92,6 +92,12 @@ describe("Bull Board", () => {
       expect(res.status).toBe(403);
     }
     expect(await worker?.queue.isPaused()).toBe(false);
+  });
+
+  test("lists every queue: provisioning, and webhook deliveries", async () => {
+    const res = await get("/admin/queues/api/queues", ADMIN_BASIC);
+    const body = (await res.json()) as { queues: { name: string }[] };
+    expect(body.queues.map((q) => q.name).sort()).toEqual(["provisioning", "webhooks"]);
   });
 
   test("lists the provisioning queue with its failed jobs and their reason", async () => {

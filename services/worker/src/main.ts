@@ -77,6 +77,7 @@ const runtime = createRuntime({
       maxMs: config.WEBHOOK_BACKOFF_MAX_MS,
       attempts: config.WEBHOOK_MAX_ATTEMPTS,
     },
+    onAttempt: metrics.onWebhookAttempt,
   },
 });
 let stopping = false;

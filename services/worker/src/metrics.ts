@@ -44,6 +44,20 @@ export function createWorkerMetrics(options: { defaultMetrics?: boolean } = {}) 
     registers: [registry],
   });
   for (const action of ["requeued", "retried", "given_up", "retention_erased"]) swept.inc({ action }, 0);
+  const webhookAttempts = new Counter({
+    name: "scimline_worker_webhook_attempts_total",
+    help: "Webhook delivery attempts: delivered (2xx), retrying (will be tried again), failed (schedule spent)",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  const webhookDuration = new Histogram({
+    name: "scimline_worker_webhook_attempt_duration_seconds",
+    help: "Duration of a webhook delivery attempt, by outcome",
+    labelNames: ["outcome"],
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  for (const outcome of ["delivered", "retrying", "failed"]) webhookAttempts.inc({ outcome }, 0);
 
   return {
     registry,
@@ -51,6 +65,11 @@ export function createWorkerMetrics(options: { defaultMetrics?: boolean } = {}) 
     onStep(step: string, outcome: string, seconds: number) {
       stepDuration.observe({ step, outcome }, seconds);
       if (!SUCCESS.has(outcome)) stepFailures.inc({ step, error_code: outcome });
+    },
+    /** The webhook runtime's onAttempt hook. */
+    onWebhookAttempt(outcome: "delivered" | "retrying" | "failed", seconds: number) {
+      webhookAttempts.inc({ outcome });
+      webhookDuration.observe({ outcome }, seconds);
     },
     /** The runtime's onSweep hook. */
     onSweep(result: { requeued: number; retried: number; givenUp: number; retentionErased: number }) {

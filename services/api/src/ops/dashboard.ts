@@ -8,16 +8,21 @@ import { dashboardAuth } from "../middleware/dashboard-auth.ts";
 
 export const DASHBOARD_PATH = "/admin/queues";
 
+const DESCRIPTIONS: Record<string, string> = {
+  provisioning: "bring a user to its desired state (one job per user and generation)",
+  webhooks: "deliver an endpoint's events in order (one job per endpoint at a time)",
+};
+
 /**
- * Bull Board at /admin/queues (SPEC §8, LIBRARIES.md §3): every queue's jobs by state,
- * a failed job's reason (the worker's stable error code and message), retry.
+ * Bull Board at /admin/queues: every queue's jobs by state, a failed job's reason (the worker's
+ * stable error code and message), retry.
  * Mounted on the root app, which is `strict: false`, so /admin/queues/ works too.
  */
 export function dashboardRoutes(deps: Pick<AppDeps, "config" | "queues">) {
   const serverAdapter = new HonoAdapter(serveStatic).setBasePath(DASHBOARD_PATH);
   createBullBoard({
     queues: Object.values(deps.queues).map(
-      (queue) => new BullMQAdapter(queue, { description: "bring a user to its desired state (SPEC §5)" }),
+      (queue) => new BullMQAdapter(queue, { description: DESCRIPTIONS[queue.name] ?? queue.name }),
     ),
     serverAdapter,
     options: {

@@ -1,6 +1,6 @@
 import { createDb, type Database, passwordSealKey } from "@scimline/db";
 import { createTestDatabase, type TestDatabase, testQueuePrefix, testRedisUrl } from "@scimline/db/testing";
-import { PROVISIONING_QUEUE, type ReconcileJobData } from "@scimline/queue";
+import { PROVISIONING_QUEUE, type ReconcileJobData, WEBHOOK_QUEUE } from "@scimline/queue";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import pino from "pino";
@@ -60,12 +60,17 @@ export async function startTestEnv(
     prefix: config.QUEUE_PREFIX,
   });
   provisioning.on("error", () => {});
+  const webhooks = new Queue(WEBHOOK_QUEUE, {
+    connection: { url: config.REDIS_URL, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+    prefix: config.QUEUE_PREFIX,
+  });
+  webhooks.on("error", () => {});
   const deps: AppDeps = {
     config,
     database,
     tenancy: new Tenancy(database, config.AUTH_CACHE_TTL_MS),
     redis,
-    queues: { provisioning },
+    queues: { provisioning, webhooks },
     logger: pino({ level: "silent" }),
     passwordKey: passwordSealKey(undefined, ADMIN_KEY),
     clock: () => new Date(),
@@ -79,6 +84,7 @@ export async function stopTestEnv(env: TestEnv | undefined): Promise<void> {
   await env.database.close();
   await env.queue.obliterate({ force: true }).catch(() => {});
   await env.queue.close();
+  await env.deps.queues.webhooks?.close();
   env.deps.redis.disconnect();
   await env.testDb.drop();
 }

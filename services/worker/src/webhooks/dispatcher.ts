@@ -35,6 +35,8 @@ export type DispatcherOptions = {
   /** One run delivers for at most this long, then hands the endpoint back (fairness between endpoints). */
   budgetMs?: number;
   stopping: () => boolean;
+  /** Each attempt's outcome and duration, for metrics. */
+  onAttempt?: (outcome: "delivered" | "retrying" | "failed", seconds: number) => void;
 };
 
 const PAGE = 100;
@@ -70,6 +72,8 @@ async function attempt(
   failedBefore: number,
 ): Promise<{ retryAt: Date | null; gone: boolean }> {
   let result: { ok: true } | { ok: false; error: string };
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
   try {
     const body = JSON.stringify(eventEnvelope(event));
     const headers = signedHeaders(await secretsOf(o, hook), event, body, new Date());
@@ -77,8 +81,12 @@ async function attempt(
   } catch (error) {
     result = { ok: false, error: `not sent: ${(error as Error).message}` };
   }
-  if (result.ok) return { retryAt: null, gone: !(await recordAttempt(o.sql, hook.id, event, { status: "delivered" })) };
+  if (result.ok) {
+    o.onAttempt?.("delivered", seconds());
+    return { retryAt: null, gone: !(await recordAttempt(o.sql, hook.id, event, { status: "delivered" })) };
+  }
   const delay = webhookRetryDelayMs(failedBefore + 1, o.retry);
+  o.onAttempt?.(delay === null ? "failed" : "retrying", seconds());
   o.logger.info(
     { webhookId: hook.id, eventId: event.id, attempt: failedBefore + 1, final: delay === null },
     "webhook delivery failed",

@@ -14,6 +14,8 @@ export type WebhookOptions = {
   pollMs: number;
   timeoutMs: number;
   retry: RetrySchedule;
+  /** Each delivery attempt's outcome and duration, for metrics. */
+  onAttempt?: (outcome: "delivered" | "retrying" | "failed", seconds: number) => void;
 };
 
 type Shared = { sql: Sql; connection: ConnectionOptions; prefix: string; logger: Logger; name?: string | undefined };
@@ -70,6 +72,7 @@ export function createWebhookRuntime(o: Shared & WebhookOptions) {
           send: { timeoutMs: o.timeoutMs, allowPrivate: o.allowPrivateTargets },
           retry: o.retry,
           stopping: () => stopping,
+          ...(o.onAttempt ? { onAttempt: o.onAttempt } : {}),
         }),
         {
           connection: o.connection,
