@@ -1,7 +1,7 @@
 type Waiter<R> = { resolve: (value: R) => void; reject: (error: unknown) => void };
 
 /**
- * Folds concurrent requests into micro-batches (PERFORMANCE.md: up to 50 users per
+ * Folds concurrent requests into micro-batches (docs/decisions/0006-micro-batched-reconcile.md: up to 50 users per
  * transaction was the worker's fastest shape; the API's door commits its creates the
  * same way). Keys are compared as Map keys. At most `maxConcurrent` batches run at once;
  * requests arriving meanwhile wait and form the next batch. A failed batch is retried

@@ -7,7 +7,7 @@ export type Db = ReturnType<typeof createDrizzle>;
 export type TxSql = postgres.TransactionSql;
 
 export type DbOptions = {
-  /** Pool size. Keep it small: extra backends only queue on hot rows (PERFORMANCE.md). */
+  /** Pool size. Keep it small: extra backends only queue on hot rows (docs/decisions/0006-micro-batched-reconcile.md). */
   max?: number;
   /** Name shown in pg_stat_activity, so ops (and fault tests) can find a process's backends. */
   applicationName?: string;

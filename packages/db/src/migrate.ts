@@ -10,7 +10,7 @@ export const migrationsFolder = (): string =>
 
 /**
  * Applies pending migrations on one connection; a second run is a no-op. An advisory
- * lock lets N processes start at once against one database (SPEC §8 scale-out).
+ * lock lets N processes start at once against one database (README "Operations" scale-out).
  */
 export async function runMigrations(url: string): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });

@@ -20,7 +20,7 @@ function shiftMonth(year: number, month: number, delta: number): { year: number;
 }
 
 /**
- * SPEC §3/§5: the company's current billing period, anchored on its billing day. It starts on
+ * docs/RULES.md "Tenancy": the company's current billing period, anchored on its billing day. It starts on
  * the latest anchor on or before `today` and ends the day before the next anchor.
  */
 export function computeBillingPeriod(today: string, billingDay: number): BillingPeriod {
@@ -45,7 +45,7 @@ function assertPeriod(period: BillingPeriod): { startDay: number; endDay: number
   return { startDay, endDay };
 }
 
-/** SPEC §5: remaining days of the period, today included; `today` must lie inside it. */
+/** docs/RULES.md: remaining days of the period, today included; `today` must lie inside it. */
 export function remainingDays(period: BillingPeriod, today: string): number {
   const { startDay, endDay } = assertPeriod(period);
   const day = toDayNumber(parseIsoDate(today));
@@ -56,7 +56,7 @@ export function remainingDays(period: BillingPeriod, today: string): number {
 }
 
 /**
- * SPEC §5: price × remaining days ÷ days in the period, integer cents, rounded half up.
+ * docs/RULES.md: price × remaining days ÷ days in the period, integer cents, rounded half up.
  * Integer arithmetic only: floor((2·p·r + d) / 2d) is round-half-up of p·r/d for p, r, d ≥ 0.
  */
 export function proratedChargeCents(monthlyPriceCents: number, period: BillingPeriod, today: string): number {

@@ -88,7 +88,7 @@ describe("normalizeCountry", () => {
     ["Atlantis"],
     ["Narnia"],
     ["U"],
-    ["Deutschland"], // English names only (SPEC §5)
+    ["Deutschland"], // English names only
     ["Congo"], // CG or CD: ambiguous, left to the later office rules
     ["Korea"], // North or South: ambiguous
     ["840"], // numeric codes are not accepted

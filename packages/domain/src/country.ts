@@ -1,11 +1,11 @@
 import countries from "i18n-iso-countries/index.js";
 import en from "i18n-iso-countries/langs/en.json" with { type: "json" };
 
-// The package's Node entry registers ~80 locales; SPEC §5 accepts English names only,
+// The package's Node entry registers ~80 locales; the rules accept English names only,
 // so load the locale-free core and register English alone.
 countries.registerLocale(en);
 
-// Names people type that the English locale lacks (SPEC §5 "full English country names").
+// Names people type that the English locale lacks (docs/RULES.md "full English country names").
 const EXTRA_ALIASES: Readonly<Record<string, string>> = {
   England: "GB",
   Scotland: "GB",
@@ -79,7 +79,7 @@ function buildNameIndex(): Map<string, string | null> {
 
 /**
  * ISO 3166-1 alpha-2 (upper-case) for an alpha-2 or alpha-3 code in any case, or an English
- * country name or common alias; null when empty, unknown or ambiguous. SPEC §5 rule 4.
+ * country name or common alias; null when empty, unknown or ambiguous. docs/RULES.md rule 4.
  */
 export function normalizeCountry(value: string | undefined | null): string | null {
   if (typeof value !== "string") return null;

@@ -8,7 +8,7 @@ export type NumberPlan = {
 };
 
 const E164 = /^\+[1-9]\d{6,14}$/;
-// SPEC §5 DID rule 2: North American area codes; the first digit is never 0 or 1.
+// docs/RULES.md DID rule 2: North American area codes; the first digit is never 0 or 1.
 const AREA_CODE = /^[2-9]\d{2}$/;
 
 export function isE164(value: unknown): value is string {
@@ -19,11 +19,11 @@ export function isAreaCode(value: unknown): value is string {
   return typeof value === "string" && AREA_CODE.test(value);
 }
 
-/** SPEC §5 DID rule 2: the sandbox carrier has 100 numbers per area code. */
+/** docs/RULES.md DID rule 2: the sandbox carrier has 100 numbers per area code. */
 export const SANDBOX_NUMBERS_PER_AREA_CODE = 100;
 
 /**
- * SPEC §5 DID rule 2: the sandbox carrier sells `+1 <area code> 555 01XX`, the numbers
+ * docs/RULES.md DID rule 2: the sandbox carrier sells `+1 <area code> 555 01XX`, the numbers
  * reserved for fiction; `index` picks XX (0-99), so ascending index is ascending number.
  */
 export function sandboxCarrierNumber(areaCode: string, index: number): string {
@@ -35,7 +35,7 @@ export function sandboxCarrierNumber(areaCode: string, index: number): string {
 }
 
 /**
- * SPEC §5 "DID allocation" rule 1 for a batch: each user takes the lowest unused number of
+ * docs/RULES.md "DID allocation" rule 1 for a batch: each user takes the lowest unused number of
  * its own office, else the lowest unused number bound to no office; nobody gets a number
  * twice. The caller passes each list sorted ascending and unassigned; users left over go to
  * the carrier (rule 2).

@@ -4,9 +4,9 @@ import { type OfficeMatchRow, office, runsOf, SUPPORT, seatsFree, VOICE } from "
 import { normalizeForDistance } from "./office-similarity.ts";
 import type { SeatCount } from "./types.ts";
 
-// SPEC §5 "Office match" rules 1-4; rule 5 and the main office are in office-match-fallback.test.ts.
+// docs/RULES.md "Office match" rules 1-4; rule 5 and the main office are in office-match-fallback.test.ts.
 const rows: OfficeMatchRow[] = [
-  // SPEC §5 rule 1
+  // docs/RULES.md rule 1
   ["officeName equal", { officeName: "London" }, "ldn", "officeName", "London"],
   ["officeName trimmed", { officeName: "  London \t" }, "ldn", "officeName", "London"],
   ["officeName case-insensitive", { officeName: "LONDON" }, "ldn", "officeName", "LONDON"],
@@ -33,7 +33,7 @@ const rows: OfficeMatchRow[] = [
     "London",
     { seats: seatsFree({ ber: 3, ldn: 0 }) },
   ],
-  // SPEC §5 rule 2
+  // docs/RULES.md rule 2
   [
     "physicalDeliveryOfficeName when officeName matches nothing",
     { officeName: "Nowhere", physicalDeliveryOfficeName: "Berlin" },
@@ -55,7 +55,7 @@ const rows: OfficeMatchRow[] = [
     "physicalDeliveryOfficeName",
     "Munich",
   ],
-  // SPEC §5 rule 3
+  // docs/RULES.md rule 3
   ["department equal", { department: "San Francisco" }, "sf", "department", "San Francisco"],
   ["department trimmed", { department: "  San Francisco  " }, "sf", "department", "San Francisco"],
   ["department case-insensitive", { department: "san francisco" }, "sf", "department", "san francisco"],
@@ -67,7 +67,7 @@ const rows: OfficeMatchRow[] = [
     "new york",
   ],
   ["department wins over country", { department: "London", country: "DE" }, "ldn", "department", "London"],
-  // SPEC §5 rule 4
+  // docs/RULES.md rule 4
   ["country alpha-2, one office", { country: "GB" }, "ldn", "country", "GB"],
   ["country lower-case", { country: "gb" }, "ldn", "country", "gb"],
   ["country English name", { country: "United Kingdom" }, "ldn", "country", "United Kingdom"],

@@ -27,7 +27,7 @@ type NameField = "officeName" | "physicalDeliveryOfficeName" | "department";
 const NAME_FIELDS: readonly NameField[] = ["officeName", "physicalDeliveryOfficeName", "department"];
 
 /**
- * SPEC §5 "Office match", run once at creation: name fields in order, then country, then the
+ * docs/RULES.md "Office match", run once at creation: name fields in order, then country, then the
  * closest name, then the main office. Pure: the caller passes the company's offices and seats.
  */
 export function matchOffice(input: MatchOfficeInput): OfficeMatch {
@@ -36,12 +36,12 @@ export function matchOffice(input: MatchOfficeInput): OfficeMatch {
   if (oldest === undefined) return { type: "fail", code: "no_office" };
   const hasFreeSeat = (office: Office): boolean => freeSeats(input.seats, office.id, input.licenseTypeId) > 0;
 
-  // SPEC §5 rules 1-3.
+  // docs/RULES.md rules 1-3.
   const named = matchOfficeByName(input.hints, offices);
   if (named) return named;
   const given = givenNames(input.hints);
 
-  // SPEC §5 rule 4: several offices in the country → a free seat of the type first, then the oldest.
+  // docs/RULES.md rule 4: several offices in the country → a free seat of the type first, then the oldest.
   const country = presentValue(input.hints.country);
   const code = normalizeCountry(country);
   if (country !== null && code !== null) {
@@ -107,7 +107,7 @@ export function byAge(a: Office, b: Office): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** Trimmed, or null when absent or only white space (SPEC §5: such a value counts as absent). */
+/** Trimmed, or null when absent or only white space (docs/RULES.md: such a value counts as absent). */
 function presentValue(value: string | undefined): string | null {
   if (typeof value !== "string") return null;
   const trimmed = value.trim();
@@ -119,7 +119,7 @@ export function foldOfficeName(value: string): string {
   return value.trim().replace(/\s+/g, " ").normalize("NFC").toLowerCase();
 }
 
-// SPEC §5 rules 1-3 say "equal" / "exact match, after trimming white space"; we also ignore
+// docs/RULES.md rules 1-3 say "equal" / "exact match, after trimming white space"; we also ignore
 // case and repeated spaces (see foldOfficeName), but an exact match still wins over a folded one.
 function findByName(offices: readonly Office[], value: string): Office | undefined {
   const exact = offices.find((o) => o.name.trim() === value);

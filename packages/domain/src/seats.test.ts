@@ -130,7 +130,7 @@ describe("decideSeats", () => {
   });
 
   test.each([
-    // the charge follows the billing rules of SPEC §5
+    // the charge follows the billing rules of docs/RULES.md
     [{ today: "2024-03-01" }, 1500, MARCH],
     [{ today: "2024-03-16" }, 774, MARCH], // 1500 × 16/31 = 774.19
     [

@@ -8,7 +8,7 @@ export type SeatDecision =
 export type DecideSeatsInput = {
   purchased: number;
   used: number;
-  /** Seats of this (office, license type) freed in the same batch; SPEC §5: reused before buying. */
+  /** Seats of this (office, license type) freed in the same batch; docs/RULES.md: reused before buying. */
   releases: number;
   requests: number;
   autoPurchase: boolean;
@@ -34,7 +34,7 @@ function assertCount(name: string, value: number): void {
 }
 
 /**
- * SPEC §5 "License check with prorated billing" for a batch of users asking seats of one
+ * docs/RULES.md "License check with prorated billing" for a batch of users asking seats of one
  * (office, license type): free seats first (including seats freed in this batch), then, with
  * auto-purchase, one bought seat per remaining user at the prorated price; else they fail.
  */

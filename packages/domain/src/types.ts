@@ -1,5 +1,5 @@
 // Shared shapes of the business rules. Dates are values passed in by the caller
-// (STYLE §3: the clock is an input), ids are opaque strings.
+// (the clock is an input), ids are opaque strings.
 
 export type LicenseType = { id: string; name: string; monthlyPriceCents: number; assignsDid: boolean };
 
@@ -18,7 +18,7 @@ export type SeatCount = { officeId: string; licenseTypeId: string; purchased: nu
 export const USER_STATUSES = ["provisioning", "active", "suspended", "failed", "held"] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
-// SPEC §4: stable snake_case codes, shown as `error` in the telephony extension.
+// docs/RULES.md "The SCIM surface": stable snake_case codes, shown as `error` in the telephony extension.
 export const PROVISIONING_ERROR_CODES = [
   "no_license_available",
   "spend_cap_reached",
@@ -48,7 +48,7 @@ export const AWAITING_GROUP_RULES = "awaiting_group_rules";
 
 export const remedyOf = (code: ProvisioningErrorCode): string => REMEDIES[code];
 
-/** The user attributes that decide the office (SPEC §4, §5 "Office match"). */
+/** The user attributes that decide the office (docs/RULES.md "Office match"). */
 export type OfficeHints = {
   officeName?: string;
   physicalDeliveryOfficeName?: string;
@@ -58,14 +58,14 @@ export type OfficeHints = {
 
 export type LicenseCatalogueEntry = { name: string; monthlyPriceCents: number; assignsDid: boolean };
 
-// SPEC §5 "License check": the default catalogue; Contact Center (Support) gets no DID.
+// docs/RULES.md "License check": the default catalogue; Contact Center (Support) gets no DID.
 export const DEFAULT_LICENSE_CATALOGUE: ReadonlyArray<Readonly<LicenseCatalogueEntry>> = Object.freeze([
   Object.freeze({ name: "Dialpad_Ai Voice", monthlyPriceCents: 1500, assignsDid: true }),
   Object.freeze({ name: "Dialpad_Support", monthlyPriceCents: 2500, assignsDid: false }),
   Object.freeze({ name: "Dialpad_Ai Sales", monthlyPriceCents: 3000, assignsDid: true }),
 ]);
 
-/** SPEC §5: the license type of a user whose `licenseType` is absent. */
+/** docs/RULES.md: the license type of a user whose `licenseType` is absent. */
 export const DEFAULT_LICENSE_TYPE = "Dialpad_Ai Voice";
 
 export function isProvisioningErrorCode(value: unknown): value is ProvisioningErrorCode {

@@ -226,7 +226,7 @@ export const redisPids = () => pidsNamed("redis-server");
 export const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 
-/** An Okta create body (IDP-BEHAVIOUR §1 row 4) with the enterprise extension. */
+/** An Okta create body (docs/IDENTITY-PROVIDERS.md) with the enterprise extension. */
 export function oktaBody(prefix: string, office: string) {
   return (i: number) =>
     JSON.stringify({

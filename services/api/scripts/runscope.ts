@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 
 /**
- * Runs Okta's own SCIM 2.0 "SPEC test" (a Runscope export, IDP-BEHAVIOUR OKSPEC) step by
+ * Runs Okta's own SCIM 2.0 "SPEC test" (a Runscope export, docs/IDENTITY-PROVIDERS.md) step by
  * step: a client nobody on the team wrote. Supports what that file uses: request steps
  * with {{variables}}, variables taken from responses, and its assertion comparisons.
  */

@@ -22,7 +22,7 @@ import { scimErrorResponse } from "./scim/http/respond.ts";
 import { scimUsersRoutes } from "./scim/http/users.ts";
 import { signInRoutes } from "./sso/routes.ts";
 
-/** The whole HTTP surface. Reads no env, opens nothing, never listens (STYLE §2). */
+/** The whole HTTP surface. Reads no env, opens nothing, never listens. */
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>({ strict: false });
   const metrics = createApiMetrics(deps, deps.metricsRegistry);

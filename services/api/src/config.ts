@@ -37,14 +37,14 @@ const schema = z.object({
   WEBHOOKS_ALLOW_PRIVATE_TARGETS: bool.default(false),
   /** After a secret rotation, deliveries are signed with the old secret too for this long. */
   WEBHOOK_SECRET_GRACE_SECONDS: z.coerce.number().int().min(0).max(2_592_000).default(86_400),
-  /** Create the database if missing and apply migrations at start (SPEC §8: the demo runs on a fresh machine). */
+  /** Create the database if missing and apply migrations at start (README "Operations": the demo runs on a fresh machine). */
   MIGRATE_ON_START: bool.default(true),
-  /** SCIM requests per second per token (SPEC §8: well above Entra's 25/s per tenant). */
+  /** SCIM requests per second per token (README "Operations": well above Entra's 25/s per tenant). */
   SCIM_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(200),
   SCIM_RATE_LIMIT_ENABLED: bool.default(true),
   /** When set, /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open (block it at the ingress). */
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-  // --- sign-in (SPEC §7, README "Sign-in and SSO policy")
+  // --- sign-in (docs/RULES.md "Sign-in", README "Sign-in and SSO policy")
   /** Wrong passwords one user name may get within the window before its password sign-in pauses (429). */
   SIGN_IN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
   SIGN_IN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),

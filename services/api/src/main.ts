@@ -13,7 +13,7 @@ import { bufferedStdout, createLogger } from "./logger.ts";
 import { LiveSampler } from "./ops/live-sampler.ts";
 import { Tenancy } from "./tenancy.ts";
 
-// The only place that touches the environment, ports and signals (STYLE §2).
+// The only place that touches the environment, ports and signals.
 for (const file of [".env", "../../.env"]) if (existsSync(file)) process.loadEnvFile(file);
 
 let config: ReturnType<typeof loadConfig>;

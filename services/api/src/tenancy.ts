@@ -29,7 +29,7 @@ export type CompanyContext = {
 
 /**
  * Token and company look-ups, cached for a few seconds so the door's write is its
- * only round trip (PERFORMANCE.md). Admin changes in this process invalidate at once.
+ * only round trip (docs/decisions/0005-group-commit-at-the-door.md). Admin changes in this process invalidate at once.
  */
 export class Tenancy {
   private readonly tokens: TtlCache<string, ScimPrincipal | null>;

@@ -180,7 +180,7 @@ describe("PATCH /companies/{id}", () => {
 describe("PUT /companies/{id}/settings", () => {
   test("changes settings, validates them, and 404s an unknown company", async () => {
     const t = await createTenant(env(), { client });
-    // SPEC §7: with no SAML configured, enforcing SAML would lock every user out.
+    // docs/RULES.md "Sign-in": with no SAML configured, enforcing SAML would lock every user out.
     const refused = await api("PUT", `/companies/${t.companyId}/settings`, { preventOtherSso: true });
     expect(refused.status).toBe(409);
     expect(code(refused)).toBe("SAML_REQUIRED");

@@ -56,7 +56,7 @@ describe("the OpenAPI document describes exactly what /api/v1 serves", () => {
       operations(doc).map(({ method, template }) => `${method} /api/v1${template.replace(/\{(\w+)\}/g, ":$1")}`),
     );
     expect([...served].sort()).toEqual([...documented].sort());
-    // The routes of SPEC §6 and issue 3, at least.
+    // The routes of the admin API and issue 3, at least.
     for (const route of [
       "POST /api/v1/companies",
       "GET /api/v1/companies/:id",

@@ -28,7 +28,7 @@ const setActive = (t: Tenant, id: string, active: boolean) =>
     Operations: [{ op: "replace", value: { active } }],
   });
 
-describe("GET /companies/{id}/users: the team list (SPEC §6)", () => {
+describe("GET /companies/{id}/users: the team list", () => {
   test("each user with id, userName, displayName, status, office, did, extension and license type", async () => {
     const t = await createTenant(env(), { client });
     await api("POST", `/companies/${t.companyId}/numbers`, { numbers: ["+14155550100"] });

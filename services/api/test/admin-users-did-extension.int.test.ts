@@ -43,7 +43,7 @@ const numbers = async (t: Tenant) =>
 const numberOf = async (t: Tenant, e164: string) => (await numbers(t)).find((n) => n.e164 === e164);
 const change = (t: Tenant, u: User, body: unknown) => api("PATCH", `/companies/${t.companyId}/users/${u.id}`, body);
 
-describe("PATCH /companies/{id}/users/{userId} did (SPEC §6: from the unassigned pool only)", () => {
+describe("PATCH /companies/{id}/users/{userId} did", () => {
   test("takes an unassigned number and returns the old one to the pool of its office", async () => {
     const t = await tenant();
     await api("POST", `/companies/${t.companyId}/numbers`, { numbers: ["+4930555001"], officeId: t.officeIds.Berlin });
@@ -118,7 +118,7 @@ describe("PATCH /companies/{id}/users/{userId} did (SPEC §6: from the unassigne
   });
 });
 
-describe("PATCH /companies/{id}/users/{userId} extension (SPEC §5: company-unique, inside the range)", () => {
+describe("PATCH /companies/{id}/users/{userId} extension", () => {
   test("takes a free extension, frees the old one, and refuses a taken or out-of-range one", async () => {
     const t = await tenant();
     const ann = await activeUser(t, "ann@example.com");

@@ -58,7 +58,7 @@ const settled = async (u: User) => {
   return row?.done === true;
 };
 
-describe("PATCH /companies/{id}/users/{userId} licenseType, applied by a real worker (SPEC §5, §6)", () => {
+describe("PATCH /companies/{id}/users/{userId} licenseType, applied by a real worker", () => {
   test("moves the seat, charges exactly the prorated price, releases and allocates the DID as the type requires", async () => {
     const t = await tenant({ "Dialpad_Ai Voice": 1, Dialpad_Support: 1 });
     await api("POST", `/companies/${t.companyId}/numbers`, { numbers: ["+14155550201"] });

@@ -116,7 +116,7 @@ describe("the master lists, filters, reads and manages every user of the company
     expect((await scim(env(), eu.token, "PUT", `/Users/${id}`, same)).status).toBe(200);
     expect((await scim(env(), eu.token, "GET", `/Users/${id}`)).body.title).toBe("Director");
 
-    // A deactivation from the owner is always applied (SPEC §5), whatever else it carries.
+    // A deactivation from the owner is always applied, whatever else it carries.
     const off = await scim(env(), eu.token, "PATCH", `/Users/${id}`, {
       schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
       Operations: [{ op: "replace", value: { active: false } }],

@@ -19,7 +19,7 @@ const entraUser = (upn: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-describe("Microsoft Entra ID (IDP-BEHAVIOUR §3)", () => {
+describe("Microsoft Entra ID", () => {
   test("test connection: a filter on a random GUID is 200 with an empty ListResponse", async () => {
     const t = await createTenant(env());
     const res = await scim(

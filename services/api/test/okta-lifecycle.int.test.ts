@@ -6,7 +6,7 @@ const env = useTestEnv();
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const TELEPHONY = "urn:scimline:params:scim:schemas:extension:telephony:2.0:User";
 
-describe("Okta, request by request (IDP-BEHAVIOUR §1)", () => {
+describe("Okta, request by request", () => {
   test("test connector and import: paged ListResponses with integer counts and a stable order", async () => {
     const t = await createTenant(env());
     for (let i = 0; i < 5; i++) await scim(env(), t.token, "POST", "/Users", oktaUser(`import.user${i}@example.com`));

@@ -22,7 +22,7 @@ const seats = async (companyId: string) =>
     seats: Record<string, { purchased: number; used: number }>;
   }>;
 
-describe("the full lifecycle through the SCIM API with a real worker (SPEC §5)", () => {
+describe("the full lifecycle through the SCIM API with a real worker", () => {
   test("create → deactivate → reactivate → delete, with exact seats, charges and numbers", async () => {
     worker ??= startWorker(env(), { clock });
     const t = await createTenant(env(), {

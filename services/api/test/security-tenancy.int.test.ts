@@ -4,7 +4,7 @@ import { admin, createTenant, oktaUser, type Reply, scim, type Tenant } from "./
 import { useTestEnv } from "./helpers/env.ts";
 
 // Two companies with two directories each. Whatever names another tenant's resource must answer
-// exactly as a resource that never existed (SPEC §3: 404, not 403), and change nothing.
+// exactly as a resource that never existed, and change nothing.
 const env = useTestEnv();
 type Dir = { token: string; directoryId: string };
 let a: Tenant;

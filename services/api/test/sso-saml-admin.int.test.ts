@@ -25,7 +25,7 @@ type SamlView = {
   serviceProvider: { entityId: string; acsUrl: string; metadataUrl: string; loginUrl: string };
 };
 
-describe("SAML configuration through the admin API (SPEC §7)", () => {
+describe("SAML configuration through the admin API", () => {
   test("before any configuration the admin already gets the service provider details to paste into Okta", async () => {
     const { companyId } = await createTenant(env());
     const res = await api("GET", `/companies/${companyId}/sso/saml`);

@@ -42,7 +42,7 @@ const OPEN_REDIRECTS = [
 const respond = (o: Partial<ResponseOptions> & { nameId: string }) =>
   idp.response({ acsUrl: sp.acsUrl, audience: sp.entityId, now: clock.now, ...o });
 
-describe("SAML sign-in (SPEC §7)", () => {
+describe("SAML sign-in", () => {
   test("IdP-initiated: a signed assertion for an active user gives a session (cookie and body), stored only hashed", async () => {
     const userId = await createUser(env(), tenant, "alice@acme.example");
     const res = await postAcs(env(), tenant.companyId, respond({ nameId: "alice@acme.example" }), "/calls");

@@ -4,7 +4,7 @@ import { useTestEnv } from "./helpers/env.ts";
 
 const env = useTestEnv();
 
-describe("tenancy (SPEC §3)", () => {
+describe("tenancy", () => {
   test("another company's user and group ids are 404, and its users are not listed", async () => {
     const a = await createTenant(env());
     const b = await createTenant(env());

@@ -9,7 +9,7 @@ const schema = z.object({
   DATABASE_URL: z.url().default("postgres://postgres@127.0.0.1:5432/scimline"),
   REDIS_URL: z.url().default("redis://127.0.0.1:6379"),
   QUEUE_PREFIX: z.string().min(1).default("{scimline}"),
-  /** Small on purpose: extra backends only queue on the seats row (PERFORMANCE.md). */
+  /** Small on purpose: extra backends only queue on the seats row (docs/decisions/0006-micro-batched-reconcile.md). */
   WORKER_DB_POOL_MAX: z.coerce.number().int().min(2).max(50).default(4),
   /** Jobs taken from Redis at once; they are folded into micro-batches. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),

@@ -8,7 +8,7 @@ import { loadConfig } from "./config.ts";
 import { createWorkerMetrics, serveMetrics } from "./metrics.ts";
 import { createRuntime } from "./runtime.ts";
 
-// The only place that touches the environment and signals (STYLE §2).
+// The only place that touches the environment and signals.
 for (const file of [".env", "../../.env"]) if (existsSync(file)) process.loadEnvFile(file);
 
 let config: ReturnType<typeof loadConfig>;

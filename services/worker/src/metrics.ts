@@ -2,11 +2,11 @@ import { createServer, type Server } from "node:http";
 import type { Logger } from "pino";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 
-/** Step outcomes that are not failures; anything else is an error code (SPEC §4 telephony `error`). */
+/** Step outcomes that are not failures; anything else is an error code (the telephony extension's `error`). */
 const SUCCESS = new Set(["done", "erased", "gone", "needs_carrier"]);
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-/** The worker's Prometheus metrics (SPEC §8): step durations and failures, jobs completed and failed. */
+/** The worker's Prometheus metrics (README "Operations"): step durations and failures, jobs completed and failed. */
 export function createWorkerMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });

@@ -46,7 +46,7 @@ export type RuntimeOptions = {
   webhooks?: WebhookOptions;
 };
 
-/** UTC calendar date: charges are prorated by day (SPEC §5). */
+/** UTC calendar date: charges are prorated by day (docs/RULES.md). */
 export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
 /** Queue, relay, worker and sweeper of one worker process, started and stopped together. */

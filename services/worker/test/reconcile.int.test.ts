@@ -6,7 +6,7 @@ import { chargesOf, seatsOf, useDatabase, userState } from "./helpers/db.ts";
 const db = useDatabase();
 const TODAY = "2026-11-29"; // billing day 1: period Nov 1–30, 2 days left of 30
 
-describe("reconcile: provisioning a new user (SPEC §5)", () => {
+describe("reconcile: provisioning a new user", () => {
   test("matches the office, takes a free seat, a pool DID of its office and the lowest extension", async () => {
     const { sql } = db();
     const company = await seedCompany(sql);
@@ -213,7 +213,7 @@ describe("reconcile: provisioning a new user (SPEC §5)", () => {
   });
 });
 
-describe("reconcile: deactivate, reactivate, delete (SPEC §5)", () => {
+describe("reconcile: deactivate, reactivate, delete", () => {
   test("suspend frees the seat and keeps DID and extension; reactivate takes a seat again", async () => {
     const { sql } = db();
     const company = await seedCompany(sql);

@@ -13,7 +13,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 
-/** A tenant. SPEC §3. */
+/** A tenant. docs/RULES.md "Tenancy". */
 export const companies = pgTable(
   "companies",
   {
@@ -55,7 +55,7 @@ export const companies = pgTable(
   ],
 );
 
-/** The company's license catalogue with monthly prices. SPEC §5. */
+/** The company's license catalogue with monthly prices. docs/RULES.md. */
 export const licenseTypes = pgTable(
   "license_types",
   {
@@ -95,7 +95,7 @@ export const offices = pgTable(
 
 /**
  * Seats per office and license type: the one hot row of provisioning
- * (PERFORMANCE.md). Active and provisioning users hold seats; suspended do not.
+ * (docs/decisions/0003-claims-with-skip-locked.md). Active and provisioning users hold seats; suspended do not.
  */
 export const seats = pgTable(
   "seats",

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { boolean, check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { companies } from "./companies.ts";
 
-/** A SCIM connection: one per identity-provider domain or org. SPEC §3. */
+/** A SCIM connection: one per identity-provider domain or org. docs/RULES.md "Tenancy". */
 export const directories = pgTable(
   "directories",
   {

@@ -3,7 +3,7 @@ import { companies } from "./companies.ts";
 
 export type SignInMethod = "saml" | "password" | "google" | "microsoft";
 
-/** The company's SAML identity provider (SPEC §7). Several certificates allow a key rollover. */
+/** The company's SAML identity provider (docs/RULES.md "Sign-in"). Several certificates allow a key rollover. */
 export const samlConfigs = pgTable("saml_configs", {
   companyId: uuid()
     .primaryKey()

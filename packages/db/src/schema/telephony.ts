@@ -6,7 +6,7 @@ import { users } from "./users.ts";
 /**
  * The company's phone numbers. Unassigned numbers are the pool; a partial
  * index that alone can serve `ORDER BY e164 COLLATE "C"` keeps claims fast
- * however many are assigned (PERFORMANCE.md, "Number claims").
+ * however many are assigned (docs/decisions/0003-claims-with-skip-locked.md).
  */
 export const numbers = pgTable(
   "numbers",
@@ -29,7 +29,7 @@ export const numbers = pgTable(
   ],
 );
 
-/** Free list of extensions over the company's range (SPEC §5: lowest free). */
+/** Free list of extensions over the company's range (docs/RULES.md: lowest free). */
 export const extensionPool = pgTable(
   "extension_pool",
   {
@@ -122,7 +122,7 @@ export const outbox = pgTable("outbox", {
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
 
-/** Audit trail. A deleted user leaves only its id and the time (SPEC §5). */
+/** Audit trail. A deleted user leaves only its id and the time (docs/RULES.md). */
 export const auditEvents = pgTable(
   "audit_events",
   {

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { licenseTypes, offices } from "./companies.ts";
 
-/** Office-like values captured at creation; the office match reads only these (SPEC §5). */
+/** Office-like values captured at creation; the office match reads only these (docs/RULES.md). */
 export type OfficeHints = {
   officeName?: string;
   physicalDeliveryOfficeName?: string;

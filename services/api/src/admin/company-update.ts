@@ -13,7 +13,7 @@ const listed = (values: number[]) => `${values.slice(0, 10).join(", ")}${values.
 /**
  * A new extension range: missing extensions join the free list; free ones outside it leave.
  * Extensions outside are locked first, so a worker claiming one concurrently is waited for
- * and seen (SPEC §5: extensions stay company-unique and inside the range).
+ * and seen (docs/RULES.md: extensions stay company-unique and inside the range).
  */
 async function applyExtensionRange(tx: TxSql, companyId: string, to: Range): Promise<number> {
   const outside = await tx<{ extension: number; user_id: string | null }[]>`
@@ -50,7 +50,7 @@ async function applyExtensionRange(tx: TxSql, companyId: string, to: Range): Pro
 
 /**
  * Company setup and settings in one transaction; false when the company does not exist.
- * Users waiting for what the change provides continue (SPEC §5): turning auto-purchase on
+ * Users waiting for what the change provides continue (docs/RULES.md): turning auto-purchase on
  * resumes those waiting for a seat, a wider range those waiting for an extension.
  */
 export async function updateCompany(database: Database, companyId: string, change: CompanyChange): Promise<boolean> {
@@ -63,7 +63,7 @@ export async function updateCompany(database: Database, companyId: string, chang
       from companies where id = ${companyId}
       for no key update`;
     if (!company) return false;
-    // SPEC §7: with SAML the only way in, a company without SAML would lock every user out.
+    // docs/RULES.md "Sign-in": with SAML the only way in, a company without SAML would lock every user out.
     if (change.preventOtherSso === true) {
       const [saml] = await tx`select 1 from saml_configs where company_id = ${companyId}`;
       if (!saml) {

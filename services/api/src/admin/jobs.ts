@@ -44,7 +44,7 @@ const retryJob = createRoute({
 
 const REDIS_TIMEOUT_MS = 2000;
 
-/** POST /api/v1/jobs/{id}/retry (SPEC §6): the job ids are those shown by the dashboard and the overview. */
+/** POST /api/v1/jobs/{id}/retry: the job ids are those shown by the dashboard and the overview. */
 export function jobRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const queue = deps.queues.provisioning;

@@ -69,7 +69,7 @@ export async function createLicenseType(
 /**
  * Name and price change freely (a price applies to seats bought from now on). Whether the
  * type gets a DID changes only while nobody holds it: flipping it would silently buy or
- * release numbers for every holder (SPEC §5 DID allocation is decided per license type).
+ * release numbers for every holder (docs/RULES.md DID allocation is decided per license type).
  */
 export async function updateLicenseType(
   database: Database,

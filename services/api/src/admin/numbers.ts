@@ -83,7 +83,7 @@ export function numberRoutes(deps: AppDeps) {
     const unique = [...new Set(input.numbers)];
     // All or nothing: a number known anywhere (this company or another) is refused.
     const inserted = await deps.database.sql.begin(async (tx) => {
-      // SPEC §5 DID rule 1: users waiting for a number continue, one per new number they can use.
+      // docs/RULES.md DID rule 1: users waiting for a number continue, one per new number they can use.
       const waiting = await lockWaitingUsers(tx, id, "no_number_available", { officeId: input.officeId });
       const rows = await tx<{ e164: string; office_id: string | null }[]>`
         insert into numbers (e164, company_id, office_id)

@@ -23,7 +23,7 @@ async function licenseIds(tx: TxSql, companyId: string, names: string[]): Promis
 }
 
 /**
- * New seat counts, never below the seats in use (SPEC §5: active and provisioning users hold
+ * New seat counts, never below the seats in use (docs/RULES.md: active and provisioning users hold
  * them). The seats rows are locked in the worker's order, after the users. Seats an admin
  * declares are licenses the company owns: no charge. Returns the users the new seats unblock.
  */
@@ -55,7 +55,7 @@ async function applySeats(
         `Office "${officeName}" has ${row.used} "${target.name}" seat(s) in use; purchased cannot go below that`,
       );
     }
-    // SPEC §5 "until an admin adds seats, then continues": the oldest waiting users, one per free seat.
+    // docs/RULES.md "until an admin adds seats, then continues": the oldest waiting users, one per free seat.
     if (target.purchased > row.purchased) {
       const free = target.purchased - row.used;
       const queue = waiting.filter((u) => u.licenseTypeId === row.license_type_id).slice(0, free);
@@ -80,7 +80,7 @@ async function applyMain(
   if (!main) {
     throw new AdminError(
       "MAIN_OFFICE_REQUIRED",
-      `"${office.name}" is the main office; make another office main instead (SPEC §5 office match falls back to it)`,
+      `"${office.name}" is the main office; make another office main instead (docs/RULES.md office match falls back to it)`,
     );
   }
   await tx`update offices set main = false where company_id = ${companyId} and main`;

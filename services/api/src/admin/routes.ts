@@ -26,7 +26,7 @@ const PUBLIC = /^\/api\/v1\/(?:openapi\.json|docs\/?|docs\/assets\/[\w.-]+)$/;
 /** What the ops console's buttons call: also open to its Basic credential (admin-auth.ts). */
 const CONSOLE = /^\/api\/v1\/companies\/[^/]+\/(?:failures|users\/retry|users\/[^/]+\/retry)$/;
 
-/** /api/v1: the company admin's API (SPEC §6). The OpenAPI document is generated from the same zod schemas. */
+/** /api/v1: the company admin's API. The OpenAPI document is generated from the same zod schemas. */
 export function adminRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook, strict: false });
   app.openAPIRegistry.registerComponent("securitySchemes", "adminKey", {

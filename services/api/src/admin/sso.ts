@@ -106,7 +106,7 @@ const remove = createRoute({
   },
 });
 
-/** SPEC §6 and §7: the admin portal's SSO page. */
+/** The admin portal's SSO page. */
 export function ssoAdminRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 

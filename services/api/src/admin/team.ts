@@ -49,7 +49,7 @@ export const TeamQuery = z.object({
 });
 
 /**
- * SPEC §5/§6: a user deactivated by the identity provider is suspended for the admin at once,
+ * docs/RULES.md: a user deactivated by the identity provider is suspended for the admin at once,
  * and a reactivated one provisioning, without waiting for the worker to record it.
  */
 const status = sql<UserStatus>`case when ${users.heldKind} is not null then 'held' when not ${users.active} then 'suspended' when ${users.status} = 'suspended' then 'provisioning' else ${users.status} end`;
@@ -79,7 +79,7 @@ const columns = {
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 
-/** SPEC §6 search: over the name (displayName, or the SCIM name parts), userName and email. */
+/** The team list's search: over the name (displayName, or the SCIM name parts), userName and email. */
 function matches(q: string): SQL | undefined {
   const pattern = `%${escapeLike(q)}%`;
   const name = sql`${users.resource}->'name'`;
@@ -108,7 +108,7 @@ const view = (r: Row): z.infer<typeof TeamMember> => ({ ...r, createdAt: r.creat
 export async function listTeam(database: Database, companyId: string, query: z.infer<typeof TeamQuery>) {
   const { q, limit, cursor } = query;
   const where: Array<SQL | undefined> = [eq(users.companyId, companyId), listedUser];
-  // SPEC §6: suspended users only when searched for or asked by status; deleted never.
+  // Suspended users only when searched for or asked by status; deleted never.
   if (query.status) where.push(sql`${status} = ${query.status}`);
   else if (!q) where.push(sql`${status} <> 'suspended'`);
   if (q) where.push(matches(q));

@@ -7,7 +7,7 @@ type Fragment = postgres.Fragment;
 export type WaitingUser = { id: string; licenseTypeId: string };
 
 /**
- * Users waiting for an admin (SPEC §5: `failed` with a business-wait code such as
+ * Users waiting for an admin (docs/RULES.md: `failed` with a business-wait code such as
  * `no_license_available`), oldest first, locked in id order as the worker locks users,
  * and before any seats, number or extension row (the worker's order).
  */

@@ -11,7 +11,7 @@ import { scimErrorResponse } from "../scim/http/respond.ts";
 const STORE_TIMEOUT_MS = 250;
 const WINDOW_MS = 1000;
 
-/** The four commands RedisStore needs, on ioredis (LIBRARIES.md §7). */
+/** The four commands RedisStore needs, on ioredis. */
 const storeClient = (redis: Redis) => ({
   scriptLoad: (script: string) => redis.script("LOAD", script) as Promise<string>,
   evalsha: <TArgs extends unknown[], TData = unknown>(sha: string, keys: string[], args: TArgs) =>
@@ -21,7 +21,7 @@ const storeClient = (redis: Redis) => ({
 });
 
 /**
- * SPEC §4/§8: nothing accepted at the door is lost when Redis is down, so a store
+ * docs/RULES.md "The SCIM surface": nothing accepted at the door is lost when Redis is down, so a store
  * failure lets the request through (counted as the first hit) instead of failing it.
  */
 export class FailOpenStore implements Store<AppEnv> {
@@ -55,7 +55,7 @@ export class FailOpenStore implements Store<AppEnv> {
 }
 
 /**
- * SPEC §8: a per-token limit at the SCIM door, shared by every API process through Redis.
+ * README "Operations": a per-token limit at the SCIM door, shared by every API process through Redis.
  * Runs after scimAuth (it keys on the token's id); over the limit: 429, an integer
  * Retry-After and a SCIM error body.
  */

@@ -11,7 +11,7 @@ const unauthorized = (detail: string) =>
   new ScimError(401, undefined, detail, { "WWW-Authenticate": 'Bearer realm="scimline"' });
 
 /**
- * Bearer token → the directory it was issued for (SPEC §3). Failed attempts are counted per
+ * Bearer token → the directory it was issued for (docs/RULES.md "Tenancy"). Failed attempts are counted per
  * client address; past AUTH_FAILURES_PER_MINUTE a token not already known is refused (429)
  * without a database look-up until the minute ends.
  */

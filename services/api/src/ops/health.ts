@@ -7,7 +7,7 @@ const withTimeout = <T>(promise: Promise<T>, ms: number) =>
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), ms).unref()),
   ]);
 
-/** /healthz: the process answers. /readyz: Postgres and Redis answer too (SPEC §8). */
+/** /healthz: the process answers. /readyz: Postgres and Redis answer too (README "Operations"). */
 export function healthRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.get("/healthz", (c) => c.json({ status: "ok" }));

@@ -30,7 +30,7 @@ type Snapshot = {
 };
 
 /**
- * The API's Prometheus metrics (SPEC §8): request latency by route pattern, and the
+ * The API's Prometheus metrics (README "Operations"): request latency by route pattern, and the
  * pipeline's state read at scrape time: queue depths, outbox lag, users per status.
  */
 export function createApiMetrics(deps: Pick<AppDeps, "database" | "queues" | "logger">, registry = new Registry()) {

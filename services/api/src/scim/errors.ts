@@ -13,7 +13,7 @@ export type ScimType =
 
 export const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
 
-/** Every failure a SCIM client can cause is one of these, never a 500 (SPEC §4). */
+/** Every failure a SCIM client can cause is one of these, never a 500 (docs/RULES.md "The SCIM surface"). */
 export class ScimError extends Error {
   constructor(
     readonly status: number,

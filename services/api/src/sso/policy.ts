@@ -3,7 +3,7 @@ import { AdminError } from "../errors.ts";
 
 export type SignInMethod = (typeof schema.authSessions.$inferSelect)["method"];
 
-/** The sign-in errors: admin-API format `{error: {code, message, requestId}}` (STYLE §5). */
+/** The sign-in errors: admin-API format `{error: {code, message, requestId}}`. */
 export const signInErrors = {
   companyNotFound: (id: string) => new AdminError("COMPANY_NOT_FOUND", `Company ${id} not found`),
   samlNotConfigured: () =>
@@ -23,7 +23,7 @@ const METHOD_NAMES: Record<Exclude<SignInMethod, "saml">, string> = {
 };
 
 /**
- * SPEC §7: with "Prevent users from logging in with other SSO providers" on, SAML SSO is
+ * docs/RULES.md "Sign-in": with "Prevent users from logging in with other SSO providers" on, SAML SSO is
  * the only way in. Checked before any credential, so a refusal says nothing about users.
  */
 export function assertMethodAllowed(company: { id: string; preventOtherSso: boolean }, method: SignInMethod): void {
@@ -35,7 +35,7 @@ export function assertMethodAllowed(company: { id: string; preventOtherSso: bool
   );
 }
 
-/** SPEC §5 and §7: a deactivated (active false, even before the worker has suspended it) or suspended user never signs in. */
+/** docs/RULES.md: a deactivated (active false, even before the worker has suspended it) or suspended user never signs in. */
 export const isSuspended = (user: { active: boolean; status: string }) => !user.active || user.status === "suspended";
 
 export function assertMaySignIn(user: { active: boolean; status: string }): void {

@@ -8,7 +8,7 @@ import { passwordRoutes } from "./password-routes.ts";
 import { samlRoutes } from "./saml-routes.ts";
 import { sessionRoutes } from "./session.ts";
 
-/** Sign-in (SPEC §7): `/sso/{companyId}/saml/*`, `/auth/{companyId}/password|oidc`, `/auth/session`. */
+/** Sign-in (docs/RULES.md "Sign-in"): `/sso/{companyId}/saml/*`, `/auth/{companyId}/password|oidc`, `/auth/session`. */
 export function signInRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>({ strict: false });
   const limit = bodyLimit({

@@ -23,7 +23,7 @@ const code = (a: AssertionView, env: ResponseEnvelope = envelope) => {
   return result.type === "ok" ? "ok" : result.code;
 };
 
-describe("checkAssertion (SAML profiles §4.1.4.3, SPEC §7)", () => {
+describe("checkAssertion (SAML profiles §4.1.4.3)", () => {
   test.each<[string, (a: AssertionView) => AssertionView, ResponseEnvelope | undefined, string]>([
     ["valid", (a) => a, undefined, "ok"],
     ["no ID", (a) => ({ ...a, id: undefined }), undefined, "SAML_INVALID"],

@@ -88,7 +88,7 @@ function checkConfirmation(c: AssertionView["confirmations"][number], env: Respo
   return checkWindow(c.notBefore, c.notOnOrAfter, "The subject confirmation", e);
 }
 
-/** SPEC §7: signature aside (node-saml), everything that makes a signed assertion valid for this company now. */
+/** docs/RULES.md "Sign-in": signature aside (node-saml), everything that makes a signed assertion valid for this company now. */
 export function checkAssertion(a: AssertionView, env: ResponseEnvelope, e: Expectations): AssertionCheck {
   if (!a.id || !a.nameId) return reject("SAML_INVALID", "The assertion has no ID or no NameID");
   if (a.issuer !== e.idpEntityId)

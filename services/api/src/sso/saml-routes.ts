@@ -41,7 +41,7 @@ function verificationFailure(error: unknown): AdminError {
   return refused("SAML_INVALID", "The SAML response could not be verified");
 }
 
-/** SPEC §7: SAML SSO with the company's identity provider (SP metadata, SP-initiated login, ACS). */
+/** docs/RULES.md "Sign-in": SAML SSO with the company's identity provider (SP metadata, SP-initiated login, ACS). */
 export function samlRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
 

@@ -61,7 +61,7 @@ function presentedToken(c: Context<AppEnv>): string | undefined {
 
 /**
  * GET /auth/session: who a session belongs to. Checked against the user and the policy as
- * they are now (SPEC §7), so suspension, deletion or turning the policy on ends sessions at once.
+ * they are now (docs/RULES.md "Sign-in"), so suspension, deletion or turning the policy on ends sessions at once.
  * DELETE /auth/session signs out.
  */
 export function sessionRoutes(deps: AppDeps) {

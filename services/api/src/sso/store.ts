@@ -83,7 +83,7 @@ const userColumns = {
   passwordPending: users.passwordPending,
 };
 
-/** A live (not deleted) user by userName, case-insensitively (SPEC §3). */
+/** A live (not deleted) user by userName, case-insensitively (docs/RULES.md "Tenancy"). */
 export async function findUserByUserName(database: Database, companyId: string, userName: string) {
   const [row] = await database.db
     .select(userColumns)

@@ -36,7 +36,7 @@ export const admin = (env: TestEnv, method: string, path: string, body?: unknown
     body,
   );
 
-/** A SCIM client with Okta's headers (IDP-BEHAVIOUR §1). */
+/** A SCIM client with Okta's headers. */
 export const scim = (
   env: TestEnv,
   token: string,
@@ -97,7 +97,7 @@ export async function createTenant(
   return { companyId, directoryId: directory.body.id as string, token: token.body.token as string, officeIds };
 }
 
-/** An Okta-shaped create body (IDP-BEHAVIOUR §1 row 4). */
+/** An Okta-shaped create body. */
 export function oktaUser(userName: string, extra: Record<string, unknown> = {}) {
   const [given = "Test", family = "User"] = userName.split("@")[0]?.split(".") ?? [];
   return {

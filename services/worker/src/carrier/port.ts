@@ -1,4 +1,4 @@
-/** A telephony carrier we buy numbers from. Purchases are idempotent by key (STYLE §3). */
+/** A telephony carrier we buy numbers from. Purchases are idempotent by key. */
 export type CarrierPurchase = { type: "purchased"; e164: string } | { type: "unavailable" };
 
 export interface CarrierPort {

@@ -3,7 +3,7 @@ import { sandboxCarrierNumber } from "@scimline/domain";
 import type { CarrierPort, CarrierPurchase } from "./port.ts";
 
 /**
- * The built-in sandbox carrier (SPEC §5): sells +1 <area> 555 01XX, the numbers reserved
+ * The built-in sandbox carrier (docs/RULES.md): sells +1 <area> 555 01XX, the numbers reserved
  * for fiction, each at most once, in ascending order, `perAreaCode` of them. It keeps its
  * own books (table sandbox_carrier_sales) as an outside system would, and never sells a
  * number already in service in the phone system.

@@ -23,7 +23,7 @@ function textValue(target: Scalar, value: Value): string {
   throw invalidFilter(`${target.name} is a string attribute; compare it with a string, not ${String(value)}`);
 }
 
-/** Entra sends booleans as "True"/"False" (IDP-BEHAVIOUR key finding 3). */
+/** Entra sends booleans as "True"/"False" (docs/IDENTITY-PROVIDERS.md). */
 function booleanValue(target: Scalar, value: Value): boolean {
   if (typeof value === "boolean") return value;
   if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";

@@ -64,7 +64,7 @@ function userGroups(def: AttributeDef): Complex {
   );
 }
 
-/** Our read-only telephony extension: the provisioning outcome, from columns (SPEC §4). */
+/** Our read-only telephony extension: the provisioning outcome, from columns (docs/RULES.md "The SCIM surface"). */
 function telephony(def: AttributeDef, fail: Fail): Target {
   switch (def.name) {
     case "office":
@@ -106,7 +106,7 @@ function documentAttribute(keys: string[], def: AttributeDef, name: string): Tar
   return def.multiValued ? jsonArray(base, keys, def, name) : jsonObject(base, keys, def, name);
 }
 
-/** Users: columns for what has one, the jsonb document for the rest (SPEC §4). */
+/** Users: columns for what has one, the jsonb document for the rest (docs/RULES.md "The SCIM surface"). */
 export function userTarget(path: ResolvedPath, fail: Fail): Target {
   if (path.kind === "extension") return fail(`${path.schema.id} is a schema, not an attribute`);
   const def = path.attribute;

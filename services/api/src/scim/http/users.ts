@@ -13,7 +13,7 @@ import { etag, toScimUser } from "../resource/user-output.ts";
 import { checkIfMatch, pagination, readJson, scimBaseUrl } from "./request.ts";
 import { scimJson } from "./respond.ts";
 
-/** /scim/v2/Users (SPEC §4, RFC 7644 §3). */
+/** /scim/v2/Users (docs/RULES.md "The SCIM surface", RFC 7644 §3). */
 export function scimUsersRoutes(deps: AppDeps, metrics?: Pick<ApiMetrics, "guardRails">) {
   const app = new Hono<AppEnv>();
   const lists = new ListCache();

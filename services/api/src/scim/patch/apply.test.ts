@@ -25,7 +25,7 @@ const edited = (base: () => Doc, change: (d: Doc) => void) => {
 const ent = (d: Doc) => d[E] as Doc;
 const list = (d: Doc, key: string) => d[key] as Doc[];
 
-describe("LIBRARIES.md §2: the 12 PATCH cases", () => {
+describe("the 12 PATCH cases", () => {
   const cases: [string, (body: unknown) => PatchResult, string, Doc][] = [
     ["1 Okta replace no path {active:false}", onUser, "okta/deactivate-user", edited(user, (d) => (d.active = false))],
     [

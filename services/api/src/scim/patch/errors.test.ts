@@ -85,7 +85,7 @@ const cases: Case[] = [
     patchOp({ op: "remove", path: 'phoneNumbers[type eq "work"]' }),
     "noTarget",
   ],
-  // Mutability (rule 4, SPEC §5)
+  // Mutability (rule 4, docs/RULES.md)
   [
     "did by URN path",
     patchOp({ op: "replace", path: `${T}:did`, value: "+15550100" }),

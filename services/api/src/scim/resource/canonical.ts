@@ -63,7 +63,7 @@ function simpleValue(def: AttributeDef, value: unknown, where: string): unknown 
   switch (def.type) {
     case "boolean":
       if (typeof value === "boolean") return value;
-      // Entra sends "True"/"False" (IDP-BEHAVIOUR key finding 3).
+      // Entra sends "True"/"False" (docs/IDENTITY-PROVIDERS.md).
       if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
       throw badRequest("invalidValue", `${where} must be a boolean`);
     case "integer":

@@ -173,7 +173,7 @@ export const userSchema: SchemaDef = {
     multiValued("entitlements", "A list of entitlements for the User.", []),
     multiValued("roles", "A list of roles for the User.", []),
     multiValued("x509Certificates", "A list of certificates issued to the User.", [], "binary"),
-    // Accepted at the top level as well as in the enterprise extension (SPEC §4).
+    // Accepted at the top level as well as in the enterprise extension (docs/RULES.md "The SCIM surface").
     str("officeName", "Name of the office to provision the user into (also accepted in the enterprise extension)."),
     str("physicalDeliveryOfficeName", "Office location (also accepted in the enterprise extension)."),
     str("department", "Department (also accepted in the enterprise extension)."),

@@ -36,7 +36,7 @@ function pick(list: Entry[], type: string, anyAsLast: boolean): Entry | undefine
   );
 }
 
-/** An attribute accepted in the enterprise extension or at the top level (SPEC §4); the extension wins. */
+/** An attribute accepted in the enterprise extension or at the top level (docs/RULES.md "The SCIM surface"); the extension wins. */
 function dual(document: Entry, name: string): string | undefined {
   const ext = document[SCHEMA.enterprise];
   const fromExt = typeof ext === "object" && ext !== null ? text((ext as Entry)[name]) : undefined;

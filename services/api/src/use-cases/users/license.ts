@@ -3,7 +3,7 @@ import { badRequest, ScimError } from "../../scim/errors.ts";
 import type { CompanyContext } from "../../tenancy.ts";
 
 /**
- * The license type a user asks for, from the company's catalogue (SPEC §4: an unknown
+ * The license type a user asks for, from the company's catalogue (docs/RULES.md "The SCIM surface": an unknown
  * one is 400 invalidValue listing the allowed values). Absent: Dialpad_Ai Voice, else
  * the company's first license type.
  */

@@ -12,7 +12,7 @@ import { eq, sql } from "drizzle-orm";
 import { ScimError } from "../../scim/errors.ts";
 
 /**
- * SPEC §4: with auto-purchase off, a create whose matched office visibly has no free
+ * docs/RULES.md "The SCIM surface": with auto-purchase off, a create whose matched office visibly has no free
  * seat of its license type is refused at the door, where the Okta admin will see it.
  * The worker re-checks under lock; this is only the visible, early refusal.
  */

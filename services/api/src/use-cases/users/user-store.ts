@@ -74,7 +74,7 @@ const domainOf = (column: SQL | typeof users.userName) =>
 export const userDomainSql = sql`coalesce(${domainOf(users.userName)}, ${domainOf(sql`coalesce(${users.email}, '')`)})`;
 
 /**
- * Rows a directory lists: its own, not deleted (SPEC §3: each directory sees only what it provisioned);
+ * Rows a directory lists: its own, not deleted (docs/RULES.md "Tenancy": each directory sees only what it provisioned);
  * the master every user of the company (docs/decisions/0011-directories-master-adoption-breaker.md).
  */
 export const visibleTo = (p: ScimPrincipal): SQL =>

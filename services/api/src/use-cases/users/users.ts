@@ -17,7 +17,7 @@ import { findUser, UserNameTaken, type UserRow } from "./user-store.ts";
 
 /**
  * POST /Users: validate, record desired state + outbox row in one statement (shared with
- * the creates arriving at the same time, see UserInserter), answer (SPEC §4). A userName taken
+ * the creates arriving at the same time, see UserInserter), answer (docs/RULES.md "The SCIM surface"). A userName taken
  * by another directory's user is adopted or explained (create-conflict.ts), off the hot path.
  */
 export async function acceptCreateUser(
@@ -121,7 +121,7 @@ export function patchUser(
 }
 
 /**
- * DELETE /Users/{id}: gone for SCIM at once; the worker frees seat, DID and extension (SPEC §5). Through
+ * DELETE /Users/{id}: gone for SCIM at once; the worker frees seat, DID and extension (docs/RULES.md). Through
  * the company's breaker: beyond its threshold the delete is accepted but held for an admin.
  */
 export async function removeUser(
