@@ -127,9 +127,20 @@ export function markDeleted(sql: Q, where: Fragment): postgres.PendingQuery<{ id
     set: sql`${scrubbed(sql)}, deleted_at = now()`,
     where: sql`${where} and deleted_at is null`,
     also: sql`m as (delete from group_members where user_id in (select id from u)),
-      h as (delete from held_changes where user_id in (select id from u))`,
+      h as (delete from held_changes where user_id in (select id from u)),
+      ${forgetNames(sql, sql`${where} and deleted_at is null`)}`,
   });
 }
+
+/**
+ * The request log forgets the names of the users `where` selects (read before the statement scrubs
+ * them): entries that named them without linking them (a look-up that found none, a refused create).
+ * Entries linked by id show the user's current name, so they lose it with the user.
+ */
+export const forgetNames = (sql: Q, where: Fragment): Fragment => sql`
+  fn as (select company_id, lower(user_name) as name from users where ${where} and user_name <> ''),
+  fl as (update scim_requests r set user_name = null from fn
+         where r.company_id = fn.company_id and lower(r.user_name) = fn.name and r.user_name is not null)`;
 
 /** A deleted user's personal data gone, and any hold on it with it. */
 export const scrubbed = (sql: Q): Fragment => sql`

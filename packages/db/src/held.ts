@@ -1,6 +1,6 @@
 import type postgres from "postgres";
 import type { Sql, TxSql } from "./client.ts";
-import { type RowEvent, scrubbed, updateDesiredState } from "./desired-state.ts";
+import { forgetNames, type RowEvent, scrubbed, updateDesiredState } from "./desired-state.ts";
 import type { HeldKind } from "./schema/users.ts";
 
 export type { HeldKind };
@@ -69,7 +69,8 @@ export async function confirmHeld(tx: TxSql, companyId: string, ids: readonly st
     set: scrubbed(tx),
     where: picked(tx, companyId, ids, "delete"),
     events: [decided("user.held_confirmed", "delete")],
-    also: tx`${dropRecord(tx)}, m as (delete from group_members where user_id in (select id from u))`,
+    also: tx`${dropRecord(tx)}, m as (delete from group_members where user_id in (select id from u)),
+      ${forgetNames(tx, picked(tx, companyId, ids, "delete"))}`,
   });
   return deactivations.length + deletes.length;
 }

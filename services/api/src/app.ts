@@ -14,6 +14,7 @@ import { healthRoutes } from "./ops/health.ts";
 import { LiveSampler } from "./ops/live-sampler.ts";
 import { createApiMetrics, metricsRoutes } from "./ops/metrics.ts";
 import { overviewRoutes } from "./ops/overview.ts";
+import { requestLogging } from "./request-log/middleware.ts";
 import { ScimError } from "./scim/errors.ts";
 import { scimDiscoveryRoutes } from "./scim/http/discovery.ts";
 import { scimGroupsRoutes } from "./scim/http/groups.ts";
@@ -55,8 +56,9 @@ export function createApp(deps: AppDeps) {
   // "/Users/*" also matches "/Users": one registration, so auth and the limit run once per request.
   const limit = scimRateLimit(deps);
   const auth = scimAuth(deps);
-  scim.use("/Users/*", auth, limit);
-  scim.use("/Groups/*", auth, limit);
+  const logged = requestLogging(deps.requestLog, deps.clock);
+  scim.use("/Users/*", auth, logged, limit);
+  scim.use("/Groups/*", auth, logged, limit);
   scim.route("/Users", scimUsersRoutes(deps, metrics));
   scim.route("/Groups", scimGroupsRoutes(deps));
   scim.all("*", (c) => scimErrorResponse(c, new ScimError(404, undefined, `No SCIM endpoint at ${c.req.path}`)));

@@ -42,6 +42,11 @@ const schema = z.object({
   /** SCIM requests per second per token (README "Operations": well above Entra's 25/s per tenant). */
   SCIM_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(200),
   SCIM_RATE_LIMIT_ENABLED: bool.default(true),
+  /** The SCIM request log (GET /api/v1/directories/{id}/requests): written in batches this often. */
+  REQUEST_LOG_ENABLED: bool.default(true),
+  REQUEST_LOG_FLUSH_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** A directory with a live token and no request for this long counts in scimline_directories_silent. */
+  DIRECTORY_SILENT_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(86_400),
   /** When set, /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open (block it at the ingress). */
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   // --- sign-in (docs/RULES.md "Sign-in", README "Sign-in and SSO policy")

@@ -7,6 +7,8 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "./config.ts";
 import type { LiveSampler } from "./ops/live-sampler.ts";
+import type { LogSubject } from "./request-log/middleware.ts";
+import type { RequestLog } from "./request-log/request-log.ts";
 import type { ScimPrincipal, Tenancy } from "./tenancy.ts";
 import type { UserInserter } from "./use-cases/users/user-inserter.ts";
 
@@ -29,6 +31,8 @@ export type AppDeps = {
   userInserter?: UserInserter;
   /** The ops console's live series; main.ts starts one. Default: one started by the first viewer. */
   liveSampler?: LiveSampler;
+  /** The SCIM request log's writer (batched, off the request's path); absent: requests are not logged. */
+  requestLog?: RequestLog;
 };
 
 /** The queues ops see in the dashboard and /metrics; webhook deliveries run on a queue of their own. */
@@ -42,5 +46,7 @@ export type AppEnv = {
     principal: ScimPrincipal;
     /** Set by the SCIM rate limiter. */
     rateLimit: RateLimitInfo;
+    /** Who a SCIM request was about, for the request log. */
+    logSubject: LogSubject | undefined;
   };
 };

@@ -11,6 +11,7 @@ import { createApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
 import { bufferedStdout, createLogger } from "./logger.ts";
 import { LiveSampler } from "./ops/live-sampler.ts";
+import { RequestLog } from "./request-log/request-log.ts";
 import { Tenancy } from "./tenancy.ts";
 
 // The only place that touches the environment, ports and signals.
@@ -68,6 +69,11 @@ webhooks.on("error", (error) => logger.warn({ err: { message: error.message } },
 // The ops console's series: read every second for as long as the process runs (docs: Operations).
 const liveSampler = new LiveSampler({ sql: database.sql, queue: provisioning, logger });
 liveSampler.start();
+// The SCIM request log: requests append to a buffer; this writes it in batches (README: Request log).
+const requestLog = config.REQUEST_LOG_ENABLED
+  ? new RequestLog(database.sql, logger, { flushMs: config.REQUEST_LOG_FLUSH_MS })
+  : undefined;
+requestLog?.start();
 const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry });
 
@@ -86,6 +92,7 @@ const app = createApp({
   clock: () => new Date(),
   metricsRegistry,
   liveSampler,
+  ...(requestLog ? { requestLog } : {}),
 });
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
@@ -124,6 +131,7 @@ async function shutdown(signal: string) {
   setInterval(() => (server as HttpServer).closeIdleConnections(), 500).unref();
   NetServer.prototype.close.call(server, async () => {
     await settle(liveSampler.stop(), 2000);
+    if (requestLog) await settle(requestLog.stop(), 3000);
     await settle(database.close(), 5000);
     await settle(provisioning.close(), 2000);
     await settle(webhooks.close(), 2000);

@@ -17,6 +17,8 @@ export type ScimPrincipal = {
   adoptExisting: boolean;
   /** Lower-case email domains it creates users in; empty: unrestricted. */
   domains: string[];
+  /** When the token stops authenticating; null: never. */
+  expiresAt: Date | null;
 };
 
 export type CompanyContext = {
@@ -75,6 +77,7 @@ export class Tenancy {
         master: directories.master,
         adoptExisting: directories.adoptExisting,
         domains: directories.domains,
+        expiresAt: scimTokens.expiresAt,
       })
       .from(scimTokens)
       .innerJoin(directories, eq(directories.id, scimTokens.directoryId))

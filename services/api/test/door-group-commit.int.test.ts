@@ -23,6 +23,7 @@ const principalOf = (t: Tenant) => ({
   master: false,
   adoptExisting: false,
   domains: [],
+  expiresAt: null,
 });
 
 /** A create as the door hands it to the inserter, with everything optional left empty. */

@@ -47,6 +47,10 @@ export const scimTokens = pgTable(
     hint: text().notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     revokedAt: timestamp({ withTimezone: true }),
+    /** After this the token no longer authenticates; null: it does not expire. */
+    expiresAt: timestamp({ withTimezone: true }),
+    /** The last request it authenticated (written with the request log, a second or so late). */
+    lastUsedAt: timestamp({ withTimezone: true }),
   },
   (t) => [uniqueIndex("scim_tokens_hash").on(t.tokenHash), index("scim_tokens_directory").on(t.directoryId)],
 );

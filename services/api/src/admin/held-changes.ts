@@ -1,13 +1,12 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { confirmHeld, type Database, rejectHeld } from "@scimline/db";
-import type { Context } from "hono";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
 import { isUniqueViolation } from "../use-cases/pg-errors.ts";
 import { companyNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
 import { CompanyParams, errors, Id, json, NOT_FOUND } from "./schemas.ts";
-import { validationHook } from "./validation.ts";
+import { optionalBody, validationHook } from "./validation.ts";
 
 const tags = ["Held changes (mass-deactivation breaker)"];
 
@@ -130,24 +129,6 @@ export function heldChangeRoutes(deps: AppDeps) {
   const company = async (id: string) => {
     if (!(await findCompany(deps.database, id))) throw companyNotFound(id);
   };
-  /** `{ids?}`, or no body at all: every held change of the company. */
-  const idsOf = async (c: Context): Promise<string[] | null> => {
-    const text = await c.req.text();
-    if (text.trim() === "") return null;
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new AdminError("INVALID_JSON", "The request body is not valid JSON");
-    }
-    const parsed = Decision.safeParse(body);
-    if (!parsed.success) {
-      const details = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
-      throw new AdminError("VALIDATION_FAILED", details);
-    }
-    return parsed.data.ids ?? null;
-  };
-
   app.openapi(list, async (c) => {
     const { id } = c.req.valid("param");
     await company(id);
@@ -161,7 +142,8 @@ export function heldChangeRoutes(deps: AppDeps) {
       const id = c.req.param("id");
       if (!Id.safeParse(id).success) throw new AdminError("VALIDATION_FAILED", "id: must be a UUID");
       await company(id);
-      const n = await decideHeld(deps.database, id, verb, await idsOf(c));
+      // `{ids?}`, or no body at all: every held change of the company.
+      const n = await decideHeld(deps.database, id, verb, (await optionalBody(c, Decision))?.ids ?? null);
       return c.json(verb === "confirm" ? { confirmed: n } : { rejected: n }, 200);
     });
   }

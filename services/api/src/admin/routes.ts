@@ -5,6 +5,7 @@ import { refuseUnstorableText } from "../middleware/storable-text.ts";
 import { apiDocsRoutes } from "./api-docs.ts";
 import { companyRoutes } from "./companies.ts";
 import { directoryRoutes } from "./directories.ts";
+import { directoryHealthRoutes } from "./directory-health.ts";
 import { eventRoutes } from "./events.ts";
 import { failedUserRoutes } from "./failed-users.ts";
 import { groupRuleRoutes } from "./group-rules.ts";
@@ -63,6 +64,7 @@ export function adminRoutes(deps: AppDeps) {
   app.route("/", directoryRoutes(deps));
   app.route("/", tokenRoutes(deps));
   app.route("/", heldChangeRoutes(deps));
+  app.route("/", directoryHealthRoutes(deps));
   app.route("/", reportRoutes(deps));
   app.route("/", failedUserRoutes(deps));
   app.route("/", userAdminRoutes(deps));

@@ -127,12 +127,39 @@ export const DirectoryView = z
   .openapi("Directory");
 
 export const TokenCreated = z
-  .object({ id: Id, token: z.string(), hint: z.string(), directoryId: Id, createdAt: z.string() })
+  .object({
+    id: Id,
+    token: z.string(),
+    hint: z.string(),
+    directoryId: Id,
+    createdAt: z.string(),
+    expiresAt: z.string().nullable(),
+  })
   .openapi("TokenCreated");
 
 export const TokenView = z
-  .object({ id: Id, hint: z.string(), directoryId: Id, createdAt: z.string(), revokedAt: z.string().nullable() })
+  .object({
+    id: Id,
+    hint: z.string(),
+    directoryId: Id,
+    createdAt: z.string(),
+    revokedAt: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+    lastUsedAt: z
+      .string()
+      .nullable()
+      .openapi({ description: "The last request it authenticated (a second or so late)" }),
+  })
   .openapi("Token");
+
+export const TokenCreate = z
+  .strictObject({
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .openapi({ description: "When the token stops authenticating (in the future); absent: never" }),
+  })
+  .openapi("TokenCreate");
 
 export const ErrorBody = z
   .object({ error: z.object({ code: z.string(), message: z.string(), requestId: z.string() }) })

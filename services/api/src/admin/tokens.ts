@@ -4,8 +4,8 @@ import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
 import { findDirectory } from "./directory-store.ts";
-import { DirectoryParams, errors, Id, json, NOT_FOUND, TokenCreated, TokenView } from "./schemas.ts";
-import { validationHook } from "./validation.ts";
+import { DirectoryParams, errors, Id, json, NOT_FOUND, TokenCreate, TokenCreated, TokenView } from "./schemas.ts";
+import { optionalBody, validationHook } from "./validation.ts";
 
 const { scimTokens } = schema;
 const tags = ["Directories and SCIM tokens"];
@@ -16,8 +16,20 @@ const createToken = createRoute({
   path: "/directories/{id}/tokens",
   tags,
   summary: "Issue a SCIM bearer token; it is shown only in this response",
-  request: { params: DirectoryParams },
-  responses: { 201: json(TokenCreated, "The token, shown once"), ...errors({ 404: NOT_FOUND.directory }) },
+  description:
+    "A directory may have several live tokens at once, so a token is rotated without downtime: issue a new one, put it in the identity provider, then revoke the old one (its lastUsedAt shows when the IdP stopped using it). The body is optional.",
+  request: {
+    params: DirectoryParams,
+    // Documented only: the route reads the body itself, so none at all is fine (curl -X POST).
+    body: { required: false, content: { "application/json": { schema: TokenCreate } } },
+  },
+  responses: {
+    201: json(TokenCreated, "The token, shown once"),
+    ...errors(
+      { 400: "VALIDATION_FAILED: expiresAt is not a future date-time; INVALID_JSON", 404: NOT_FOUND.directory },
+      { body: true },
+    ),
+  },
 });
 
 const listTokens = createRoute({
@@ -50,8 +62,16 @@ export function tokenRoutes(deps: AppDeps) {
     return row;
   };
 
-  app.openapi(createToken, async (c) => {
-    const directory = await directoryOf(c.req.valid("param").id);
+  app.openAPIRegistry.registerPath(createToken);
+  app.post("/directories/:id/tokens", async (c) => {
+    const id = c.req.param("id");
+    if (!Id.safeParse(id).success) throw new AdminError("VALIDATION_FAILED", "id: must be a UUID");
+    const directory = await directoryOf(id);
+    const expiresAt = (await optionalBody(c, TokenCreate))?.expiresAt;
+    const expires = expiresAt === undefined ? null : new Date(expiresAt);
+    if (expires && expires.getTime() <= deps.clock().getTime()) {
+      throw new AdminError("VALIDATION_FAILED", "expiresAt: must be in the future");
+    }
     const token = generateToken("scim");
     const [row] = await deps.database.db
       .insert(scimTokens)
@@ -61,13 +81,19 @@ export function tokenRoutes(deps: AppDeps) {
         companyId: directory.companyId,
         tokenHash: hashToken(token),
         hint: token.slice(0, 9),
+        expiresAt: expires,
       })
       .returning();
     if (!row) throw new Error("token insert returned nothing");
-    return c.json(
-      { id: row.id, token, hint: row.hint, directoryId: directory.id, createdAt: row.createdAt.toISOString() },
-      201,
-    );
+    const created = {
+      id: row.id,
+      token,
+      hint: row.hint,
+      directoryId: directory.id,
+      createdAt: row.createdAt.toISOString(),
+      expiresAt: row.expiresAt?.toISOString() ?? null,
+    };
+    return c.json(created, 201);
   });
 
   app.openapi(listTokens, async (c) => {
@@ -85,6 +111,8 @@ export function tokenRoutes(deps: AppDeps) {
           directoryId: r.directoryId,
           createdAt: r.createdAt.toISOString(),
           revokedAt: r.revokedAt?.toISOString() ?? null,
+          expiresAt: r.expiresAt?.toISOString() ?? null,
+          lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
         })),
       },
       200,

@@ -152,7 +152,12 @@ export function userAdminRoutes(deps: AppDeps) {
   app.openapi(remove, async (c) => {
     const { id, userId } = c.req.valid("param");
     // The same statement as SCIM DELETE: desired state "deleted", a new generation and its outbox row.
-    if (await deleteUser(deps.database, { companyId: id }, userId)) return c.body(null, 204);
+    const member = await findTeamMember(deps.database, id, userId);
+    if (await deleteUser(deps.database, { companyId: id }, userId)) {
+      // Request-log lines still buffered here forget the name too (the stored ones forgot it in the delete).
+      if (member) deps.requestLog?.forget(id, member.userName);
+      return c.body(null, 204);
+    }
     // A user whose SCIM delete the breaker holds: deleting it confirms that delete.
     const [held] = await deps.database.sql<{ id: string }[]>`
       select id from held_changes where company_id = ${id} and user_id = ${userId} and kind = 'delete'`;

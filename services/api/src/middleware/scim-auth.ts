@@ -15,7 +15,9 @@ const unauthorized = (detail: string) =>
  * client address; past AUTH_FAILURES_PER_MINUTE a token not already known is refused (429)
  * without a database look-up until the minute ends.
  */
-export function scimAuth(deps: Pick<AppDeps, "tenancy" | "redis" | "logger" | "config">): MiddlewareHandler<AppEnv> {
+export function scimAuth(
+  deps: Pick<AppDeps, "tenancy" | "redis" | "logger" | "config" | "clock">,
+): MiddlewareHandler<AppEnv> {
   const { tenancy, config } = deps;
   const failures = new FailedAuthLimiter(deps.redis, deps.logger, {
     prefix: config.QUEUE_PREFIX,
@@ -39,6 +41,11 @@ export function scimAuth(deps: Pick<AppDeps, "tenancy" | "redis" | "logger" | "c
         token
           ? "The bearer token is not valid or has been revoked"
           : "A bearer token issued for a Scimline directory is required",
+      );
+    }
+    if (principal.expiresAt !== null && principal.expiresAt.getTime() <= deps.clock().getTime()) {
+      throw unauthorized(
+        "The bearer token has expired; a company admin issues a new one (POST /api/v1/directories/{id}/tokens)",
       );
     }
     c.set("principal", principal);

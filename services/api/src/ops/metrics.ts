@@ -33,7 +33,10 @@ type Snapshot = {
  * The API's Prometheus metrics (README "Operations"): request latency by route pattern, and the
  * pipeline's state read at scrape time: queue depths, outbox lag, users per status.
  */
-export function createApiMetrics(deps: Pick<AppDeps, "database" | "queues" | "logger">, registry = new Registry()) {
+export function createApiMetrics(
+  deps: Pick<AppDeps, "database" | "queues" | "logger" | "config" | "requestLog">,
+  registry = new Registry(),
+) {
   const httpDuration = new Histogram({
     name: "http_request_duration_seconds",
     help: "HTTP request latency by route pattern, method and status",

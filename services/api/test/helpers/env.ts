@@ -8,6 +8,7 @@ import { afterAll, beforeAll, inject } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { AppDeps } from "../../src/deps.ts";
+import { RequestLog } from "../../src/request-log/request-log.ts";
 import { Tenancy } from "../../src/tenancy.ts";
 
 export const ADMIN_KEY = "test-admin-key-0123456789";
@@ -65,7 +66,11 @@ export async function startTestEnv(
     prefix: config.QUEUE_PREFIX,
   });
   webhooks.on("error", () => {});
+  // The request log as main.ts runs it, flushed often so a test reads what it sent within moments.
+  const requestLog = new RequestLog(database.sql, pino({ level: "silent" }), { flushMs: 50 });
+  requestLog.start();
   const deps: AppDeps = {
+    requestLog,
     config,
     database,
     tenancy: new Tenancy(database, config.AUTH_CACHE_TTL_MS),
@@ -81,6 +86,7 @@ export async function startTestEnv(
 
 export async function stopTestEnv(env: TestEnv | undefined): Promise<void> {
   if (!env) return;
+  await env.deps.requestLog?.stop();
   await env.database.close();
   await env.queue.obliterate({ force: true }).catch(() => {});
   await env.queue.close();

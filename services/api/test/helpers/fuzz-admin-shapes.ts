@@ -146,7 +146,9 @@ export const ADMIN_ENDPOINTS: Array<[string, string, fc.Arbitrary<unknown> | nul
       adoptExisting: bool,
     }),
   ],
-  ["POST", "/directories/{d}/tokens", null],
+  ["POST", "/directories/{d}/tokens", opt({ expiresAt: str("2099-01-01T00:00:00Z", "2000-01-01T00:00:00Z", "soon") })],
+  ["GET", "/directories/{d}/health", null],
+  ["GET", "/directories/{d}/requests", null],
   ["DELETE", "/directories/{d}/tokens/{k}", null],
   [
     "PATCH",

@@ -1,9 +1,10 @@
 import { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../../deps.ts";
 import type { ApiMetrics } from "../../ops/metrics.ts";
+import { logSubject } from "../../request-log/middleware.ts";
 import { ListCache } from "../../use-cases/users/list-cache.ts";
 import { UserInserter } from "../../use-cases/users/user-inserter.ts";
-import { findUser, listKey, listUsers, type UserRow } from "../../use-cases/users/user-store.ts";
+import { findUser, isUuid, listKey, listUsers, type UserRow } from "../../use-cases/users/user-store.ts";
 import { acceptCreateUser, checkVersion, patchUser, removeUser, replaceUser } from "../../use-cases/users/users.ts";
 import { ScimError } from "../errors.ts";
 import { compileUserFilter, compileUserSort } from "../filter/to-sql.ts";
@@ -12,6 +13,9 @@ import { SCHEMA } from "../resource/schema.ts";
 import { etag, toScimUser } from "../resource/user-output.ts";
 import { checkIfMatch, pagination, readJson, scimBaseUrl } from "./request.ts";
 import { scimJson } from "./respond.ts";
+
+/** Okta's and Entra's look-up before a create: the one filter the request log reads a userName from. */
+const USER_NAME_LOOKUP = /^\s*userName\s+eq\s+"((?:[^"\\]|\\.){0,256})"\s*$/i;
 
 /** /scim/v2/Users (docs/RULES.md "The SCIM surface", RFC 7644 §3). */
 export function scimUsersRoutes(deps: AppDeps, metrics?: Pick<ApiMetrics, "guardRails">) {
@@ -48,6 +52,11 @@ export function scimUsersRoutes(deps: AppDeps, metrics?: Pick<ApiMetrics, "guard
       },
       lists,
     );
+    const named = filter ? USER_NAME_LOOKUP.exec(filter)?.[1] : undefined;
+    if (named !== undefined) {
+      const [only] = rows;
+      logSubject(c, rows.length === 1 && only ? { userId: only.id } : { userName: named.replace(/\\(.)/g, "$1") });
+    }
     return scimJson(c, {
       schemas: [SCHEMA.listResponse],
       totalResults: total,
@@ -64,9 +73,20 @@ export function scimUsersRoutes(deps: AppDeps, metrics?: Pick<ApiMetrics, "guard
   };
 
   app.post("/", async (c) => {
-    const { row } = await acceptCreateUser(deps, inserter, c.var.principal, await readJson(c));
+    const body = await readJson(c);
+    const userName = (body as { userName?: unknown } | null)?.userName;
+    if (typeof userName === "string") logSubject(c, { userName: userName.slice(0, 256) });
+    const { row } = await acceptCreateUser(deps, inserter, c.var.principal, body);
+    logSubject(c, { userId: row.id });
     changed(c.var.principal);
     return single(c, row, 201);
+  });
+
+  // The request log links a request by id to its user (it shows the user's current userName).
+  app.use("/:id", async (c, next) => {
+    const id = c.req.param("id");
+    if (isUuid(id)) logSubject(c, { userId: id });
+    await next();
   });
 
   app.get("/:id", async (c) => {
@@ -90,7 +110,8 @@ export function scimUsersRoutes(deps: AppDeps, metrics?: Pick<ApiMetrics, "guard
   });
 
   app.delete("/:id", async (c) => {
-    await removeUser(deps, c.var.principal, c.req.param("id"), ifMatch(c), held);
+    const gone = await removeUser(deps, c.var.principal, c.req.param("id"), ifMatch(c), held);
+    if (gone.erased) deps.requestLog?.forget(c.var.principal.companyId, gone.userName);
     changed(c.var.principal);
     return c.body(null, 204);
   });

@@ -142,4 +142,5 @@ export async function removeUser(
   );
   if (!outcome.applied) throw new ScimError(404, undefined, `User ${id} not found`);
   if (outcome.held) onHeld?.("delete");
+  return { userName: current.userName, erased: !outcome.held };
 }

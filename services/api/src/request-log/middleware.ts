@@ -1,0 +1,43 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../deps.ts";
+import { ScimError } from "../scim/errors.ts";
+import type { RequestLog } from "./request-log.ts";
+
+/** Who a SCIM request was about, for its request-log line (set by the SCIM routes). */
+export type LogSubject = { userId?: string; userName?: string };
+
+export const logSubject = (c: Context<AppEnv>, subject: LogSubject) =>
+  c.set("logSubject", { ...c.var.logSubject, ...subject });
+
+const MAX_DETAIL = 500;
+
+/**
+ * One request-log line per authenticated SCIM request (after the token check, before the rate limit,
+ * so a 429 is logged too): an append to the log's buffer, nothing more on the request's path.
+ */
+export function requestLogging(log: RequestLog | undefined, clock: () => Date): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!log) return next();
+    const at = clock();
+    const started = performance.now();
+    await next();
+    const p = c.var.principal;
+    if (!p) return;
+    const error = c.error instanceof ScimError ? c.error : null;
+    const subject = c.var.logSubject;
+    log.record({
+      companyId: p.companyId,
+      directoryId: p.directoryId,
+      tokenId: p.tokenId,
+      at,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      scimType: error?.scimType ?? null,
+      detail: error ? error.detail.slice(0, MAX_DETAIL) : null,
+      userId: subject?.userId ?? null,
+      userName: subject?.userId ? null : (subject?.userName ?? null),
+      durationMs: performance.now() - started,
+    });
+  };
+}
