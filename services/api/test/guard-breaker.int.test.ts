@@ -182,10 +182,17 @@ describe("the mass-deactivation breaker", () => {
     expect(row).toEqual({ held: 20, applied: 10 });
   });
 
-  test("held changes are a company's own", async () => {
-    const { t } = await tenantWithUsers(1, null);
+  test("held changes are a company's own: another company's ids decide nothing", async () => {
+    const { t, ids } = await tenantWithUsers(2, { threshold: 1, windowSeconds: 300 });
+    for (const id of ids) await scim(env(), t.token, "PATCH", `/Users/${id}`, deactivate);
+    const [mine] = await held(t);
     const other = await createTenant(env());
     expect((await admin(env(), "GET", `/companies/${other.companyId}/held-changes`)).body.changes).toEqual([]);
+    for (const verb of ["confirm", "reject"]) {
+      const reply = await api("POST", `/companies/${other.companyId}/held-changes/${verb}`, { ids: [mine?.id] });
+      expect(Object.values(reply.body)).toEqual([0]);
+    }
+    expect(await held(t)).toHaveLength(1);
     expect(code(await api("GET", "/companies/00000000-0000-4000-8000-000000000000/held-changes"))).toBe(
       "COMPANY_NOT_FOUND",
     );
