@@ -101,11 +101,11 @@ describe("a preview predicts the real burst", () => {
       berliner,
       before,
     ];
-    const state = await databaseState(env().database.sql);
+    const state = await databaseState(env());
     const reply = await previewJson(env(), t.companyId, bodies);
     expect(reply.status).toBe(200);
     const preview = previewOf(reply);
-    expect(await databaseState(env().database.sql)).toEqual(state);
+    expect(await databaseState(env())).toEqual(state);
     expect(preview.totals.refused).toEqual({ invalidValue: 5, uniqueness: 2 });
     // 64 users with a DID: 5 numbers left in the pools, 59 to buy. Seats: all free ones reused, the rest bought.
     expect(preview.totals).toMatchObject({ numbersFromPool: 5, numbersToBuy: [{ areaCode: "415", count: 59 }] });

@@ -19,7 +19,7 @@ const rows = (n: number, pad = "") =>
 describe("preview input is bounded", () => {
   test("10,000 CSV rows are answered; 10,001 are 400 INVALID_CSV; nothing is written", async () => {
     const id = await company();
-    const before = await databaseState(env().database.sql);
+    const before = await databaseState(env());
     const ok = await previewCsv(env(), id, rows(10_000));
     expect(ok.status).toBe(200);
     const { users, totals } = previewOf(ok);
@@ -31,7 +31,7 @@ describe("preview input is bounded", () => {
     const over = await previewCsv(env(), id, rows(10_001));
     expect([over.status, code(over)]).toEqual([400, "INVALID_CSV"]);
     expect(message(over)).toMatch(/more than 10,000 user rows/);
-    expect(await databaseState(env().database.sql)).toEqual(before);
+    expect(await databaseState(env())).toEqual(before);
   });
 
   test("JSON: 10,001 users or a body without a users array are 400 VALIDATION_FAILED", async () => {

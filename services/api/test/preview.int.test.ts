@@ -168,23 +168,23 @@ function expectAcmeAnswer(t: Tenant, preview: PreviewBody): void {
 describe("POST /companies/{id}/provisioning/preview", () => {
   test("a CSV with our column names: office, seat, charge and number per user, and the totals", async () => {
     const t = await acme();
-    const before = await databaseState(env().database.sql);
+    const before = await databaseState(env());
     const reply = await previewCsv(env(), t.companyId, OURS);
     expect(reply.status).toBe(200);
     expectAcmeAnswer(t, previewOf(reply));
-    expect(await databaseState(env().database.sql)).toEqual(before);
+    expect(await databaseState(env())).toEqual(before);
   });
 
   test("Okta's export names, a BOM, CRLF and quotes give the same answer; so do the SCIM bodies as JSON", async () => {
     const t = await acme();
-    const before = await databaseState(env().database.sql);
+    const before = await databaseState(env());
     const okta = await previewCsv(env(), t.companyId, OKTA);
     expect(okta.status).toBe(200);
     expectAcmeAnswer(t, previewOf(okta));
     const json = await previewJson(env(), t.companyId, JSON_USERS);
     expect(json.status).toBe(200);
     expectAcmeAnswer(t, previewOf(json));
-    expect(await databaseState(env().database.sql)).toEqual(before);
+    expect(await databaseState(env())).toEqual(before);
   });
 
   test("the door's refusals and the plan's waits come back per user, counted by code", async () => {
@@ -193,7 +193,7 @@ describe("POST /companies/{id}/provisioning/preview", () => {
       offices: [{ name: "Austin", country: "US", main: true, seats: { "Dialpad_Ai Voice": 1, Dialpad_Support: 0 } }],
     });
     expect((await scim(env(), t.token, "POST", "/Users", oktaUser("taken@example.com"))).status).toBe(201);
-    const before = await databaseState(env().database.sql);
+    const before = await databaseState(env());
     const reply = await previewJson(env(), t.companyId, [
       oktaUser("first@example.com"),
       oktaUser("second@example.com"),
@@ -224,7 +224,7 @@ describe("POST /companies/{id}/provisioning/preview", () => {
     expect(users[7]).toMatchObject({ office: null, number: { source: "none" }, chargeCents: 0 });
     expect(totals.refused).toEqual({ no_license_available: 2, invalidValue: 2, invalidSyntax: 1, uniqueness: 1 });
     expect(totals).toMatchObject({ users: 8, seatsToBuy: [], chargeCents: 0, numbersFromPool: 0 });
-    expect(await databaseState(env().database.sql)).toEqual(before);
+    expect(await databaseState(env())).toEqual(before);
   });
 
   test("no office and a full extension range are the plan's waits too", async () => {

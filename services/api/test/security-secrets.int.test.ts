@@ -32,6 +32,8 @@ describe("secrets at rest", () => {
       select token_hash from scim_tokens where directory_id = ${t.directoryId} order by created_at`;
     const sha = (s: string) => createHash("sha256").update(s).digest("hex");
     expect(hashes.map((h) => h.token_hash)).toEqual([sha(t.token), sha(second)]);
+    // The SCIM request log is written off the request's path: flush it so its rows are scanned too.
+    await env().deps.requestLog?.flush();
     const tables = await env().database.sql<{ name: string }[]>`
       select tablename as name from pg_tables where schemaname = 'public'`;
     for (const { name } of tables) {

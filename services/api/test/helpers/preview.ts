@@ -1,4 +1,3 @@
-import type { Sql } from "@scimline/db";
 import type { TestEnv } from "./env.ts";
 import { call, type Reply } from "./openapi.ts";
 
@@ -36,8 +35,14 @@ export const previewJson = (env: TestEnv, companyId: string, users: unknown[]): 
 
 export const previewOf = (reply: Reply) => reply.body as unknown as PreviewBody;
 
-/** Row counts of every table plus the provisioning counters: equal before and after means nothing was written. */
-export async function databaseState(sql: Sql): Promise<Record<string, string>> {
+/**
+ * Row counts of every table plus the provisioning counters: equal before and after means nothing was written.
+ * The request log is flushed first: it writes the SCIM requests a test sent off the request's path, and a
+ * flush landing between two snapshots would otherwise read as a write by the request under test.
+ */
+export async function databaseState(env: TestEnv): Promise<Record<string, string>> {
+  await env.deps.requestLog?.flush();
+  const sql = env.database.sql;
   const tables = await sql<{ name: string }[]>`
     select tablename as name from pg_tables where schemaname = 'public' order by tablename`;
   const state: Record<string, string> = {};
