@@ -50,7 +50,7 @@ if (o.help) {
   --long           a 70 s door run: is the last 10 s as fast as the first?
   --skip LIST      phases to skip: door,burst,reads
   --json           only the final JSON summary line
-Environment: BENCH_API_NODE_ARGS (e.g. --cpu-prof), BENCH_DATABASE_NAME, BENCH_PORT, and any
+Environment: BENCH_API_NODE_ARGS (e.g. --cpu-prof), BENCH_WORKER_NODE_ARGS, BENCH_DATABASE_NAME, BENCH_PORT, and any
 worker or API setting (WORKER_CONCURRENCY, BATCH_SIZE, LOG_LEVEL…).`);
   process.exit(0);
 }
@@ -117,6 +117,8 @@ const sql = postgres(DB, { max: 2, onnotice: () => {} });
 
 // BENCH_API_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the API under load.
 const apiNodeArgs = (process.env.BENCH_API_NODE_ARGS ?? "").split(" ").filter(Boolean);
+// BENCH_WORKER_NODE_ARGS does the same for the workers of the burst.
+const workerNodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const api = startNode("dist/main.js", join(root, "services/api"), env, apiNodeArgs);
 await waitHealthy(`${base}/healthz`, api);
 const adminApi = async (method: string, path: string, body?: unknown) => {
@@ -159,7 +161,7 @@ try {
   if (!skip.has("burst")) {
     const b = await setupCompany(adminApi, { name: "Burst", seats: N / 2, numbers: N, start: 200000 });
     const workers = Array.from({ length: Number(o.workers) }, () =>
-      startNode("dist/main.js", join(root, "services/worker"), { ...env, WORKER_METRICS_PORT: "0" }),
+      startNode("dist/main.js", join(root, "services/worker"), { ...env, WORKER_METRICS_PORT: "0" }, workerNodeArgs),
     );
     // More API processes (--apis) listen on PORT+2, PORT+3, …; the load is spread evenly over all.
     const extraApis = Array.from({ length: Number(o.apis) - 1 }, (_, i) =>

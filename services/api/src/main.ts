@@ -9,6 +9,7 @@ import { Redis } from "ioredis";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { createApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
+import { paceHeap } from "./heap.ts";
 import { bufferedStdout, createLogger } from "./logger.ts";
 import { LiveSampler } from "./ops/live-sampler.ts";
 import { RequestLog } from "./request-log/request-log.ts";
@@ -25,6 +26,8 @@ try {
   process.exit(1);
 }
 
+// Before the first allocation of any size: the heap's growth policy applies from here on.
+const heap = paceHeap(config.API_HEAP_GROWING_PERCENT);
 const stdout = bufferedStdout();
 const logger = createLogger(config.LOG_LEVEL, stdout);
 /** Writes what the buffered destination still holds, before process.exit (which would drop it). */
@@ -96,7 +99,7 @@ const app = createApp({
 });
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-  logger.info({ port: info.port }, "listening");
+  logger.info({ port: info.port, heapGrowingPercent: heap.heapGrowingPercent }, "listening");
 });
 
 // Responses not yet started when SIGTERM arrives, and every later one, say `Connection: close`,
