@@ -1,22 +1,32 @@
 import type { SeatCount } from "@scimline/domain";
 import type { TxSql } from "../client.ts";
 
+export type ClaimedResources = {
+  numbers: { byOffice: Map<string, string[]>; unbound: string[] };
+  extensions: number[];
+};
+
 /**
- * Free numbers for a company's DID requests, locked with SKIP LOCKED so concurrent
- * batches never wait on or share one: per office its own lowest k, then just enough
- * unbound ones for what the office pools could not cover, in one round trip.
- * The ORDER BY matches the partial index numbers_free (e164 COLLATE "C"), which alone can serve
- * it however many numbers are assigned (docs/decisions/0003-claims-with-skip-locked.md).
+ * Free numbers and extensions for a company's requests, locked with SKIP LOCKED so concurrent
+ * batches never wait on or share one, in one round trip: per office its own lowest k numbers, then
+ * just enough unbound ones for what the office pools could not cover, and the n lowest free extensions.
+ * The numbers' ORDER BY matches the partial index numbers_free (e164 COLLATE "C"), which alone can
+ * serve it however many numbers are assigned (docs/decisions/0003-claims-with-skip-locked.md).
  */
-export async function claimNumbers(
+export async function claimResources(
   tx: TxSql,
   companyId: string,
   perOffice: ReadonlyMap<string, number>,
-): Promise<{ byOffice: Map<string, string[]>; unbound: string[] }> {
+  extensions: number,
+): Promise<ClaimedResources> {
   const officeIds = [...perOffice.keys()];
   const counts = officeIds.map((id) => perOffice.get(id) ?? 0);
   const total = counts.reduce((a, b) => a + b, 0);
-  const rows = await tx<{ e164: string; office_id: string | null }[]>`
+  const byOffice = new Map<string, string[]>();
+  const unbound: string[] = [];
+  const claimedExtensions: number[] = [];
+  if (total === 0 && extensions === 0) return { numbers: { byOffice, unbound }, extensions: claimedExtensions };
+  const rows = await tx<{ e164: string | null; office_id: string | null; extension: number | null }[]>`
     with wanted as (
       select * from unnest(${tx.array(officeIds)}::uuid[], ${tx.array(counts)}::int[]) as w(office_id, k)
     ), own as (
@@ -33,29 +43,26 @@ export async function claimNumbers(
       order by e164 collate "C"
       limit greatest(0, ${total}::int - (select count(*) from own))
       for update skip locked
+    ), ext as (
+      select extension from extension_pool
+      where company_id = ${companyId} and user_id is null
+      order by extension limit ${extensions}::int
+      for update skip locked
     )
-    select e164, office_id from own union all select e164, office_id from unbound`;
-  const byOffice = new Map<string, string[]>();
-  const unbound: string[] = [];
+    select e164, office_id, null::int as extension from own
+    union all select e164, office_id, null from unbound
+    union all select null, null, extension from ext`;
   for (const row of rows) {
-    if (row.office_id === null) unbound.push(row.e164);
+    if (row.extension !== null) claimedExtensions.push(row.extension);
+    else if (row.e164 === null) continue;
+    else if (row.office_id === null) unbound.push(row.e164);
     else byOffice.set(row.office_id, [...(byOffice.get(row.office_id) ?? []), row.e164]);
   }
   const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   for (const list of byOffice.values()) list.sort(byCode);
   unbound.sort(byCode);
-  return { byOffice, unbound };
-}
-
-/** The n lowest free extensions of a company, skipping ones another batch holds. */
-export async function claimExtensions(tx: TxSql, companyId: string, n: number): Promise<number[]> {
-  if (n === 0) return [];
-  const rows = await tx<{ extension: number }[]>`
-    select extension from extension_pool
-    where company_id = ${companyId} and user_id is null
-    order by extension limit ${n}
-    for update skip locked`;
-  return rows.map((r) => r.extension).sort((a, b) => a - b);
+  claimedExtensions.sort((a, b) => a - b);
+  return { numbers: { byOffice, unbound }, extensions: claimedExtensions };
 }
 
 const seatKey = (s: { officeId: string; licenseTypeId: string }) => `${s.officeId}/${s.licenseTypeId}`;

@@ -37,14 +37,31 @@ type UserRow = {
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-/** Locks the users in id order (no deadlock between batches); ids already erased are simply absent. */
-export const lockUsers = (tx: TxSql, ids: readonly string[]): Promise<PlanUser[]> => selectUsers(tx, ids, true);
+export type LockedUsers = {
+  users: PlanUser[];
+  /** Carrier orders of these users whose number has not joined the company's numbers yet, oldest first. */
+  carrierOrders: Map<string, CarrierOrderState[]>;
+};
+
+type CarrierOrderJson = { key: string; status: CarrierOrderState["status"]; e164: string | null };
+
+/**
+ * Locks the users in id order (no deadlock between batches) and reads their pending carrier orders
+ * in the same round trip; ids already erased are simply absent.
+ */
+export async function lockUsers(tx: TxSql, ids: readonly string[]): Promise<LockedUsers> {
+  const rows = await selectUsers<UserRow & { carrier_orders: CarrierOrderJson[] | null }>(tx, ids, true);
+  const carrierOrders = new Map<string, CarrierOrderState[]>();
+  for (const r of rows) if (r.carrier_orders) carrierOrders.set(r.id, r.carrier_orders);
+  return { users: rows.map(planUserOf), carrierOrders };
+}
 
 /** The users as the plan sees them, without locking them (a preview). */
-export const readUsers = (tx: TxSql, ids: readonly string[]): Promise<PlanUser[]> => selectUsers(tx, ids, false);
+export const readUsers = async (tx: TxSql, ids: readonly string[]): Promise<PlanUser[]> =>
+  (await selectUsers<UserRow>(tx, ids, false)).map(planUserOf);
 
-async function selectUsers(tx: TxSql, ids: readonly string[], lock: boolean): Promise<PlanUser[]> {
-  const rows = await tx<UserRow[]>`
+function selectUsers<Row extends UserRow>(tx: TxSql, ids: readonly string[], lock: boolean): Promise<Row[]> {
+  return tx<Row[]>`
     select id, company_id, generation, applied_generation, ${desiredDeleted(tx)} as deleted, ${desiredActive(tx)} as active,
            license_type_id,
            office_hints, status, error_code, office_id, matched_by, matched_value, seat_license_type_id, did,
@@ -56,11 +73,22 @@ async function selectUsers(tx: TxSql, ids: readonly string[], lock: boolean): Pr
            (select users.created_at + make_interval(secs => d.group_rule_hold_seconds) from directories d
             where d.id = users.directory_id and d.group_rule_hold_seconds > 0
               and users.created_at + make_interval(secs => d.group_rule_hold_seconds) > now()) as hold_until
+           ${
+             lock
+               ? tx`, (select json_agg(json_build_object('key', o.idempotency_key, 'status', o.status, 'e164', o.e164)
+                                 order by o.created_at, o.idempotency_key)
+                       from carrier_orders o
+                       where o.user_id = users.id and not exists (select 1 from numbers n where n.e164 = o.e164)) as carrier_orders`
+               : tx``
+           }
     from users
     where id = any(${tx.array([...ids])}::uuid[])
     order by id
     ${lock ? tx`for update` : tx``}`;
-  return rows.map((r) => ({
+}
+
+function planUserOf(r: UserRow): PlanUser {
+  return {
     id: r.id,
     companyId: r.company_id,
     generation: r.generation,
@@ -82,7 +110,7 @@ async function selectUsers(tx: TxSql, ids: readonly string[], lock: boolean): Pr
     pinned: r.pinned,
     licenseExplicit: r.license_explicit,
     holdUntil: r.hold_until === null ? null : new Date(r.hold_until),
-  }));
+  };
 }
 
 type OfficeJson = { id: string; name: string; country: string; main: boolean; created_at: string };
@@ -184,27 +212,6 @@ export async function loadUserGroups(
   for (const r of rows) {
     const list = byUser.get(r.user_id) ?? [];
     list.push({ id: r.id, displayName: r.display_name });
-    byUser.set(r.user_id, list);
-  }
-  return byUser;
-}
-
-/** Carrier orders of these users whose number has not joined the company's numbers yet. */
-export async function loadCarrierOrders(
-  tx: TxSql,
-  userIds: readonly string[],
-): Promise<Map<string, CarrierOrderState[]>> {
-  const rows = await tx<
-    { user_id: string; idempotency_key: string; status: CarrierOrderState["status"]; e164: string | null }[]
-  >`
-    select o.user_id, o.idempotency_key, o.status, o.e164 from carrier_orders o
-    where o.user_id = any(${tx.array([...userIds])}::uuid[])
-      and not exists (select 1 from numbers n where n.e164 = o.e164)
-    order by o.created_at, o.idempotency_key`;
-  const byUser = new Map<string, CarrierOrderState[]>();
-  for (const r of rows) {
-    const list = byUser.get(r.user_id) ?? [];
-    list.push({ key: r.idempotency_key, status: r.status, e164: r.e164 });
     byUser.set(r.user_id, list);
   }
   return byUser;

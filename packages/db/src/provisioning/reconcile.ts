@@ -2,8 +2,8 @@ import { type AdminRequest, type GiveUp, type Plan, type PlanResources, planBatc
 import type { TxSql } from "../client.ts";
 import { newId } from "../ids.ts";
 import { applyPlan } from "./apply.ts";
-import { claimExtensions, claimNumbers, lockSeats } from "./claims.ts";
-import { loadCarrierOrders, loadCompanies, loadUserGroups, lockUsers } from "./load.ts";
+import { claimResources, lockSeats } from "./claims.ts";
+import { loadCompanies, loadUserGroups, lockUsers } from "./load.ts";
 import { lockSpend } from "./spend.ts";
 
 export type ReconcileOptions = {
@@ -18,11 +18,12 @@ export type ReconcileOptions = {
 /**
  * Brings users to their desired state inside the caller's transaction: lock the users and load
  * what the decision reads; plan once to learn what to claim; claim numbers and extensions (SKIP
- * LOCKED) and lock the hot seats rows last; plan with the claims; apply the plan (the one writer).
+ * LOCKED, one statement per company) and lock the hot seats rows last; plan with the claims; apply
+ * the plan (the one writer). A batch of one company is five or six round trips whatever its size.
  * A rerun finds nothing owed; a crash before COMMIT leaves nothing behind.
  */
 export async function reconcileUsers(tx: TxSql, userIds: readonly string[], options: ReconcileOptions): Promise<Plan> {
-  const locked = await lockUsers(tx, userIds);
+  const { users: locked, carrierOrders } = await lockUsers(tx, userIds);
   const companies = await loadCompanies(tx, [...new Set(locked.map((u) => u.companyId))]);
   const ruled = locked.filter((u) => (companies.get(u.companyId)?.groupRules?.length ?? 0) > 0);
   const groups = await loadUserGroups(
@@ -30,13 +31,6 @@ export async function reconcileUsers(tx: TxSql, userIds: readonly string[], opti
     ruled.map((u) => u.id),
   );
   const users = locked.map((u) => (groups.has(u.id) ? { ...u, groups: groups.get(u.id) ?? [] } : u));
-  const carrierOrders =
-    users.length > 0
-      ? await loadCarrierOrders(
-          tx,
-          users.map((u) => u.id),
-        )
-      : new Map();
   const base = {
     today: options.today,
     companies,
@@ -50,14 +44,8 @@ export async function reconcileUsers(tx: TxSql, userIds: readonly string[], opti
   const needs = [...planNeeds(base)].sort(([a], [b]) => a.localeCompare(b));
   const resources = new Map<string, PlanResources>();
   for (const [companyId, need] of needs) {
-    const total = [...need.numbersPerOffice.values()].reduce((a, b) => a + b, 0);
-    resources.set(companyId, {
-      numbers:
-        total > 0 ? await claimNumbers(tx, companyId, need.numbersPerOffice) : { byOffice: new Map(), unbound: [] },
-      extensions: await claimExtensions(tx, companyId, need.extensions),
-      seats: [],
-      carrierOrders,
-    });
+    const claimed = await claimResources(tx, companyId, need.numbersPerOffice, need.extensions);
+    resources.set(companyId, { ...claimed, seats: [], carrierOrders });
   }
   for (const [companyId, need] of needs) {
     const claimed = resources.get(companyId);
