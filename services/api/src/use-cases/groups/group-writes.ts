@@ -60,15 +60,18 @@ async function requeueTouched(
   await owedToUsers(tx, companyId, [...touched, ...members]);
 }
 
-/** Inserts the new members and removes the others; returns the users whose membership changed. */
-async function writeMembers(tx: TxSql, groupId: string, memberIds: string[]): Promise<string[]> {
+/**
+ * Removes every member not in `memberIds` and inserts `added` (the members not there yet; on a create,
+ * all of them); returns the users whose membership changed.
+ */
+async function writeMembers(tx: TxSql, groupId: string, memberIds: string[], added: string[]): Promise<string[]> {
   const rows = await tx<{ user_id: string }[]>`
     with removed as (
       delete from group_members where group_id = ${groupId}
         and user_id not in (select unnest(${tx.array(memberIds)}::uuid[]))
       returning user_id
     ), added as (
-      insert into group_members (group_id, user_id) select ${groupId}, m from unnest(${tx.array(memberIds)}::uuid[]) m
+      insert into group_members (group_id, user_id) select ${groupId}, m from unnest(${tx.array(added)}::uuid[]) m
       on conflict do nothing
       returning user_id
     )
@@ -85,7 +88,7 @@ export async function insertGroup(database: Database, p: ScimPrincipal, g: Group
       await tx`
         insert into groups (id, company_id, directory_id, display_name, external_id)
         values (${id}, ${p.companyId}, ${p.directoryId}, ${g.displayName}, ${g.externalId})`;
-      const added = await writeMembers(tx, id, g.memberIds);
+      const added = await writeMembers(tx, id, g.memberIds, g.memberIds);
       await requeueTouched(tx, p.companyId, { id, names: [g.displayName] }, added, false);
     });
   } catch (error) {
@@ -94,14 +97,20 @@ export async function insertGroup(database: Database, p: ScimPrincipal, g: Group
   return id;
 }
 
-/** Replaces the group's attributes and membership if it is still at `expectedVersion`. */
+/**
+ * Replaces the group's attributes and membership if it is still at `expectedVersion`. `currentMembers`
+ * are the members at that version: only the ones the write adds are checked and inserted, so a PATCH
+ * adding one member to a group of thousands costs one member's work, not the group's.
+ */
 export async function updateGroup(
   database: Database,
   p: ScimPrincipal,
   id: string,
   expectedVersion: number,
   g: GroupWrite,
+  currentMembers: ReadonlySet<string>,
 ): Promise<boolean> {
+  const added = g.memberIds.filter((member) => !currentMembers.has(member));
   try {
     return await database.sql.begin(async (tx) => {
       await planWithValues(tx);
@@ -113,8 +122,8 @@ export async function updateGroup(
           and groups.version = ${expectedVersion}
         returning o.old_name`;
       if (!before) return false;
-      await checkMembers(tx, p, g.memberIds);
-      const touched = await writeMembers(tx, id, g.memberIds);
+      await checkMembers(tx, p, added);
+      const touched = await writeMembers(tx, id, g.memberIds, added);
       const renamed = fold(before.old_name) !== fold(g.displayName);
       await requeueTouched(tx, p.companyId, { id, names: [before.old_name, g.displayName] }, touched, renamed);
       return true;

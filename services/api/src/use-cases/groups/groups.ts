@@ -48,7 +48,10 @@ async function modify(
     ifMatch(etag(current.version));
     const write = next(current);
     if (write === null || unchanged(current, write)) return current;
-    if (await updateGroup(deps.database, p, id, current.version, write)) return getGroup(deps, p, id, withMembers);
+    const members = new Set((current.members ?? []).map((m) => m.value));
+    if (await updateGroup(deps.database, p, id, current.version, write, members)) {
+      return getGroup(deps, p, id, withMembers);
+    }
   }
   throw new ScimError(409, undefined, `Group ${id} is being changed concurrently; retry the request`);
 }
