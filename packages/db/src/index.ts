@@ -14,4 +14,5 @@ export { loadPlanSnapshot, type PlanSnapshot } from "./provisioning/snapshot.ts"
 export { loadChargedCents, lockSpend, lockSpendOf } from "./provisioning/spend.ts";
 export * as schema from "./schema/index.ts";
 export * from "./secrets.ts";
+export * from "./statistics.ts";
 export * from "./webhook-secrets.ts";

@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { type Database, newId, schema } from "@scimline/db";
+import { type Database, newId, refreshPoolStatistics, schema } from "@scimline/db";
 import { DEFAULT_LICENSE_CATALOGUE } from "@scimline/domain";
 import { asc, eq, sql } from "drizzle-orm";
 import { settingsIn, settingsOf } from "./company-settings.ts";
@@ -37,7 +37,7 @@ export function companyView(row: CompanyRow, licenses: LicenseRow[]): z.infer<ty
 export async function createCompany(database: Database, input: z.infer<typeof CompanyCreate>, today: Date) {
   const id = newId();
   const range = input.extensionRange ?? DEFAULT_EXTENSION_RANGE;
-  return database.db.transaction(async (tx) => {
+  const created = await database.db.transaction(async (tx) => {
     const [company] = await tx
       .insert(companies)
       .values({
@@ -63,6 +63,8 @@ export async function createCompany(database: Database, input: z.infer<typeof Co
     if (!company) throw new Error("company insert returned nothing");
     return companyView(company, licenses);
   });
+  await refreshPoolStatistics(database.sql, "extension_pool");
+  return created;
 }
 
 export async function findCompany(database: Database, id: string) {

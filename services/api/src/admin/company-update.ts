@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { type Database, lockSpendOf, type TxSql } from "@scimline/db";
+import { type Database, lockSpendOf, refreshPoolStatistics, type TxSql } from "@scimline/db";
 import { AdminError } from "../errors.ts";
 import { settingsIn, settingsUpdateSql } from "./company-settings.ts";
 import type { CompanyUpdate } from "./setup-schemas.ts";
@@ -54,7 +54,8 @@ async function applyExtensionRange(tx: TxSql, companyId: string, to: Range): Pro
  * resumes those waiting for a seat, a wider range those waiting for an extension.
  */
 export async function updateCompany(database: Database, companyId: string, change: CompanyChange): Promise<boolean> {
-  return database.sql.begin(async (tx) => {
+  let poolChanged = false;
+  const updated = await database.sql.begin(async (tx) => {
     // NO KEY UPDATE serialises admin changes without blocking the worker's foreign-key reads.
     const [company] = await tx<
       { auto_purchase_licenses: boolean; extension_start: number; extension_end: number; cap: number | null }[]
@@ -79,6 +80,7 @@ export async function updateCompany(database: Database, companyId: string, chang
     const waitingSeat = seatsUnblocked ? await lockWaitingUsers(tx, companyId, "no_license_available") : [];
     const waitingExtension = rangeChanged ? await lockWaitingUsers(tx, companyId, "no_extension_available") : [];
     const freeExtensions = range && rangeChanged ? await applyExtensionRange(tx, companyId, range) : 0;
+    poolChanged = Boolean(rangeChanged);
     await tx`
       update companies set
         name = coalesce(${change.name ?? null}, name),
@@ -104,4 +106,6 @@ export async function updateCompany(database: Database, companyId: string, chang
     );
     return true;
   });
+  if (poolChanged) await refreshPoolStatistics(database.sql, "extension_pool");
+  return updated;
 }

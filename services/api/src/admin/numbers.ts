@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { schema } from "@scimline/db";
+import { refreshPoolStatistics, schema } from "@scimline/db";
 import { and, asc, eq, isNotNull, isNull } from "drizzle-orm";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
@@ -105,6 +105,7 @@ export function numberRoutes(deps: AppDeps) {
       );
       return rows;
     });
+    await refreshPoolStatistics(deps.database.sql, "numbers");
     return c.json(
       {
         added: inserted.length,
