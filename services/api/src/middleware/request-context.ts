@@ -6,6 +6,9 @@ import type { AppEnv } from "../deps.ts";
 
 const VALID_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** A SCIM request slower than this gets its line at info even when it succeeded. */
+export const SLOW_REQUEST_MS = 1000;
+
 /**
  * The request's logger, made only when something logs through it: most requests log just
  * their request line, and a pino child per request was a measurable cost at the door.
@@ -25,6 +28,11 @@ export function lazyChild(logger: Logger, bindings: Record<string, unknown>): Lo
  * Gives each request an id (the caller's X-Request-Id when well-formed) and a logger
  * bound to it, and writes one JSON line per request. Never logs headers or bodies: they
  * carry tokens and personal data.
+ *
+ * An authenticated SCIM request that succeeds in under SLOW_REQUEST_MS is already a row of its
+ * directory's request log (method, path, status, duration), so its line is written at debug: at the
+ * door a line per create cost ~7% of its throughput. Failures, slow requests and everything outside
+ * SCIM stay at info.
  */
 export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -35,15 +43,19 @@ export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
     c.header("X-Request-Id", requestId);
     const started = performance.now();
     await next();
-    if (!logger.isLevelEnabled("info")) return;
-    logger.info(
+    const status = c.res.status;
+    const durationMs = Math.round((performance.now() - started) * 100) / 100;
+    const inRequestLog = c.get("principal") !== undefined && status < 400 && durationMs < SLOW_REQUEST_MS;
+    const level = inRequestLog ? "debug" : "info";
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level](
       {
         requestId,
         method: c.req.method,
         // The pattern of the handler that answered (after next(); -1 would be a catch-all).
         route: routePath(c),
-        status: c.res.status,
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        status,
+        durationMs,
       },
       "request",
     );
