@@ -31,12 +31,16 @@ const autocannon = autocannonModule as Run;
 
 export const root = fileURLToPath(new URL("../../..", import.meta.url));
 
-/** Drives POSTs with unique bodies; `amount` (a fixed number) or `duration` (seconds). */
+/**
+ * Drives POSTs with unique bodies; `amount` (a fixed number) or `duration` (seconds). autocannon
+ * reports the end of an `amount` run only at its next one-second tick, so `onLast` tells the moment
+ * the last answer arrived: time the run from that, not from when the promise resolves.
+ */
 export function load(
   url: string,
   headers: Record<string, string>,
   body: (i: number) => string,
-  opts: { connections: number; duration?: number; amount?: number },
+  opts: { connections: number; duration?: number; amount?: number; onLast?: () => void },
 ): Promise<LoadResult> {
   let i = 0;
   const perSecond: number[] = [];
@@ -74,6 +78,7 @@ export function load(
       doneAtMs.push(ms);
       const s = Math.floor(ms / 1000);
       perSecond[s] = (perSecond[s] ?? 0) + 1;
+      if (doneAtMs.length === opts.amount) opts.onLast?.();
     });
   });
 }
