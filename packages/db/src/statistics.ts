@@ -13,11 +13,10 @@ export type PoolTable = "extension_pool" | "numbers";
  * cost does not grow with the table. Best effort: the change has committed, and autovacuum refreshes
  * the statistics later anyway, so a failure here must not fail the admin's request.
  */
-export async function refreshPoolStatistics(sql: Sql, table: PoolTable): Promise<boolean> {
+export async function refreshPoolStatistics(sql: Sql, table: PoolTable): Promise<void> {
   try {
     await sql`analyze ${sql(table)}`;
-    return true;
   } catch {
-    return false;
+    // Best effort (above): the planner keeps the statistics it had until autovacuum's analyze.
   }
 }
