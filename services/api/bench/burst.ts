@@ -152,7 +152,12 @@ try {
       duration: Number(o.duration),
     });
     await stop(bare);
-    out.door = { scimline: ours, bare: ceiling, ratio: Math.round((ours.rps / ceiling.rps) * 100) / 100 };
+    const summary = ({ doneAtMs: _curve, ...figures }: LoadResult) => figures;
+    out.door = {
+      scimline: summary(ours),
+      bare: summary(ceiling),
+      ratio: Math.round((ours.rps / ceiling.rps) * 100) / 100,
+    };
     say(
       `door alone (${C} connections, ${o.duration} s): Scimline ${ours.rps} req/s p99 ${ours.p99} ms | bare Hono+INSERT ${ceiling.rps} req/s p99 ${ceiling.p99} ms | ratio ${Math.round((ours.rps / ceiling.rps) * 100)}% | non-2xx ${ours.non2xx}`,
     );
