@@ -70,7 +70,11 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) =>
     c.json(
       {
-        error: { code: "NOT_FOUND", message: `No route for ${c.req.method} ${c.req.path}`, requestId: c.var.requestId },
+        error: {
+          code: "NOT_FOUND",
+          message: `No route for ${c.req.method} ${c.req.path}`,
+          requestId: c.get("requestId"),
+        },
       },
       404,
     ),

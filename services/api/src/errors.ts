@@ -141,7 +141,7 @@ export function isUnavailable(error: unknown): boolean {
 /** One mapping from failures to responses; anything unexpected is a logged 500 with the request id. */
 export function handleError(error: Error, c: Context<AppEnv>): Response {
   const scim = c.req.path.startsWith("/scim/");
-  const requestId = c.var.requestId;
+  const requestId = c.get("requestId");
   let mapped: ScimError | AdminError | null = null;
   if (error instanceof ScimError || error instanceof AdminError) mapped = error;
   else if (error instanceof HTTPException && error.status === 413) {
@@ -149,7 +149,7 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
       ? new ScimError(413, undefined, "The request body is larger than 1 MiB")
       : new AdminError("PAYLOAD_TOO_LARGE", "The request body is larger than 1 MiB");
   } else if (isUnavailable(error)) {
-    c.var.logger?.warn({ err: { message: error.message } }, "database unavailable");
+    c.get("logger")?.warn({ err: { message: error.message } }, "database unavailable");
     mapped = scim
       ? new ScimError(503, undefined, "The service is temporarily unavailable; retry shortly", { "Retry-After": "5" })
       : new AdminError("UNAVAILABLE", "The service is temporarily unavailable; retry shortly");
@@ -166,7 +166,7 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
           : AdminError.fromHttp(error.status as ContentfulStatusCode, error.message || "Request refused");
   }
   if (!mapped) {
-    c.var.logger?.error({ err: error }, "unhandled error");
+    c.get("logger")?.error({ err: error }, "unhandled error");
     mapped = scim
       ? new ScimError(500, undefined, `Internal error (request ${requestId})`)
       : new AdminError("INTERNAL", "Internal error");

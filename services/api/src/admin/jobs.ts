@@ -79,7 +79,7 @@ export function jobRoutes(deps: AppDeps) {
       if (now !== "failed") throw notFailed(now);
       throw unavailable(error);
     }
-    c.var.logger.info({ jobId: id }, "job retried");
+    c.get("logger").info({ jobId: id }, "job retried");
     return c.json({ id, queue: queue.name, state: "waiting" as const, userId: job.data.userId, previousFailure }, 202);
   });
 

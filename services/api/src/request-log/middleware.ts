@@ -7,7 +7,7 @@ import type { RequestLog } from "./request-log.ts";
 export type LogSubject = { userId?: string; userName?: string };
 
 export const logSubject = (c: Context<AppEnv>, subject: LogSubject) =>
-  c.set("logSubject", { ...c.var.logSubject, ...subject });
+  c.set("logSubject", { ...c.get("logSubject"), ...subject });
 
 const MAX_DETAIL = 500;
 
@@ -21,10 +21,10 @@ export function requestLogging(log: RequestLog | undefined, clock: () => Date): 
     const at = clock();
     const started = performance.now();
     await next();
-    const p = c.var.principal;
+    const p = c.get("principal");
     if (!p) return;
     const error = c.error instanceof ScimError ? c.error : null;
-    const subject = c.var.logSubject;
+    const subject = c.get("logSubject");
     log.record({
       companyId: p.companyId,
       directoryId: p.directoryId,

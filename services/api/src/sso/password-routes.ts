@@ -104,7 +104,7 @@ export function passwordRoutes(deps: AppDeps) {
           .set({ passwordHash: fresh })
           .where(and(eq(users.id, user.id), eq(users.passwordHash, old)));
       } catch (error) {
-        c.var.logger.warn({ err: { message: (error as Error).message } }, "password rehash postponed");
+        c.get("logger").warn({ err: { message: (error as Error).message } }, "password rehash postponed");
       }
     }
     // Only someone who knows the password learns that the account is suspended.

@@ -94,7 +94,7 @@ export function samlRoutes(deps: AppDeps) {
     // Echoed only when it is a path of this service; anything else is dropped, not refused.
     const relayState = typeof form.RelayState === "string" ? safeRelayState(form.RelayState, base) : null;
     const sp = serviceProvider(base, company.id);
-    const log = c.var.logger.child({ companyId: company.id });
+    const log = c.get("logger").child({ companyId: company.id });
 
     const envelope = await parseXml(Buffer.from(samlResponse, "base64").toString("utf8"));
     if (envelope?.name !== "Response") throw refused("SAML_INVALID", "SAMLResponse is not a SAML Response");

@@ -47,7 +47,7 @@ export function scimGroupsRoutes(deps: AppDeps) {
     const filter = c.req.query("filter");
     const where = filter !== undefined && filter.trim() !== "" ? compileGroupFilter(filter) : undefined;
     const orderBy = compileGroupSort(c.req.query("sortBy"), c.req.query("sortOrder"));
-    const { total, rows } = await listScimGroups(deps, c.var.principal, {
+    const { total, rows } = await listScimGroups(deps, c.get("principal"), {
       ...(where ? { where } : {}),
       ...(orderBy ? { orderBy } : {}),
       offset: startIndex - 1,
@@ -63,22 +63,25 @@ export function scimGroupsRoutes(deps: AppDeps) {
     });
   });
 
-  app.post("/", async (c) => single(c, await createGroup(deps, c.var.principal, await readJson(c)), 201));
+  app.post("/", async (c) => single(c, await createGroup(deps, c.get("principal"), await readJson(c)), 201));
 
-  app.get("/:id", async (c) => single(c, await getGroup(deps, c.var.principal, c.req.param("id"), wantsMembers(c))));
+  app.get("/:id", async (c) => single(c, await getGroup(deps, c.get("principal"), c.req.param("id"), wantsMembers(c))));
 
   app.put("/:id", async (c) => {
     const body = await readJson(c);
-    return single(c, await replaceGroup(deps, c.var.principal, c.req.param("id"), body, ifMatch(c), wantsMembers(c)));
+    return single(
+      c,
+      await replaceGroup(deps, c.get("principal"), c.req.param("id"), body, ifMatch(c), wantsMembers(c)),
+    );
   });
 
   app.patch("/:id", async (c) => {
     const body = await readJson(c);
-    return single(c, await patchGroup(deps, c.var.principal, c.req.param("id"), body, ifMatch(c), wantsMembers(c)));
+    return single(c, await patchGroup(deps, c.get("principal"), c.req.param("id"), body, ifMatch(c), wantsMembers(c)));
   });
 
   app.delete("/:id", async (c) => {
-    await removeGroup(deps, c.var.principal, c.req.param("id"), ifMatch(c));
+    await removeGroup(deps, c.get("principal"), c.req.param("id"), ifMatch(c));
     return c.body(null, 204);
   });
 

@@ -43,7 +43,7 @@ export function scimUsersRoutes(deps: AppDeps, metrics?: Pick<ApiMetrics, "guard
     const orderBy = compileUserSort(c.req.query("sortBy"), c.req.query("sortOrder"));
     const { total, rows } = await listUsers(
       deps.database,
-      c.var.principal,
+      c.get("principal"),
       {
         ...(where ? { where } : {}),
         ...(orderBy ? { orderBy } : {}),
@@ -76,9 +76,9 @@ export function scimUsersRoutes(deps: AppDeps, metrics?: Pick<ApiMetrics, "guard
     const body = await readJson(c);
     const userName = (body as { userName?: unknown } | null)?.userName;
     if (typeof userName === "string") logSubject(c, { userName: userName.slice(0, 256) });
-    const { row } = await acceptCreateUser(deps, inserter, c.var.principal, body);
+    const { row } = await acceptCreateUser(deps, inserter, c.get("principal"), body);
     logSubject(c, { userId: row.id });
-    changed(c.var.principal);
+    changed(c.get("principal"));
     return single(c, row, 201);
   });
 
@@ -90,7 +90,7 @@ export function scimUsersRoutes(deps: AppDeps, metrics?: Pick<ApiMetrics, "guard
   });
 
   app.get("/:id", async (c) => {
-    const row = await findUser(deps.database, c.var.principal, c.req.param("id"));
+    const row = await findUser(deps.database, c.get("principal"), c.req.param("id"));
     if (!row) throw new ScimError(404, undefined, `User ${c.req.param("id")} not found`);
     const noneMatch = c.req.header("if-none-match");
     if (noneMatch?.split(",").some((t) => t.trim().replace(/^W\//, "") === `"${row.version}"`)) {
@@ -100,19 +100,19 @@ export function scimUsersRoutes(deps: AppDeps, metrics?: Pick<ApiMetrics, "guard
   });
 
   app.put("/:id", async (c) => {
-    const row = await replaceUser(deps, c.var.principal, c.req.param("id"), await readJson(c), ifMatch(c), held);
+    const row = await replaceUser(deps, c.get("principal"), c.req.param("id"), await readJson(c), ifMatch(c), held);
     return single(c, row);
   });
 
   app.patch("/:id", async (c) => {
-    const row = await patchUser(deps, c.var.principal, c.req.param("id"), await readJson(c), ifMatch(c), held);
+    const row = await patchUser(deps, c.get("principal"), c.req.param("id"), await readJson(c), ifMatch(c), held);
     return single(c, row);
   });
 
   app.delete("/:id", async (c) => {
-    const gone = await removeUser(deps, c.var.principal, c.req.param("id"), ifMatch(c), held);
-    if (gone.erased) deps.requestLog?.forget(c.var.principal.companyId, gone.userName);
-    changed(c.var.principal);
+    const gone = await removeUser(deps, c.get("principal"), c.req.param("id"), ifMatch(c), held);
+    if (gone.erased) deps.requestLog?.forget(c.get("principal").companyId, gone.userName);
+    changed(c.get("principal"));
     return c.body(null, 204);
   });
 
