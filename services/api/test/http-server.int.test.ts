@@ -22,6 +22,22 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
+type Answer = { status: number; body: string; headers: Record<string, string | string[] | undefined> };
+
+function send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }),
+      );
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 function post(body: string | Buffer, chunked = false): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -73,5 +89,51 @@ describe("the door over a real socket", () => {
     const fits = JSON.stringify({ userName: "fits@example.com", ...filler });
     expect(Buffer.byteLength(fits)).toBeGreaterThan(900_000);
     expect((await post(fits, true)).status).toBe(201);
+  });
+});
+
+describe("every answer's headers, as Node writes them", () => {
+  // SCIM answers are built with plain-object headers (src/http/answer-headers.ts); the rest get them copied in.
+  const scim = () => ({ Authorization: `Bearer ${tenant.token}`, "Content-Type": "application/scim+json" });
+
+  test("a create: its own headers and every header middleware added", async () => {
+    const res = await send(
+      "POST",
+      "/scim/v2/Users",
+      { ...scim(), "X-Request-Id": "req-socket-201" },
+      JSON.stringify(oktaUser("headers.user@example.com")),
+    );
+    expect(res.status).toBe(201);
+    const id = JSON.parse(res.body).id as string;
+    expect(res.headers).toMatchObject({
+      "content-type": "application/scim+json; charset=utf-8",
+      "content-length": String(Buffer.byteLength(res.body)),
+      etag: 'W/"1"',
+      location: expect.stringMatching(new RegExp(`/scim/v2/Users/${id}$`)),
+      "x-request-id": "req-socket-201",
+      "x-content-type-options": "nosniff",
+      "ratelimit-policy": expect.stringMatching(/^\d+;w=1$/),
+      ratelimit: expect.stringMatching(/^limit=\d+, remaining=\d+, reset=\d+$/),
+    });
+  });
+
+  test("a SCIM error, an admin answer and a page carry the request id and nosniff too", async () => {
+    const missing = await send("GET", "/scim/v2/Users/00000000-0000-4000-8000-000000000000", scim());
+    expect(missing.status).toBe(404);
+    expect(missing.headers["content-type"]).toMatch(/^application\/scim\+json/);
+    expect(missing.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(missing.headers["x-content-type-options"]).toBe("nosniff");
+    expect(missing.headers.ratelimit).toMatch(/^limit=/);
+
+    const admin = await send("GET", "/api/v1/openapi.json", { "X-Request-Id": "req-socket-admin" });
+    expect(admin.status).toBe(200);
+    expect(admin.headers).toMatchObject({ "x-request-id": "req-socket-admin", "x-content-type-options": "nosniff" });
+    expect(admin.headers["content-security-policy"]).toBeUndefined();
+
+    const page = await send("GET", "/api/v1/docs", {});
+    expect(page.status).toBe(200);
+    expect(page.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+    expect(page.headers["x-content-type-options"]).toBe("nosniff");
+    expect(page.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

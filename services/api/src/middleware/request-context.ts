@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { Logger } from "pino";
 import type { AppEnv } from "../deps.ts";
+import { addAnswerHeader, applyAnswerHeaders } from "../http/answer-headers.ts";
 
 const VALID_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -26,7 +27,8 @@ export function lazyChild(logger: Logger, bindings: Record<string, unknown>): Lo
 
 /**
  * Gives each request an id (the caller's X-Request-Id when well-formed) and a logger
- * bound to it, and writes one JSON line per request. Never logs headers or bodies: they
+ * bound to it, and writes one JSON line per request. Outermost: it copies the headers middleware added
+ * (http/answer-headers.ts) into answers that were not built with them. Never logs headers or bodies: they
  * carry tokens and personal data.
  *
  * An authenticated SCIM request that succeeds in under SLOW_REQUEST_MS is already a row of its
@@ -40,9 +42,10 @@ export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
     const requestId = incoming && VALID_ID.test(incoming) ? incoming : randomUUID();
     c.set("requestId", requestId);
     c.set("logger", lazyChild(logger, { requestId }));
-    c.header("X-Request-Id", requestId);
+    addAnswerHeader(c, "X-Request-Id", requestId);
     const started = performance.now();
     await next();
+    applyAnswerHeaders(c);
     const status = c.res.status;
     const durationMs = Math.round((performance.now() - started) * 100) / 100;
     const inRequestLog = c.get("principal") !== undefined && status < 400 && durationMs < SLOW_REQUEST_MS;

@@ -1,15 +1,12 @@
 import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { answerWith } from "../../http/answer-headers.ts";
 import type { ScimError } from "../errors.ts";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json; charset=utf-8";
 
 /** Every SCIM response is application/scim+json (RFC 7644 §3.1; Entra requires it). */
 export function scimJson(c: Context, body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return c.body(JSON.stringify(body), status as ContentfulStatusCode, {
-    ...headers,
-    "Content-Type": SCIM_CONTENT_TYPE,
-  });
+  return answerWith(c, JSON.stringify(body), status, { ...headers, "Content-Type": SCIM_CONTENT_TYPE });
 }
 
 export function scimErrorResponse(c: Context, error: ScimError): Response {
