@@ -1,9 +1,12 @@
+import { randomUUID } from "node:crypto";
 import { testRedisUrl } from "@scimline/db/testing";
 import { Redis } from "ioredis";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import type { AppDeps } from "../src/deps.ts";
+import { LeasedRedisStore } from "../src/middleware/rate-limit.ts";
 import { createTenant, oktaUser, type Tenant } from "./helpers/clients.ts";
 import { ADMIN_KEY, testConfig, useTestEnv } from "./helpers/env.ts";
 import { OwnRedis } from "./helpers/redis-server.ts";
@@ -130,5 +133,80 @@ describe("configuration", () => {
       loadConfig({ ADMIN_API_KEY: ADMIN_KEY, SCIM_RATE_LIMIT: "lots", SCIM_RATE_LIMIT_ENABLED: "maybe" }),
     ).toThrow(/SCIM_RATE_LIMIT:[\s\S]*SCIM_RATE_LIMIT_ENABLED:/);
     expect(() => loadConfig({ ADMIN_API_KEY: ADMIN_KEY, SCIM_RATE_LIMIT: "0" })).toThrow(/SCIM_RATE_LIMIT/);
+  });
+});
+
+/** A connection of its own that counts the Redis round trips the store makes (each lease is one EVAL). */
+async function countingRedis(): Promise<{ redis: Redis; trips: () => number }> {
+  const redis = new Redis(testRedisUrl(), { lazyConnect: true });
+  clients.push(redis);
+  await redis.connect();
+  let trips = 0;
+  const counted = new Proxy(redis, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property !== "eval" || typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        trips++;
+        return value.apply(target, args);
+      };
+    },
+  });
+  return { redis: counted, trips: () => trips };
+}
+
+describe("the leased count behind the limit", () => {
+  const silent = pino({ level: "silent" });
+  // A fixed clock: every hit falls in one window, however slow the machine.
+  const window = () => 1_000_000_000_000;
+
+  test("three processes, 600 hits at once, limit 150: exactly 150 let through, with a few dozen round trips", async () => {
+    const prefix = `test:rl:${randomUUID()}:`;
+    const processes = await Promise.all([countingRedis(), countingRedis(), countingRedis()]);
+    const stores = processes.map((p) => new LeasedRedisStore(p.redis, silent, 150, prefix, window));
+    const hits = await Promise.all(
+      Array.from({ length: 600 }, (_, i) => stores[i % stores.length]?.increment("token-a")),
+    );
+    const allowed = hits.filter((h) => h && h.totalHits <= 150);
+    expect(allowed).toHaveLength(150);
+    // Every allowed hit holds its own position in the shared count.
+    expect(new Set(allowed.map((h) => h?.totalHits)).size).toBe(150);
+    const trips = processes.reduce((n, p) => n + p.trips(), 0);
+    expect(trips).toBeGreaterThan(0);
+    expect(trips).toBeLessThan(60);
+    expect(
+      Number(await processes[0]?.redis.get(`${prefix}token-a:${Math.floor(window() / 1000)}`)),
+    ).toBeLessThanOrEqual(600);
+  });
+
+  test("one busy process at the default limit: 200 allowed, the 201st refused without asking Redis again", async () => {
+    const prefix = `test:rl:${randomUUID()}:`;
+    const { redis, trips } = await countingRedis();
+    const store = new LeasedRedisStore(redis, silent, 200, prefix, window);
+    const seen: number[] = [];
+    for (let i = 0; i < 200; i++) seen.push((await store.increment("token-b")).totalHits);
+    expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    const before = trips();
+    expect(before).toBeLessThan(50);
+    const refused = await store.increment("token-b");
+    expect(refused.totalHits).toBeGreaterThan(200);
+    expect((await store.increment("token-b")).totalHits).toBeGreaterThan(200);
+    // The count was known to be used up: no further round trip.
+    expect(trips() - before).toBeLessThanOrEqual(1);
+    // Another key has its own count.
+    expect((await store.increment("token-c")).totalHits).toBe(1);
+  });
+
+  test("a new window starts a new count", async () => {
+    const prefix = `test:rl:${randomUUID()}:`;
+    const { redis } = await countingRedis();
+    let now = 2_000_000_000_000;
+    const store = new LeasedRedisStore(redis, silent, 2, prefix, () => now);
+    const first = [await store.increment("t"), await store.increment("t"), await store.increment("t")];
+    expect(first.map((h) => h.totalHits <= 2)).toEqual([true, true, false]);
+    expect(first[0]?.resetTime.getTime()).toBe(now + 1000);
+    now += 1000;
+    const second = [await store.increment("t"), await store.increment("t"), await store.increment("t")];
+    expect(second.map((h) => h.totalHits <= 2)).toEqual([true, true, false]);
   });
 });
