@@ -52,7 +52,11 @@ export class Tenancy {
    * unknown tokens in a cache of their own, so a flood of them never pushes out the known ones.
    */
   async principal(token: string): Promise<ScimPrincipal | null> {
-    const tokenHash = hashToken(token);
+    return this.principalByHash(hashToken(token));
+  }
+
+  /** `principal` for a token already hashed (hashToken): the door hashes each token once. */
+  async principalByHash(tokenHash: string): Promise<ScimPrincipal | null> {
     if (this.unknownTokens.peek(tokenHash)) return null;
     const principal = await this.tokens.get(tokenHash, () => this.lookup(tokenHash));
     if (!principal) {
@@ -64,7 +68,11 @@ export class Tenancy {
 
   /** Whether a token is known and cached: no database look-up would be needed. */
   isCached(token: string): boolean {
-    return this.tokens.peek(hashToken(token)) !== undefined;
+    return this.isCachedHash(hashToken(token));
+  }
+
+  isCachedHash(tokenHash: string): boolean {
+    return this.tokens.peek(tokenHash) !== undefined;
   }
 
   private async lookup(tokenHash: string): Promise<ScimPrincipal | null> {

@@ -1,3 +1,4 @@
+import { hashToken } from "@scimline/db";
 import type { MiddlewareHandler } from "hono";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { ScimError } from "../scim/errors.ts";
@@ -25,7 +26,8 @@ export function scimAuth(
   });
   return async (c, next) => {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
-    const known = token !== undefined && tenancy.isCached(token);
+    const tokenHash = token === undefined ? undefined : hashToken(token);
+    const known = tokenHash !== undefined && tenancy.isCachedHash(tokenHash);
     const address = known ? "" : clientAddress(c, config.TRUST_PROXY_HOPS);
     const wait = known ? 0 : await failures.retryAfterMs(address);
     if (wait > 0) {
@@ -34,7 +36,7 @@ export function scimAuth(
         "Retry-After": seconds,
       });
     }
-    const principal = token && TOKEN.test(token) ? await tenancy.principal(token) : null;
+    const principal = tokenHash && token && TOKEN.test(token) ? await tenancy.principalByHash(tokenHash) : null;
     if (!principal) {
       if (!known) await failures.failed(address);
       throw unauthorized(
