@@ -64,6 +64,11 @@ export function updateDesiredState<T extends readonly object[] = { id: string }[
 /**
  * New users (the door's creates): the rows, their outbox rows and events in ONE statement.
  * With `skipConflicts`, a row that violates a unique index is skipped (and absent from the result).
+ *
+ * The rows travel as ONE jsonb parameter (keys: column names; jsonb columns as JSON values, not
+ * strings), read back with the table's own row type: the statement's text is the same whatever the
+ * batch size, so each connection prepares it once, and the driver serialises one string instead of a
+ * parameter per column per row (~30 µs of API CPU a create at the door, for 13 columns).
  */
 export function insertUsers(
   sql: Q,
@@ -71,9 +76,13 @@ export function insertUsers(
   columns: readonly string[],
   options: { skipConflicts?: boolean; events?: readonly RowEvent[] } = {},
 ): postgres.PendingQuery<{ id: string; created_at: string }[]> {
+  // A plain list of quoted names (the columns are the caller's constants): after `insert into users (`
+  // postgres.js would take an array for rows of values.
+  const names = sql.unsafe(columns.map((c) => `"${c.replaceAll('"', '""')}"`).join(", "));
   return sql<{ id: string; created_at: string }[]>`
     with u as (
-      insert into users ${sql(rows as never, columns as never)}
+      insert into users (${names})
+      select ${names} from jsonb_populate_recordset(null::users, ${JSON.stringify(rows)}::text::jsonb)
       ${options.skipConflicts ? sql`on conflict do nothing` : sql``}
       returning id, company_id, generation, created_at, directory_id, license_type_id
     ), ${outboxRows(sql, sql`true`)} ${eventRows(sql, options.events ?? [])}

@@ -76,9 +76,9 @@ export async function seedUser(
     directory_id: company.directoryId,
     user_name: userName,
     active: user.active ?? true,
-    resource: JSON.stringify({ userName }),
+    resource: { userName },
     license_type_id: licenseTypeId,
-    office_hints: JSON.stringify(user.hints ?? {}),
+    office_hints: user.hints ?? {},
   };
   await insertUsers(sql, [row], Object.keys(row));
   return id;

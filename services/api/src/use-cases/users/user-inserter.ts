@@ -8,8 +8,11 @@ type Outcome = { type: "created"; id: string; createdAt: Date } | { type: "faile
 
 const DEADLOCK_DETECTED = "40P01";
 
-/** A statement carries at most 65,535 parameters (the protocol's Int16 count); one per column per row. */
-export const MAX_DOOR_BATCH = Math.floor(65_535 / NEW_USER_COLUMNS.length);
+/**
+ * The rows of a batch travel as one jsonb parameter (insertUsers), so the protocol's parameter count no
+ * longer bounds a batch; its size does: at most this many bodies of up to 1 MiB each in one statement.
+ */
+export const MAX_DOOR_BATCH = 1000;
 
 export type UserInserterOptions = {
   /** Creates per statement (default 64). */

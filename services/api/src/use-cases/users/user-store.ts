@@ -148,12 +148,12 @@ export const newUserRow = (id: string, p: ScimPrincipal, u: NewUser) => ({
   display_name: u.displayName,
   email: u.email,
   active: u.active,
-  resource: JSON.stringify(u.document),
+  resource: u.document,
   password_pending: u.passwordSealed,
   license_type_id: u.licenseTypeId,
   // What the identity provider asked for, apart from what an admin may later put in effect.
   idp_license_type_id: u.licenseTypeId,
-  office_hints: JSON.stringify(u.officeHints),
+  office_hints: u.officeHints,
 });
 
 /** Every accepted create is recorded on the user's timeline with the directory and license it came with. */
