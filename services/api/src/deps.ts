@@ -1,11 +1,11 @@
 import type { Database, PasswordKeys } from "@scimline/db";
 import type { ReconcileJobData } from "@scimline/queue";
 import type { Queue } from "bullmq";
-import type { RateLimitInfo } from "hono-rate-limiter";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "./config.ts";
+import type { RateLimitInfo } from "./middleware/rate-limit.ts";
 import type { LiveSampler } from "./ops/live-sampler.ts";
 import type { LogSubject } from "./request-log/middleware.ts";
 import type { RequestLog } from "./request-log/request-log.ts";

@@ -1,5 +1,4 @@
-import type { MiddlewareHandler } from "hono";
-import { rateLimiter, type Store } from "hono-rate-limiter";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { AppDeps, AppEnv } from "../deps.ts";
@@ -47,7 +46,7 @@ type KeyState = {
  * slower than STORE_TIMEOUT_MS lets the waiting requests through (the door does not depend on Redis),
  * warned about at most every 10 s.
  */
-export class LeasedRedisStore implements Store<AppEnv> {
+export class LeasedRedisStore {
   private readonly keys = new Map<string, KeyState>();
   private readonly failOpen: FailOpen;
   private sweptWindow = 0;
@@ -92,18 +91,6 @@ export class LeasedRedisStore implements Store<AppEnv> {
     } finally {
       s.waiting--;
     }
-  }
-
-  /** Gives a hit back (hono-rate-limiter's skip options; none is used by the SCIM limit). */
-  async decrement(key: string): Promise<void> {
-    const window = this.windowOf(this.now());
-    await this.failOpen.run(async () => this.redis.decr(`${this.keyPrefix}${key}:${window}`), 0, { warn: false });
-  }
-
-  async resetKey(key: string): Promise<void> {
-    const window = this.windowOf(this.now());
-    this.keys.delete(key);
-    await this.failOpen.run(async () => this.redis.del(`${this.keyPrefix}${key}:${window}`), 0, { warn: false });
   }
 
   /** Resolves true when the lease got an answer (permits, or the news that the limit is reached); false: failed open. */
@@ -151,11 +138,12 @@ export class LeasedRedisStore implements Store<AppEnv> {
   }
 }
 
-/** The draft-7 headers of the answer, from what the limiter counted. */
-function addRateLimitHeaders(c: Parameters<MiddlewareHandler<AppEnv>>[0]): void {
-  const info = c.get("rateLimit");
-  if (!info) return;
-  const reset = Math.max(0, Math.ceil(((info.resetTime?.getTime() ?? Date.now() + WINDOW_MS) - Date.now()) / 1000));
+/** What the limit counted for this request: `c.get("rateLimit")`. */
+export type RateLimitInfo = { limit: number; used: number; remaining: number; resetTime: Date };
+
+/** The draft-7 headers of the answer, from what the limit counted. */
+function addRateLimitHeaders(c: Context<AppEnv>, info: RateLimitInfo, now: number): void {
+  const reset = Math.max(0, Math.ceil((info.resetTime.getTime() - now) / 1000));
   addAnswerHeader(c, "RateLimit-Policy", `${info.limit};w=${WINDOW_MS / 1000}`);
   addAnswerHeader(c, "RateLimit", `limit=${info.limit}, remaining=${info.remaining}, reset=${reset}`);
 }
@@ -168,31 +156,24 @@ function addRateLimitHeaders(c: Parameters<MiddlewareHandler<AppEnv>>[0]): void 
 export function scimRateLimit(deps: Pick<AppDeps, "config" | "redis" | "logger">): MiddlewareHandler<AppEnv> {
   const { config, redis, logger } = deps;
   if (!config.SCIM_RATE_LIMIT_ENABLED) return (_c, next) => next();
-  const limited = rateLimiter<AppEnv>({
-    windowMs: WINDOW_MS,
-    limit: config.SCIM_RATE_LIMIT,
-    // Set as plain headers below: the library's c.header() costs a WHATWG Headers per answer.
-    standardHeaders: false,
-    keyGenerator: (c) => c.get("principal").tokenId,
-    store: new LeasedRedisStore(redis, logger, config.SCIM_RATE_LIMIT),
-    handler: (c) => {
-      addRateLimitHeaders(c);
-      const reset = c.get("rateLimit")?.resetTime?.getTime() ?? Date.now() + WINDOW_MS;
-      const retryAfter = Math.max(1, Math.ceil((reset - Date.now()) / 1000));
-      return scimErrorResponse(
-        c,
-        new ScimError(
-          429,
-          undefined,
-          `Too many requests for this token: at most ${config.SCIM_RATE_LIMIT} per second; retry after ${retryAfter} s`,
-          { "Retry-After": String(retryAfter) },
-        ),
-      );
-    },
-  });
-  return (c, next) =>
-    limited(c, async () => {
-      addRateLimitHeaders(c);
-      await next();
-    });
+  const limit = config.SCIM_RATE_LIMIT;
+  const store = new LeasedRedisStore(redis, logger, limit);
+  return async (c, next) => {
+    const { totalHits, resetTime } = await store.increment(c.get("principal").tokenId);
+    const info: RateLimitInfo = { limit, used: totalHits, remaining: Math.max(0, limit - totalHits), resetTime };
+    c.set("rateLimit", info);
+    const now = Date.now();
+    addRateLimitHeaders(c, info, now);
+    if (totalHits <= limit) return next();
+    const retryAfter = Math.max(1, Math.ceil((resetTime.getTime() - now) / 1000));
+    return scimErrorResponse(
+      c,
+      new ScimError(
+        429,
+        undefined,
+        `Too many requests for this token: at most ${limit} per second; retry after ${retryAfter} s`,
+        { "Retry-After": String(retryAfter) },
+      ),
+    );
+  };
 }
