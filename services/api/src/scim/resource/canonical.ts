@@ -50,8 +50,10 @@ function freeValue(value: unknown, where: string, depth: number): unknown {
   }
   if (isObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
+    for (const k in value) {
+      if (!Object.hasOwn(value, k)) continue;
       checkKey(k, ` in ${where}`);
+      const v = value[k];
       if (v !== null) out[k] = freeValue(v, `${where}.${k}`, depth + 1);
     }
     return out;
@@ -86,8 +88,10 @@ function simpleValue(def: AttributeDef, value: unknown, where: string): unknown 
 function complexValue(def: AttributeDef, value: unknown, where: string, depth: number): Record<string, unknown> {
   if (!isObject(value)) throw badRequest("invalidValue", `${where} must be an object`);
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     checkKey(key, ` in ${where}`);
+    const v = value[key];
     if (v === null) continue;
     const sub = findAttribute(def.subAttributes ?? [], key);
     if (sub) out[sub.name] = simpleValue(sub, v, `${where}.${sub.name}`);
@@ -103,16 +107,17 @@ function attributeValue(def: AttributeDef, value: unknown, where: string, depth:
   if (!Array.isArray(value)) throw badRequest("invalidValue", `${where} must be an array`);
   if (value.length > maxValues(def))
     throw badRequest("invalidValue", `${where} holds at most ${maxValues(def)} values`);
-  const items = value
-    .filter((v) => v !== null)
-    .map((v, i) =>
-      def.type === "complex"
-        ? complexValue(def, v, `${where}[${i}]`, depth + 1)
-        : simpleValue(def, v, `${where}[${i}]`),
-    );
-  if (items.filter((item) => isObject(item) && item.primary === true).length > 1) {
-    throw badRequest("invalidValue", `${where} has more than one primary value`);
+  const items: unknown[] = [];
+  let primaries = 0;
+  for (const v of value) {
+    if (v === null) continue;
+    // The index among the values kept (nulls are dropped), as the error names it.
+    const at = `${where}[${items.length}]`;
+    const item = def.type === "complex" ? complexValue(def, v, at, depth + 1) : simpleValue(def, v, at);
+    if (isObject(item) && item.primary === true) primaries++;
+    items.push(item);
   }
+  if (primaries > 1) throw badRequest("invalidValue", `${where} has more than one primary value`);
   return items;
 }
 
@@ -123,8 +128,10 @@ function schemaAttributes(
   out: Record<string, unknown>,
   where: string,
 ) {
-  for (const [key, value] of Object.entries(input)) {
+  for (const key in input) {
+    if (!Object.hasOwn(input, key)) continue;
     checkKey(key, where);
+    const value = input[key];
     if (value === null) continue;
     const def = findAttribute(schema.attributes, key);
     if (!def) {
@@ -142,7 +149,13 @@ const READ_ONLY_USER_KEYS = new Set(["did", "extension"]);
 
 function withoutReadOnly(type: ResourceTypeName, value: Record<string, unknown>): Record<string, unknown> {
   if (type !== "User") return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => !READ_ONLY_USER_KEYS.has(k.toLowerCase())));
+  let out: Record<string, unknown> | undefined;
+  for (const k in value) {
+    if (!Object.hasOwn(value, k) || !READ_ONLY_USER_KEYS.has(k.toLowerCase())) continue;
+    out ??= { ...value };
+    delete out[k];
+  }
+  return out ?? value;
 }
 
 /**
@@ -158,7 +171,9 @@ export function canonicalize(type: ResourceTypeName, input: unknown): CanonicalR
   const coreInput: Record<string, unknown> = {};
   let password: string | undefined;
 
-  for (const [key, value] of Object.entries(input)) {
+  for (const key in input) {
+    if (!Object.hasOwn(input, key)) continue;
+    const value = input[key];
     checkKey(key, "");
     const lower = key.toLowerCase();
     if (lower === "id" || lower === "meta" || lower === "schemas") continue;
