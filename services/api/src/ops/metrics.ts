@@ -172,14 +172,21 @@ export function createApiMetrics(
    * Labels by route PATTERN, never the raw path (ids would explode the series). After next(),
    * routeIndex points at the handler that answered; -1 would be the SCIM catch-all.
    */
+  // One child per series, found by a string key: prom-client hashes (sorts) a label object on every observe.
+  const series = new Map<string, ReturnType<typeof httpDuration.labels>>();
   const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const end = httpDuration.startTimer();
+    const started = performance.now();
     await next();
-    end({
-      route: routePath(c),
-      method: METHODS.has(c.req.method) ? c.req.method : "OTHER",
-      status: String(c.res.status),
-    });
+    const route = routePath(c);
+    const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
+    const status = c.res.status;
+    const key = `${method} ${status} ${route}`;
+    let child = series.get(key);
+    if (!child) {
+      child = httpDuration.labels({ route, method, status: String(status) });
+      series.set(key, child);
+    }
+    child.observe((performance.now() - started) / 1000);
   };
 
   const guardRails = registerGuardRailMetrics(deps, registry, read);
