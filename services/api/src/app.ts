@@ -5,6 +5,7 @@ import { PREVIEW_PATH } from "./admin/preview.ts";
 import { adminRoutes } from "./admin/routes.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
 import { handleError } from "./errors.ts";
+import { ScimFirstRouter } from "./http/router.ts";
 import { scimRateLimit } from "./middleware/rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { scimAuth } from "./middleware/scim-auth.ts";
@@ -25,7 +26,7 @@ import { signInRoutes } from "./sso/routes.ts";
 
 /** The whole HTTP surface. Reads no env, opens nothing, never listens. */
 export function createApp(deps: AppDeps) {
-  const app = new Hono<AppEnv>({ strict: false });
+  const app = new Hono<AppEnv>({ strict: false, router: new ScimFirstRouter() });
   const metrics = createApiMetrics(deps, deps.metricsRegistry);
   app.use(requestContext(deps.logger));
   app.use(securityHeaders());

@@ -2,6 +2,7 @@ import { request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ScimFirstRouter } from "../src/http/router.ts";
 import { createTenant, oktaUser, type Tenant } from "./helpers/clients.ts";
 import { useTestEnv } from "./helpers/env.ts";
 
@@ -135,5 +136,20 @@ describe("every answer's headers, as Node writes them", () => {
     expect(page.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
     expect(page.headers["x-content-type-options"]).toBe("nosniff");
     expect(page.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("routing", () => {
+  test("SCIM requests are matched by the RegExpRouter (precomputed), everything else by the TrieRouter", async () => {
+    const router = env().app.router;
+    expect(router).toBeInstanceOf(ScimFirstRouter);
+    const scim = await send("GET", "/scim/v2/Users?count=1", { Authorization: `Bearer ${tenant.token}` });
+    expect(scim.status).toBe(200);
+    // A SCIM route the RegExpRouter cannot hold would switch the SCIM side to a TrieRouter: this says so.
+    expect((router as ScimFirstRouter<unknown>).scimRouterName).toBe("SmartRouter + RegExpRouter");
+    expect((await send("GET", "/scim/v2/ServiceProviderConfig", {})).status).toBe(200);
+    expect((await send("GET", "/scim/v2/Nothing", { Authorization: `Bearer ${tenant.token}` })).status).toBe(404);
+    expect((await send("GET", "/healthz", {})).status).toBe(200);
+    expect((await send("GET", "/api/v1/docs/assets/init.js", {})).status).toBe(200);
   });
 });
