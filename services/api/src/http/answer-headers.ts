@@ -29,7 +29,10 @@ export function answerWith(c: Context, body: string | null, status: number, head
   const own = c as unknown as Context<HeaderVariables>;
   own.set("answerHeadersApplied", true);
   const bag = own.get("answerHeaders");
-  return new Response(body, { status, headers: bag ? { ...bag, ...headers } : headers });
+  if (!bag) return new Response(body, { status, headers });
+  // The bag is this request's own: the answer takes it over.
+  for (const name in headers) bag[name] = headers[name] as string;
+  return new Response(body, { status, headers: bag });
 }
 
 /** Whether the answer was built by `answerWith` (its headers are a plain object, not to be read). */

@@ -6,8 +6,11 @@ import type { RequestLog } from "./request-log.ts";
 /** Who a SCIM request was about, for its request-log line (set by the SCIM routes). */
 export type LogSubject = { userId?: string; userName?: string };
 
-export const logSubject = (c: Context<AppEnv>, subject: LogSubject) =>
-  c.set("logSubject", { ...c.get("logSubject"), ...subject });
+export function logSubject(c: Context<AppEnv>, subject: LogSubject): void {
+  const current = c.get("logSubject");
+  if (current) Object.assign(current, subject);
+  else c.set("logSubject", { ...subject });
+}
 
 const MAX_DETAIL = 500;
 
