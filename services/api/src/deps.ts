@@ -5,7 +5,6 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "./config.ts";
-import type { RateLimitInfo } from "./middleware/rate-limit.ts";
 import type { LiveSampler } from "./ops/live-sampler.ts";
 import type { LogSubject } from "./request-log/middleware.ts";
 import type { RequestLog } from "./request-log/request-log.ts";
@@ -44,8 +43,6 @@ export type AppEnv = {
     requestId: string;
     logger: Logger;
     principal: ScimPrincipal;
-    /** Set by the SCIM rate limiter. */
-    rateLimit: RateLimitInfo;
     /** Who a SCIM request was about, for the request log. */
     logSubject: LogSubject | undefined;
   };

@@ -1,4 +1,4 @@
-import { type Database, hashToken, schema } from "@scimline/db";
+import { type Database, schema } from "@scimline/db";
 import type { DeactivationBreaker, LicenseType } from "@scimline/domain";
 import { and, eq, isNull } from "drizzle-orm";
 import { TtlCache } from "./ttl-cache.ts";
@@ -48,15 +48,11 @@ export class Tenancy {
   }
 
   /**
-   * The directory a token was issued for. Cached by the token's SHA-256 (never the token itself);
-   * unknown tokens in a cache of their own, so a flood of them never pushes out the known ones.
+   * The directory a token was issued for, by the token's SHA-256 (hashToken: the door hashes each token
+   * once, and the cache never holds the token itself); unknown tokens in a cache of their own, so a flood
+   * of them never pushes out the known ones.
    */
-  async principal(token: string): Promise<ScimPrincipal | null> {
-    return this.principalByHash(hashToken(token));
-  }
-
-  /** `principal` for a token already hashed (hashToken): the door hashes each token once. */
-  async principalByHash(tokenHash: string): Promise<ScimPrincipal | null> {
+  async principal(tokenHash: string): Promise<ScimPrincipal | null> {
     if (this.unknownTokens.peek(tokenHash)) return null;
     const principal = await this.tokens.get(tokenHash, () => this.lookup(tokenHash));
     if (!principal) {
@@ -66,12 +62,8 @@ export class Tenancy {
     return principal;
   }
 
-  /** Whether a token is known and cached: no database look-up would be needed. */
-  isCached(token: string): boolean {
-    return this.isCachedHash(hashToken(token));
-  }
-
-  isCachedHash(tokenHash: string): boolean {
+  /** Whether a token (by its hash) is known and cached: no database look-up would be needed. */
+  isCached(tokenHash: string): boolean {
     return this.tokens.peek(tokenHash) !== undefined;
   }
 

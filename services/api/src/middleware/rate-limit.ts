@@ -63,10 +63,6 @@ export class LeasedRedisStore {
 
   async increment(key: string): Promise<{ totalHits: number; resetTime: Date }> {
     let s = this.state(key);
-    if (s.permits > 0) {
-      s.permits--;
-      return { totalHits: s.next++, resetTime: s.resetTime };
-    }
     s.waiting++;
     try {
       for (;;) {
@@ -138,14 +134,10 @@ export class LeasedRedisStore {
   }
 }
 
-/** What the limit counted for this request: `c.get("rateLimit")`. */
-export type RateLimitInfo = { limit: number; used: number; remaining: number; resetTime: Date };
-
 /** The draft-7 headers of the answer, from what the limit counted. */
-function addRateLimitHeaders(c: Context<AppEnv>, info: RateLimitInfo, now: number): void {
-  const reset = Math.max(0, Math.ceil((info.resetTime.getTime() - now) / 1000));
-  addAnswerHeader(c, "RateLimit-Policy", `${info.limit};w=${WINDOW_MS / 1000}`);
-  addAnswerHeader(c, "RateLimit", `limit=${info.limit}, remaining=${info.remaining}, reset=${reset}`);
+function addRateLimitHeaders(c: Context<AppEnv>, limit: number, remaining: number, reset: number): void {
+  addAnswerHeader(c, "RateLimit-Policy", `${limit};w=${WINDOW_MS / 1000}`);
+  addAnswerHeader(c, "RateLimit", `limit=${limit}, remaining=${remaining}, reset=${reset}`);
 }
 
 /**
@@ -160,12 +152,10 @@ export function scimRateLimit(deps: Pick<AppDeps, "config" | "redis" | "logger">
   const store = new LeasedRedisStore(redis, logger, limit);
   return async (c, next) => {
     const { totalHits, resetTime } = await store.increment(c.get("principal").tokenId);
-    const info: RateLimitInfo = { limit, used: totalHits, remaining: Math.max(0, limit - totalHits), resetTime };
-    c.set("rateLimit", info);
-    const now = Date.now();
-    addRateLimitHeaders(c, info, now);
+    const untilReset = resetTime.getTime() - Date.now();
+    addRateLimitHeaders(c, limit, Math.max(0, limit - totalHits), Math.max(0, Math.ceil(untilReset / 1000)));
     if (totalHits <= limit) return next();
-    const retryAfter = Math.max(1, Math.ceil((resetTime.getTime() - now) / 1000));
+    const retryAfter = Math.max(1, Math.ceil(untilReset / 1000));
     return scimErrorResponse(
       c,
       new ScimError(

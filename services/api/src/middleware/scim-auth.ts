@@ -27,7 +27,7 @@ export function scimAuth(
   return async (c, next) => {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
     const tokenHash = token === undefined ? undefined : hashToken(token);
-    const known = tokenHash !== undefined && tenancy.isCachedHash(tokenHash);
+    const known = tokenHash !== undefined && tenancy.isCached(tokenHash);
     const address = known ? "" : clientAddress(c, config.TRUST_PROXY_HOPS);
     const wait = known ? 0 : await failures.retryAfterMs(address);
     if (wait > 0) {
@@ -36,7 +36,7 @@ export function scimAuth(
         "Retry-After": seconds,
       });
     }
-    const principal = tokenHash && token && TOKEN.test(token) ? await tenancy.principalByHash(tokenHash) : null;
+    const principal = token && tokenHash && TOKEN.test(token) ? await tenancy.principal(tokenHash) : null;
     if (!principal) {
       if (!known) await failures.failed(address);
       throw unauthorized(

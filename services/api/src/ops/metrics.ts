@@ -170,9 +170,9 @@ export function createApiMetrics(
 
   /**
    * Labels by route PATTERN, never the raw path (ids would explode the series). After next(),
-   * routeIndex points at the handler that answered; -1 would be the SCIM catch-all.
+   * routeIndex points at the handler that answered; -1 would be the SCIM catch-all. One child per
+   * series, found by a string key: prom-client hashes (sorts) a label object on every observe.
    */
-  // One child per series, found by a string key: prom-client hashes (sorts) a label object on every observe.
   const series = new Map<string, ReturnType<typeof httpDuration.labels>>();
   const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
     const started = performance.now();
