@@ -11,7 +11,7 @@ export type DbOptions = {
   max?: number;
   /** Name shown in pg_stat_activity, so ops (and fault tests) can find a process's backends. */
   applicationName?: string;
-  /** A transaction not settled by then is given up (see `bounded`); default 60 s. */
+  /** A transaction (or a statement passed to `settleWithin`) not settled by then is given up; default 60 s. */
   transactionTimeoutMs?: number;
   /** Postgres cancels a statement running longer (statement_timeout); unset: no limit. */
   statementTimeoutMs?: number;
@@ -29,22 +29,26 @@ export class TransactionTimeoutError extends Error {
 }
 
 /**
- * postgres.js 3.4.9 can leave a transaction's promise pending for ever when its backend is
- * terminated right after BEGIN (the transaction's first query is issued on a connection that
- * closed before the transaction listened for its close; test/client.int.test.ts). The server
- * has rolled it back; the caller only needs to be told. So every `sql.begin` (and drizzle's
- * transactions, which call it) races a deadline: a job is then retried, a request answers 503.
+ * `work`, or TransactionTimeoutError if it has not settled within `ms`. A defence, not a fix:
+ * postgres.js 3.4.9 as released left queries pending for ever when their backend was killed
+ * (patches/postgres@3.4.9.patch settles them; test/client.int.test.ts holds it), and a statement
+ * that never settles must not hold what waits behind it (a transaction's caller, the door's batcher).
+ * The server has rolled back whatever it had not committed; the caller only needs to be told: a job is
+ * then retried, a request answers 503.
  */
+export function settleWithin<T>(work: PromiseLike<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TransactionTimeoutError(ms)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Every `sql.begin` (and drizzle's transactions, which call it) settles within `ms`. */
 function bounded(sql: postgres.Sql, ms: number): void {
   const begin = sql.begin.bind(sql) as (...args: unknown[]) => Promise<unknown>;
-  (sql as { begin: unknown }).begin = (...args: unknown[]) => {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TransactionTimeoutError(ms)), ms);
-      timer.unref();
-    });
-    return Promise.race([begin(...args), deadline]).finally(() => clearTimeout(timer));
-  };
+  (sql as { begin: unknown }).begin = (...args: unknown[]) => settleWithin(begin(...args), ms);
 }
 
 function createDrizzle(sql: postgres.Sql) {
@@ -75,11 +79,14 @@ export function createDb(url: string, options: DbOptions = {}) {
     transform: { undefined: null },
   };
   const sql = postgres(url, settings);
-  bounded(sql, options.transactionTimeoutMs ?? 60_000);
+  const deadlineMs = options.transactionTimeoutMs ?? 60_000;
+  bounded(sql, deadlineMs);
   const db = createDrizzle(sql);
   return {
     sql,
     db,
+    /** `work` (a statement outside `sql.begin`) given the pool's transaction deadline (settleWithin). */
+    settleWithin: <T>(work: PromiseLike<T>) => settleWithin(work, deadlineMs),
     close: () => sql.end({ timeout: 5 }),
   };
 }

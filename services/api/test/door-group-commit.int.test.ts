@@ -141,6 +141,55 @@ describe("the door commits concurrent creates together (issue: Okta burst benchm
     expect(await outboxRows(env(), t.companyId)).toHaveLength(0);
   });
 
+  test("a batch that does not settle by the pool's deadline is given up: its creates answer 503, the creates behind it go on", async () => {
+    const t = await createTenant(env());
+    const licenseTypeId = await firstLicenseType(t.companyId);
+    const user = (userName: string) => newUser(userName, licenseTypeId);
+    // The server ends the statement at 2 s; the client gives it up at 300 ms (as it would a statement
+    // whose connection died unseen) so the batcher, one statement at a time, is not held meanwhile.
+    const own = createDb(env().testDb.url, { max: 2, transactionTimeoutMs: 300, statementTimeoutMs: 2000 });
+    const inserter = new UserInserter(own, { maxConcurrent: 1 });
+    const other = createDb(env().testDb.url, { max: 1 });
+    const tx = await other.sql.reserve();
+    try {
+      // Another writer holds stall@ uncommitted: the batch inserting it waits on that row's lock.
+      await tx`begin`;
+      await tx`
+        insert into users (id, company_id, directory_id, user_name, active, resource, license_type_id, office_hints)
+        values (gen_random_uuid(), ${t.companyId}, ${t.directoryId}, 'stall@example.com', true, '{}', ${licenseTypeId}, '{}')`;
+      const started = Date.now();
+      const stalled = inserter.insert(principalOf(t), user("stall@example.com")).then(
+        () => null,
+        (error: { code?: string }) => error,
+      );
+      const stalledError = await stalled;
+      expect(stalledError).toMatchObject({ code: "TRANSACTION_TIMEOUT" });
+      expect(Date.now() - started).toBeLessThan(1500);
+      // The next batch goes while the first statement still waits in Postgres.
+      const next = await inserter.insert(principalOf(t), user("next@example.com"));
+      expect(next.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(inserter.statements).toBe(2);
+
+      // Over HTTP the same give-up is a 503 with Retry-After, as for a lost connection.
+      const e = appWith(env(), inserter);
+      const reply = await scim(e, t.token, "POST", "/Users", oktaUser("stall@example.com"));
+      expect(reply.status).toBe(503);
+      expect(reply.headers.get("retry-after")).toBe("5");
+      // The lock is held past the statement timeout: the server ends the statements given up on.
+      // (Released earlier, a waiting insert would commit although answered 503: the IdP's retry then
+      // meets 409 and looks the user up, as after any ambiguous failure.)
+      await new Promise((r) => setTimeout(r, 2500));
+    } finally {
+      await tx`rollback`.catch(() => {});
+      tx.release();
+      await other.close();
+      await own.close();
+    }
+    const names = await env().database.sql<{ user_name: string }[]>`
+      select user_name from users where company_id = ${t.companyId} order by user_name`;
+    expect(names.map((r) => r.user_name)).toEqual(["next@example.com"]);
+  }, 20_000);
+
   test("a batch deadlocked by duplicates crossing another writer's answers each create on its own", async () => {
     const t = await createTenant(env());
     const inserter = new UserInserter(env().database, { maxSize: 64 });

@@ -96,10 +96,11 @@ export class UserInserter {
   /** The batch as one statement; returns the ids the database took, with their created_at. */
   private async insertMany(creates: Create[]): Promise<Map<string, Date>> {
     const rows = creates.map(({ id, principal, user }) => newUserRow(id, principal, user));
-    const returned = await insertUsers(this.database.sql, rows, NEW_USER_COLUMNS, {
-      skipConflicts: true,
-      events: [ACCEPTED],
-    });
+    // Bounded: every create behind this batch waits for it (maxConcurrent), so a statement that never
+    // settled would stall the door; given up, its creates answer 503 and the IdP retries them.
+    const returned = await this.database.settleWithin(
+      insertUsers(this.database.sql, rows, NEW_USER_COLUMNS, { skipConflicts: true, events: [ACCEPTED] }),
+    );
     return new Map(returned.map((r) => [r.id, new Date(r.created_at)]));
   }
 }

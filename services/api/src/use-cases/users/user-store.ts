@@ -173,7 +173,10 @@ export async function insertUser(
 ): Promise<{ id: string; createdAt: Date }> {
   const id = newId();
   try {
-    const [row] = await insertUsers(database.sql, [newUserRow(id, p, u)], NEW_USER_COLUMNS, { events: [ACCEPTED] });
+    // Bounded: the door's batcher waits on these one-by-one retries (UserInserter).
+    const [row] = await database.settleWithin(
+      insertUsers(database.sql, [newUserRow(id, p, u)], NEW_USER_COLUMNS, { events: [ACCEPTED] }),
+    );
     if (!row) throw new Error("insert returned no row");
     return { id: row.id, createdAt: new Date(row.created_at) };
   } catch (error) {
