@@ -18,6 +18,8 @@ test("filtered and sorted lists report totalResults on every page, past the end 
     [q('userName sw "team."', "&startIndex=100"), { totalResults: 3, itemsPerPage: 0, startIndex: 100 }],
     [q('userName sw "team."', "&count=0"), { totalResults: 3, itemsPerPage: 0, startIndex: 1 }],
     [q('userName eq "TEAM.B@example.com"'), { totalResults: 1, itemsPerPage: 1, startIndex: 1 }],
+    [q('userName eq "TEAM.B@example.com"', "&startIndex=2"), { totalResults: 1, itemsPerPage: 0, startIndex: 2 }],
+    [q('userName eq "TEAM.B@example.com"', "&count=0"), { totalResults: 1, itemsPerPage: 0, startIndex: 1 }],
     [q('userName eq "nobody@example.com"'), { totalResults: 0, itemsPerPage: 0, startIndex: 1 }],
     [q('userName eq "nobody@example.com"', "&startIndex=5"), { totalResults: 0, itemsPerPage: 0, startIndex: 5 }],
     ["?sortBy=userName&startIndex=2&count=2", { totalResults: 5, itemsPerPage: 2, startIndex: 2 }],
@@ -35,6 +37,28 @@ test("filtered and sorted lists report totalResults on every page, past the end 
     "solo.e@example.com",
     "team.a@example.com",
   ]);
+});
+
+// `userName eq "…"` alone has its own prepared statement; any other spelling takes the general filter path.
+test("the userName look-up answers exactly as the general filter path does", async () => {
+  const t = await createTenant(env());
+  const created = await scim(env(), t.token, "POST", "/Users", oktaUser("Look.Up@example.com"));
+  expect(created.status).toBe(201);
+  for (const name of ["look.up@EXAMPLE.com", "nobody@example.com"]) {
+    const fast = await scim(env(), t.token, "GET", `/Users${q(`userName eq "${name}"`)}`);
+    const general = await scim(env(), t.token, "GET", `/Users${q(`(userName eq "${name}")`)}`);
+    const qualified = await scim(
+      env(),
+      t.token,
+      "GET",
+      `/Users${q(`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "${name}"`)}`,
+    );
+    expect(fast.status).toBe(200);
+    expect(fast.body).toEqual(general.body);
+    expect(qualified.body).toEqual(general.body);
+  }
+  const found = await scim(env(), t.token, "GET", `/Users${q('userName eq "look.up@example.com"')}`);
+  expect(found.body.Resources).toEqual([created.body]);
 });
 
 test("filtered group lists report totalResults the same way", async () => {

@@ -1,7 +1,7 @@
 import type { SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { describe, expect, it } from "vitest";
-import { compileGroupFilter, compileUserFilter } from "./to-sql.ts";
+import { compileGroupFilter, compileUserFilter, userNameSought } from "./to-sql.ts";
 
 const dialect = new PgDialect({ casing: "snake_case" });
 const render = (fragment: SQL) => dialect.sqlToQuery(fragment);
@@ -11,6 +11,36 @@ const group = (filter: string) => render(compileGroupFilter(filter));
 const EMAILS = `jsonb_array_elements(case when jsonb_typeof(("users"."resource" -> 'emails')) = 'array' then ("users"."resource" -> 'emails') else '[]'::jsonb end) as scim_el(v)`;
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const TELEPHONY = "urn:scimline:params:scim:schemas:extension:telephony:2.0:User";
+
+describe("userNameSought: the look-up that takes the prepared statement", () => {
+  it.each([
+    ['userName eq "a@b.c"', "a@b.c"],
+    ['  USERNAME Eq "A@B.c"  ', "A@B.c"],
+    ['userName eq "o\\"neil@b.c"', 'o"neil@b.c'],
+    ['userName eq "back\\\\slash"', "back\\slash"],
+    ['userName eq ""', ""],
+    [`userName eq "${"x".repeat(256)}"`, "x".repeat(256)],
+  ])("%s seeks %j", (filter, name) => {
+    expect(userNameSought(filter)).toBe(name);
+  });
+
+  it.each([
+    'userName eq "a" and active eq true',
+    '(userName eq "a")',
+    'userName co "a"',
+    "userName eq null",
+    "userName eq 42",
+    'urn:ietf:params:scim:schemas:core:2.0:User:userName eq "a"',
+    'externalId eq "a"',
+    `userName eq "${"x".repeat(257)}"`,
+  ])("%s takes the general path", (filter) => {
+    expect(userNameSought(filter)).toBeUndefined();
+  });
+
+  it("a control character in the value is the same 400 the general path gives", () => {
+    expect(() => userNameSought('userName eq "a\u0000b"')).toThrow(/U\+0000/);
+  });
+});
 
 describe("identity-provider lookups", () => {
   it("Okta's userName lookup ignores case and binds the value", () => {

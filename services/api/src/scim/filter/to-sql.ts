@@ -113,6 +113,16 @@ export function compileUserFilter(filter: string): SQL {
   return compileNode(parseScimFilter(filter), topScope("User", userTarget, userHasSchema));
 }
 
+/** Okta's and Entra's look-up before a create: `userName eq "…"` (a value of at most 256 characters). */
+const USER_NAME_EQ = /^\s*userName\s+eq\s+"(?:[^"\\]|\\.){0,256}"\s*$/i;
+
+/** The userName a filter of that one shape seeks (its escapes undone), else undefined. */
+export function userNameSought(filter: string): string | undefined {
+  if (!USER_NAME_EQ.test(filter)) return undefined;
+  const node = parseScimFilter(filter);
+  return node.op === "eq" && typeof node.compValue === "string" ? node.compValue : undefined;
+}
+
 export function compileGroupFilter(filter: string): SQL {
   return compileNode(parseScimFilter(filter), topScope("Group", groupTarget, groupHasSchema));
 }

@@ -4,18 +4,15 @@ import type { ApiMetrics } from "../../ops/metrics.ts";
 import { logSubject } from "../../request-log/middleware.ts";
 import { ListCache } from "../../use-cases/users/list-cache.ts";
 import { UserInserter } from "../../use-cases/users/user-inserter.ts";
-import { findUser, isUuid, listKey, listUsers, type UserRow } from "../../use-cases/users/user-store.ts";
+import { findUser, findUserName, isUuid, listKey, listUsers, type UserRow } from "../../use-cases/users/user-store.ts";
 import { acceptCreateUser, checkVersion, patchUser, removeUser, replaceUser } from "../../use-cases/users/users.ts";
 import { ScimError } from "../errors.ts";
-import { compileUserFilter, compileUserSort } from "../filter/to-sql.ts";
+import { compileUserFilter, compileUserSort, userNameSought } from "../filter/to-sql.ts";
 import { projectResource } from "../resource/projection.ts";
 import { SCHEMA } from "../resource/schema.ts";
 import { etag, toScimUser } from "../resource/user-output.ts";
 import { checkIfMatch, pagination, readJson, scimBaseUrl } from "./request.ts";
 import { scimJson } from "./respond.ts";
-
-/** Okta's and Entra's look-up before a create: the one filter the request log reads a userName from. */
-const USER_NAME_LOOKUP = /^\s*userName\s+eq\s+"((?:[^"\\]|\\.){0,256})"\s*$/i;
 
 /** /scim/v2/Users (docs/RULES.md "The SCIM surface", RFC 7644 §3). */
 export function scimUsersRoutes(deps: AppDeps, metrics?: Pick<ApiMetrics, "guardRails">) {
@@ -34,36 +31,41 @@ export function scimUsersRoutes(deps: AppDeps, metrics?: Pick<ApiMetrics, "guard
       ...(status === 201 ? { Location: `${base(c)}/Users/${row.id}` } : {}),
     });
   const ifMatch = (c: Parameters<typeof scimBaseUrl>[0]) => checkVersion((tag) => checkIfMatch(c, tag));
-  const held = (kind: string) => metrics?.guardRails.held.inc({ kind });
-
-  app.get("/", async (c) => {
-    const { startIndex, count } = pagination(c);
-    const filter = c.req.query("filter");
-    const where = filter !== undefined && filter.trim() !== "" ? compileUserFilter(filter) : undefined;
-    const orderBy = compileUserSort(c.req.query("sortBy"), c.req.query("sortOrder"));
-    const { total, rows } = await listUsers(
-      deps.database,
-      c.get("principal"),
-      {
-        ...(where ? { where } : {}),
-        ...(orderBy ? { orderBy } : {}),
-        offset: startIndex - 1,
-        limit: count,
-      },
-      lists,
-    );
-    const named = filter ? USER_NAME_LOOKUP.exec(filter)?.[1] : undefined;
-    if (named !== undefined) {
-      const [only] = rows;
-      logSubject(c, rows.length === 1 && only ? { userId: only.id } : { userName: named.replace(/\\(.)/g, "$1") });
-    }
-    return scimJson(c, {
+  const listResponse = (
+    c: Parameters<typeof scimBaseUrl>[0],
+    startIndex: number,
+    { total, rows }: { total: number; rows: UserRow[] },
+  ) =>
+    scimJson(c, {
       schemas: [SCHEMA.listResponse],
       totalResults: total,
       startIndex,
       itemsPerPage: rows.length,
       Resources: rows.map((row) => project(c, row)),
     });
+  const held = (kind: string) => metrics?.guardRails.held.inc({ kind });
+
+  app.get("/", async (c) => {
+    const { startIndex, count } = pagination(c);
+    const filter = c.req.query("filter");
+    const orderBy = compileUserSort(c.req.query("sortBy"), c.req.query("sortOrder"));
+    const page = { offset: startIndex - 1, limit: count };
+    // The look-up before every create, by far the most frequent filter, has its own prepared statement.
+    const named = filter !== undefined ? userNameSought(filter) : undefined;
+    if (named !== undefined) {
+      const found = await findUserName(deps.database, c.get("principal"), named, page);
+      const [only] = found.rows;
+      logSubject(c, found.total === 1 && only ? { userId: only.id } : { userName: named });
+      return listResponse(c, startIndex, found);
+    }
+    const where = filter !== undefined && filter.trim() !== "" ? compileUserFilter(filter) : undefined;
+    const found = await listUsers(
+      deps.database,
+      c.get("principal"),
+      { ...(where ? { where } : {}), ...(orderBy ? { orderBy } : {}), ...page },
+      lists,
+    );
+    return listResponse(c, startIndex, found);
   });
 
   // A create or delete moves the directory's totals and the master's (which lists the whole company).

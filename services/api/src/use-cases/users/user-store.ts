@@ -74,25 +74,87 @@ const domainOf = (column: SQL | typeof users.userName) =>
 export const userDomainSql = sql`coalesce(${domainOf(users.userName)}, ${domainOf(sql`coalesce(${users.email}, '')`)})`;
 
 /**
- * Rows a directory lists: its own, not deleted (docs/RULES.md "Tenancy": each directory sees only what it provisioned);
- * the master every user of the company (docs/decisions/0011-directories-master-adoption-breaker.md).
+ * Which of a company's users a directory sees: `company` every one (the master; a directory that
+ * adopts existing users of any domain, by filter and id), `directory` its own, `domains` its own and
+ * those of its domains (docs/decisions/0011-directories-master-adoption-breaker.md).
  */
-export const visibleTo = (p: ScimPrincipal): SQL =>
-  (p.master
-    ? and(eq(users.companyId, p.companyId), isNull(users.deletedAt))
-    : and(eq(users.companyId, p.companyId), eq(users.directoryId, p.directoryId), isNull(users.deletedAt))) as SQL;
+type Visibility = "company" | "directory" | "domains";
+/** The principal's values, or placeholders for a statement prepared once per visibility. */
+type Scope = { companyId: unknown; directoryId: unknown; domains: unknown };
+
+const seen = (v: Visibility, s: Scope): SQL => {
+  const company = and(eq(users.companyId, s.companyId as string), isNull(users.deletedAt)) as SQL;
+  if (v === "company") return company;
+  const own = eq(users.directoryId, s.directoryId as string);
+  if (v === "directory") return and(company, own) as SQL;
+  return and(company, or(own, sql`${userDomainSql} = any(${s.domains}::text[])`)) as SQL;
+};
+const scopeOf = (p: ScimPrincipal): Scope => ({
+  companyId: p.companyId,
+  directoryId: p.directoryId,
+  domains: sql.param(p.domains),
+});
+const lookupVisibility = (p: ScimPrincipal): Visibility =>
+  p.master || (p.adoptExisting && p.domains.length === 0) ? "company" : p.adoptExisting ? "domains" : "directory";
+
+/**
+ * Rows a directory lists: its own, not deleted (docs/RULES.md "Tenancy": each directory sees only what it provisioned);
+ * the master every user of the company.
+ */
+export const visibleTo = (p: ScimPrincipal): SQL => seen(p.master ? "company" : "directory", scopeOf(p));
 
 /**
  * Rows a directory finds by filter and by id: what it lists, and for a directory that adopts existing
  * users, the company's users of its domains (all of them when it has none) owned by other directories.
  */
-export const lookupVisibleTo = (p: ScimPrincipal): SQL => {
-  if (p.master || !p.adoptExisting) return visibleTo(p);
-  const company = and(eq(users.companyId, p.companyId), isNull(users.deletedAt));
-  if (p.domains.length === 0) return company as SQL;
-  const domains = sql`${userDomainSql} = any(${sql.param(p.domains)}::text[])`;
-  return and(company, or(eq(users.directoryId, p.directoryId), domains)) as SQL;
+export const lookupVisibleTo = (p: ScimPrincipal): SQL => seen(lookupVisibility(p), scopeOf(p));
+
+/**
+ * The two look-ups every identity provider repeats, a user by id and by userName, as statements
+ * built once per pool and visibility and prepared on each connection: no query building per
+ * request, and one round trip instead of two (parse and describe, then bind and execute).
+ */
+type LookupKey = "id" | "userName";
+const statements = new WeakMap<Database, Map<string, unknown>>();
+const placeholders: Scope = {
+  companyId: sql.placeholder("companyId"),
+  directoryId: sql.placeholder("directoryId"),
+  domains: sql.placeholder("domains"),
 };
+
+/** The statement `name` of this pool, built on first use. */
+function prepared<T>(database: Database, name: string, build: () => T): T {
+  const known = statements.get(database) ?? new Map<string, unknown>();
+  statements.set(database, known);
+  if (!known.has(name)) known.set(name, build());
+  return known.get(name) as T;
+}
+
+const prepareLookup = (database: Database, v: Visibility, key: LookupKey) => () =>
+  database.db
+    .select(userColumns)
+    .from(users)
+    .where(
+      and(
+        seen(v, placeholders),
+        key === "id"
+          ? eq(users.id, sql.placeholder("key") as unknown as string)
+          : sql`lower(${users.userName}) = lower(${sql.placeholder("key")}::text)`,
+      ),
+    )
+    .prepare(`user_by_${key}_${v}`);
+
+async function lookUp(database: Database, p: ScimPrincipal, key: LookupKey, value: string): Promise<UserRow | null> {
+  const v = lookupVisibility(p);
+  const statement = prepared(database, `user_by_${key}_${v}`, prepareLookup(database, v, key));
+  const [row] = await statement.execute({
+    companyId: p.companyId,
+    directoryId: p.directoryId,
+    domains: p.domains,
+    key: value,
+  });
+  return (row as UserRow | undefined) ?? null;
+}
 
 export const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
@@ -185,12 +247,22 @@ export async function insertUser(
 }
 
 export async function findUser(database: Database, p: ScimPrincipal, id: string): Promise<UserRow | null> {
-  if (!isUuid(id)) return null;
-  const [row] = await database.db
-    .select(userColumns)
-    .from(users)
-    .where(and(lookupVisibleTo(p), eq(users.id, id)));
-  return (row as UserRow | undefined) ?? null;
+  return isUuid(id) ? lookUp(database, p, "id", id) : null;
+}
+
+/**
+ * `userName eq "…"`: at most one user (userNames are unique in a company, case-insensitively),
+ * paged like any list so startIndex and count mean what they mean elsewhere.
+ */
+export async function findUserName(
+  database: Database,
+  p: ScimPrincipal,
+  userName: string,
+  page: { offset: number; limit: number },
+): Promise<{ total: number; rows: UserRow[] }> {
+  const row = await lookUp(database, p, "userName", userName);
+  if (!row) return { total: 0, rows: [] };
+  return { total: 1, rows: page.offset === 0 && page.limit > 0 ? [row] : [] };
 }
 
 export async function listUsers(
