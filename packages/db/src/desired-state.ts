@@ -62,6 +62,19 @@ export function updateDesiredState<T extends readonly object[] = { id: string }[
 }
 
 /**
+ * A retry: the user's work is owed again (a new generation, its outbox row and a `user.retried`
+ * event, in one statement); a failed user goes back to `provisioning` and continues where it stopped.
+ */
+export function retryUsers(q: Q, where: Fragment) {
+  return updateDesiredState<{ id: string; status: string; generation: number }[]>(q, {
+    set: q`status = case when status = 'failed' then 'provisioning' else status end`,
+    where,
+    events: [{ type: "user.retried", data: (sql) => sql`jsonb_build_object('previousCode', u.error_code)` }],
+    returning: q`u.id, u.status, u.generation`,
+  });
+}
+
+/**
  * New users (the door's creates): the rows, their outbox rows and events in ONE statement.
  * With `skipConflicts`, a row that violates a unique index is skipped (and absent from the result).
  *

@@ -1,3 +1,4 @@
+export { type BillingPeriod, computeBillingPeriod } from "./billing.ts";
 export { BREAKER_LIMITS, breakerHolds, breakerWindowStart, type DeactivationBreaker } from "./breaker.ts";
 export { normalizeCountry } from "./country.ts";
 export {

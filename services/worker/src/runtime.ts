@@ -10,6 +10,7 @@ import { PasswordSweeper } from "./password-sweeper.ts";
 import { BusinessWaitError, createProcessor } from "./processor.ts";
 import { type Outcome, reconcileBatch } from "./reconcile/run-batch.ts";
 import { ReconcileSweep, type SweepResult } from "./reconcile-sweep.ts";
+import { resumeNewBillingPeriod } from "./spend-cap-period.ts";
 import { createWebhookRuntime, type WebhookOptions } from "./webhooks/runtime.ts";
 
 export type RuntimeOptions = {
@@ -106,6 +107,13 @@ export function createRuntime(o: RuntimeOptions) {
         run: async () => {
           const result = await checkCapacity(o.sql);
           if (result.crossed > 0) o.logger.info(result, "capacity below a company's threshold");
+        },
+      },
+      {
+        name: "spend-cap period",
+        run: async () => {
+          const users = await resumeNewBillingPeriod(o.sql, isoDay(o.clock()));
+          if (users > 0) o.logger.info({ users }, "a new billing period: users waiting for the spend cap retried");
         },
       },
     ],

@@ -100,7 +100,7 @@ export const COMPANY_SETTINGS = {
   monthlySpendCapCents: {
     input: z.number().int().min(0).max(2_000_000_000).nullable().openapi({
       description:
-        "Seat purchases may not pass this many cents per billing period (what the period's charges already sum to counts): a user whose seat would pass it waits in failed with error spend_cap_reached until the cap is raised or removed (they continue by themselves) or seats are added to its office. null: no cap",
+        "Seat purchases may not pass this many cents per billing period (what the period's charges already sum to counts): a user whose seat would pass it waits in failed with error spend_cap_reached until the cap is raised or removed or the next billing period begins (they continue by themselves) or seats are added to its office. null: no cap",
       example: 50_000,
     }),
     view: z.number().int().nullable(),

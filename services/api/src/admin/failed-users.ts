@@ -1,12 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Database } from "@scimline/db";
+import { type Database, retryUsers } from "@scimline/db";
 import { PROVISIONING_ERROR_CODES, type ProvisioningErrorCode, remedyOf } from "@scimline/domain";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { companyNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
 import { body, CompanyParams, CROSS_SITE, errors, json, NOT_FOUND } from "./schemas.ts";
 import { validationHook } from "./validation.ts";
-import { retryUsers } from "./waiting.ts";
 
 const tags = ["Team"];
 const Code = z.enum(PROVISIONING_ERROR_CODES).openapi({ description: "A provisioning error code" });

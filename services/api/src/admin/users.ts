@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { retryUsers } from "@scimline/db";
 import { MAX_EXTENSION, parseExtension } from "@scimline/domain";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
@@ -11,7 +12,6 @@ import { findTeamMember, TeamMember } from "./team.ts";
 import { changeUser } from "./user-change.ts";
 import { moveUser } from "./user-move.ts";
 import { validationHook } from "./validation.ts";
-import { retryUsers } from "./waiting.ts";
 
 const tags = ["Team"];
 

@@ -1,8 +1,5 @@
-import { type Sql, type TxSql, updateDesiredState } from "@scimline/db";
+import { retryUsers, type TxSql } from "@scimline/db";
 import type { ProvisioningErrorCode } from "@scimline/domain";
-import type postgres from "postgres";
-
-type Fragment = postgres.Fragment;
 
 export type WaitingUser = { id: string; licenseTypeId: string };
 
@@ -29,19 +26,6 @@ export async function lockWaitingUsers(
     order by id
     for update`;
   return rows.map((r) => ({ id: r.id, licenseTypeId: r.license_type_id }));
-}
-
-/**
- * A retry: the user's work is owed again (a new generation, its outbox row and a `user.retried`
- * event, in one statement); a failed user goes back to `provisioning` and continues where it stopped.
- */
-export function retryUsers(q: Sql | TxSql, where: Fragment) {
-  return updateDesiredState<{ id: string; status: string; generation: number }[]>(q, {
-    set: q`status = case when status = 'failed' then 'provisioning' else status end`,
-    where,
-    events: [{ type: "user.retried", data: (sql) => sql`jsonb_build_object('previousCode', u.error_code)` }],
-    returning: q`u.id, u.status, u.generation`,
-  });
 }
 
 /** Users waiting for what an admin just provided continue: a retry each. */
