@@ -140,3 +140,67 @@ describe("accounts link at the first sign-in and match by subject afterwards", (
     expect((await whoAmI(env(), { token: sessionToken(g) })).status).toBe(200);
   });
 });
+
+describe("an admin unlinks a replaced account", () => {
+  test("the next sign-in links the account the email names now; that provider's sessions end, others stay", async () => {
+    const userId = await createUser(env(), tenant, "jon@acme.example");
+    const old = await oidcSignIn("google", { email: "jon@acme.example" });
+    const microsoft = await oidcSignIn("microsoft", { email: "jon@acme.example" });
+    expect([old.status, microsoft.status]).toEqual([200, 200]);
+    // The Workspace account was deleted and recreated: same email, a new subject.
+    const replaced = { email: "jon@acme.example", sub: accountOf("jon-recreated").sub };
+    expect(outcome(await oidcSignIn("google", replaced)).code).toBe("IDENTITY_MISMATCH");
+
+    const path = `/companies/${tenant.companyId}/users/${userId}/sign-in-identities`;
+    const listed = await admin(env(), "GET", path);
+    expect(listed.status).toBe(200);
+    expect((listed.body.identities as Array<{ provider: string; subject: string }>).map((i) => i.provider)).toEqual([
+      "google",
+      "microsoft",
+    ]);
+    expect(listed.body.identities).toContainEqual(
+      expect.objectContaining({ provider: "google", subject: accountOf("jon@acme.example").sub }),
+    );
+
+    expect((await admin(env(), "DELETE", `${path}/google`)).status).toBe(204);
+    expect(outcome(await whoAmI(env(), { token: sessionToken(old) })).code).toBe("SESSION_INVALID");
+    expect((await whoAmI(env(), { token: sessionToken(microsoft) })).status).toBe(200);
+    expect(outcome(await oidcSignIn("google", replaced))).toEqual({ status: 200, code: "OK", user: userId });
+    expect(await links(userId)).toEqual([
+      { provider: "google", subject: replaced.sub },
+      { provider: "microsoft", subject: `${MICROSOFT_TENANT}/${accountOf("jon@acme.example").oid}` },
+    ]);
+    // The old account no longer signs in as the user.
+    expect(outcome(await oidcSignIn("google", { email: "jon@acme.example" })).code).toBe("IDENTITY_MISMATCH");
+
+    const events = await env().database.sql<{ type: string; data: unknown }[]>`
+      select type, data from events where user_id = ${userId} and type = 'user.changed_by_admin'`;
+    expect(events).toEqual([{ type: "user.changed_by_admin", data: { fields: ["signInIdentities.google"] } }]);
+  });
+
+  test("nothing linked, another company's user, an unknown provider: clear errors, nothing changed", async () => {
+    const userId = await createUser(env(), tenant, "kim@acme.example");
+    const path = `/companies/${tenant.companyId}/users/${userId}/sign-in-identities`;
+    expect((await admin(env(), "GET", path)).body).toEqual({ identities: [] });
+    const none = await admin(env(), "DELETE", `${path}/microsoft`);
+    expect([none.status, errorCode(none)]).toEqual([404, "SIGN_IN_IDENTITY_NOT_FOUND"]);
+    const bogus = await admin(env(), "DELETE", `${path}/saml`);
+    expect([bogus.status, errorCode(bogus)]).toEqual([400, "VALIDATION_FAILED"]);
+
+    await oidcSignIn("google", { email: "kim@acme.example" });
+    const other = await createTenant(env(), { company: BOUND });
+    const elsewhere = await admin(
+      env(),
+      "DELETE",
+      `/companies/${other.companyId}/users/${userId}/sign-in-identities/google`,
+    );
+    expect([elsewhere.status, errorCode(elsewhere)]).toEqual([404, "USER_NOT_FOUND"]);
+    const noCompany = await admin(
+      env(),
+      "GET",
+      `/companies/00000000-0000-4000-8000-000000000000/users/${userId}/sign-in-identities`,
+    );
+    expect([noCompany.status, errorCode(noCompany)]).toEqual([404, "COMPANY_NOT_FOUND"]);
+    expect(await links(userId)).toHaveLength(1);
+  });
+});

@@ -17,6 +17,7 @@ import { numberRoutes } from "./numbers.ts";
 import { officeRoutes } from "./offices.ts";
 import { PREVIEW_PATH, previewRoutes } from "./preview.ts";
 import { reportRoutes } from "./reports.ts";
+import { signInIdentityRoutes } from "./sign-in-identities.ts";
 import { ssoAdminRoutes } from "./sso.ts";
 import { tokenRoutes } from "./tokens.ts";
 import { userAdminRoutes } from "./users.ts";
@@ -73,6 +74,7 @@ export function adminRoutes(deps: AppDeps) {
   app.route("/", webhookRoutes(deps));
   app.route("/", invariantRoutes(deps));
   app.route("/", ssoAdminRoutes(deps));
+  app.route("/", signInIdentityRoutes(deps));
   app.route("/", jobRoutes(deps));
   app.route("/", previewRoutes(deps));
   return app;

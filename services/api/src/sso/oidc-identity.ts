@@ -89,6 +89,6 @@ export async function oidcUser(
   if (now?.userId === user.id) return user;
   throw new AdminError(
     "IDENTITY_MISMATCH",
-    "This user signs in with a different account of this provider; an admin can reset the link by deleting and re-provisioning the user",
+    "This user signs in with a different account of this provider; an admin can unlink it (DELETE /api/v1/companies/{id}/users/{userId}/sign-in-identities/{provider}) and the next sign-in links this one",
   );
 }
