@@ -63,7 +63,7 @@ export async function createCompany(database: Database, input: z.infer<typeof Co
     if (!company) throw new Error("company insert returned nothing");
     return companyView(company, licenses);
   });
-  await refreshPoolStatistics(database.sql, "extension_pool");
+  await refreshPoolStatistics(database.sql, "extension_pool", range.end - range.start + 1);
   return created;
 }
 

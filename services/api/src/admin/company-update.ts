@@ -15,7 +15,11 @@ const listed = (values: number[]) => `${values.slice(0, 10).join(", ")}${values.
  * Extensions outside are locked first, so a worker claiming one concurrently is waited for
  * and seen (docs/RULES.md: extensions stay company-unique and inside the range).
  */
-async function applyExtensionRange(tx: TxSql, companyId: string, to: Range): Promise<number> {
+async function applyExtensionRange(
+  tx: TxSql,
+  companyId: string,
+  to: Range,
+): Promise<{ free: number; changed: number }> {
   const outside = await tx<{ extension: number; user_id: string | null }[]>`
     select extension, user_id from extension_pool
     where company_id = ${companyId} and (extension < ${to.start} or extension > ${to.end})
@@ -39,13 +43,13 @@ async function applyExtensionRange(tx: TxSql, companyId: string, to: Range): Pro
   if (outside.length > 0) {
     await tx`delete from extension_pool where company_id = ${companyId} and (extension < ${to.start} or extension > ${to.end})`;
   }
-  await tx`
+  const added = await tx`
     insert into extension_pool (company_id, extension)
     select ${companyId}, g from generate_series(${to.start}::int, ${to.end}::int) g
     on conflict do nothing`;
   const [free] = await tx<{ n: number }[]>`
     select count(*)::int as n from extension_pool where company_id = ${companyId} and user_id is null`;
-  return free?.n ?? 0;
+  return { free: free?.n ?? 0, changed: outside.length + added.count };
 }
 
 /**
@@ -54,7 +58,7 @@ async function applyExtensionRange(tx: TxSql, companyId: string, to: Range): Pro
  * resumes those waiting for a seat, a wider range those waiting for an extension.
  */
 export async function updateCompany(database: Database, companyId: string, change: CompanyChange): Promise<boolean> {
-  let poolChanged = false;
+  let poolChanged = 0;
   const updated = await database.sql.begin(async (tx) => {
     // NO KEY UPDATE serialises admin changes without blocking the worker's foreign-key reads.
     const [company] = await tx<
@@ -79,8 +83,9 @@ export async function updateCompany(database: Database, companyId: string, chang
     const rangeChanged = range && (range.start !== company.extension_start || range.end !== company.extension_end);
     const waitingSeat = seatsUnblocked ? await lockWaitingUsers(tx, companyId, "no_license_available") : [];
     const waitingExtension = rangeChanged ? await lockWaitingUsers(tx, companyId, "no_extension_available") : [];
-    const freeExtensions = range && rangeChanged ? await applyExtensionRange(tx, companyId, range) : 0;
-    poolChanged = Boolean(rangeChanged);
+    const applied = range && rangeChanged ? await applyExtensionRange(tx, companyId, range) : null;
+    const freeExtensions = applied?.free ?? 0;
+    poolChanged = applied?.changed ?? 0;
     await tx`
       update companies set
         name = coalesce(${change.name ?? null}, name),
@@ -106,6 +111,6 @@ export async function updateCompany(database: Database, companyId: string, chang
     );
     return true;
   });
-  if (poolChanged) await refreshPoolStatistics(database.sql, "extension_pool");
+  await refreshPoolStatistics(database.sql, "extension_pool", poolChanged);
   return updated;
 }

@@ -105,7 +105,7 @@ export function numberRoutes(deps: AppDeps) {
       );
       return rows;
     });
-    await refreshPoolStatistics(deps.database.sql, "numbers");
+    await refreshPoolStatistics(deps.database.sql, "numbers", inserted.length);
     return c.json(
       {
         added: inserted.length,
