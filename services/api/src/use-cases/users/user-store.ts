@@ -307,23 +307,41 @@ async function listDirectory(
   }
   if (query.limit === 0 || total <= query.offset) return { total, rows: [] };
   const after = cache.boundary(key, query.offset);
-  const page = database.db
-    .select({ id: users.id })
-    .from(users)
-    .where(after ? and(inDirectory, gt(users.id, after)) : inDirectory)
-    .orderBy(users.id)
-    .limit(query.limit);
-  const ids = (await (after ? page : page.offset(query.offset))).map((r) => r.id);
+  const v: Visibility = p.master ? "company" : "directory";
+  const page = prepared(database, `user_page_${v}_${after ? "after" : "offset"}`, () =>
+    database.db
+      .select({ id: users.id })
+      .from(users)
+      .where(after ? and(pageScope(v), gt(users.id, sql.placeholder("after") as unknown as string)) : pageScope(v))
+      .orderBy(users.id)
+      .limit(sql.placeholder("limit"))
+      .offset(sql.placeholder("offset"))
+      .prepare(`user_page_${v}`),
+  );
+  const scope = { companyId: p.companyId, directoryId: p.directoryId };
+  const ids = (await page.execute({ ...scope, after, limit: query.limit, offset: after ? 0 : query.offset })).map(
+    (r) => r.id,
+  );
   if (ids.length === 0) return { total, rows: [] };
-  const rows = (await database.db
-    .select(userColumns)
-    .from(users)
-    .where(and(visibleTo(p), inArray(users.id, ids)))
-    .orderBy(users.id)) as UserRow[];
+  const byIds = prepared(database, `users_by_ids_${v}`, () =>
+    database.db
+      .select(userColumns)
+      .from(users)
+      .where(and(seen(v, placeholders), sql`${users.id} = any(${sql.placeholder("ids")}::uuid[])`))
+      .orderBy(users.id)
+      .prepare(`users_by_ids_${v}`),
+  );
+  const rows = (await byIds.execute({ ...scope, ids })) as UserRow[];
   const last = ids.at(-1);
   if (last) cache.rememberBoundary(key, query.offset + ids.length, last);
   return { total, rows };
 }
+
+/** An import page's ids: the directory's own by users_directory_list (the directory implies the company), or the company's. */
+const pageScope = (v: Visibility): SQL =>
+  v === "company"
+    ? seen(v, placeholders)
+    : (and(eq(users.directoryId, placeholders.directoryId as string), isNull(users.deletedAt)) as SQL);
 
 /** What a directory's list cache is keyed by: the master lists the whole company. */
 export const listKey = (p: ScimPrincipal) => (p.master ? `company:${p.companyId}` : p.directoryId);
