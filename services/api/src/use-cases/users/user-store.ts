@@ -1,6 +1,6 @@
 import { type Database, insertUsers, newId, type RowEvent, schema } from "@scimline/db";
 import type { OfficeHints } from "@scimline/domain";
-import { and, count, eq, gt, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
 import { ScimError } from "../../scim/errors.ts";
 import type { ScimPrincipal } from "../../tenancy.ts";
 import { pageWithTotal, totalOver } from "../page.ts";
