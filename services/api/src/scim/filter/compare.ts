@@ -83,6 +83,21 @@ function timestampComparison(target: Scalar, op: Op, raw: Value): SQL {
   return sql`(${target.expr} ${sql.raw(ORDER_OPS[op] ?? "=")} ${value})`;
 }
 
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * An id equal (or not) to a canonical uuid compares the uuid column, by its index: the same answer
+ * as comparing its text, which is always canonical. Any other value or operator compares the text.
+ */
+function uuidComparison(target: Scalar, op: Op, raw: Value): SQL {
+  const text = typeof raw === "string" ? (target.caseExact ? raw : raw.toLowerCase()) : "";
+  if (!target.uuid || (op !== "eq" && op !== "ne") || !CANONICAL_UUID.test(text)) {
+    return textComparison(target, op, raw);
+  }
+  if (op === "ne") return sql`(${target.uuid} is distinct from ${text}::uuid)`;
+  return sql`(${target.uuid} = ${text}::uuid)`;
+}
+
 /** `pr`: present and not empty. Always true or false, never null, so NOT over it is safe. */
 export function presence(target: Scalar): SQL {
   if (target.kind === "text") return sql`(${target.expr} is not null and ${target.expr} <> '')`;
@@ -105,6 +120,8 @@ export function comparison(target: Scalar, op: Op, value: Compare["compValue"]):
       return booleanComparison(target, op, value);
     case "timestamp":
       return timestampComparison(target, op, value);
+    case "uuid":
+      return uuidComparison(target, op, value);
     default:
       return textComparison(target, op, value);
   }

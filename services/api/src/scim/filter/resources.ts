@@ -14,6 +14,7 @@ import {
   type Scalar,
   scalar,
   type Target,
+  uuidScalar,
 } from "./target.ts";
 
 const { users, groups, groupMembers, offices, licenseTypes } = schema;
@@ -55,7 +56,7 @@ function userGroups(def: AttributeDef): Complex {
     def,
     sql`exists (select 1 from ${groupMembers} as ${gm} where ${owned})`,
     {
-      value: (s) => scalar("groups.value", sql`${g.id}::text`, s.caseExact),
+      value: (s) => uuidScalar("groups.value", sql`${g.id}`, s.caseExact),
       display: (s) => scalar("groups.display", sql`${g.displayName}`, s.caseExact),
       type: () => constant("groups.type", "direct"),
     },
@@ -69,7 +70,7 @@ function telephony(def: AttributeDef, fail: Fail): Target {
   switch (def.name) {
     case "office":
       return complex("office", def, sql`(${users.officeId} is not null)`, {
-        value: (s) => scalar("office.value", sql`${users.officeId}::text`, s.caseExact),
+        value: (s) => uuidScalar("office.value", sql`${users.officeId}`, s.caseExact),
         display: (s) =>
           scalar(
             "office.display",
@@ -114,7 +115,7 @@ export function userTarget(path: ResolvedPath, fail: Fail): Target {
   if (path.extension) return documentAttribute([path.schema.id, def.name], def, `${path.schema.id}:${def.name}`);
   switch (def.name) {
     case "id":
-      return column(def, sql`${users.id}::text`);
+      return uuidScalar(def.name, sql`${users.id}`, def.caseExact);
     case "externalId":
       return column(def, sql`${users.externalId}`);
     case "userName":
@@ -145,7 +146,7 @@ function groupMembersTarget(def: AttributeDef): Complex {
     def,
     sql`exists (select 1 from ${from} where ${owned})`,
     {
-      value: (s) => scalar("members.value", sql`${gm.userId}::text`, s.caseExact),
+      value: (s) => uuidScalar("members.value", sql`${gm.userId}`, s.caseExact),
       display: (s) => scalar("members.display", sql`coalesce(${mu.displayName}, ${mu.userName})`, s.caseExact),
       type: () => constant("members.type", "User"),
     },
@@ -158,7 +159,7 @@ export function groupTarget(path: ResolvedPath, fail: Fail): Target {
   const def = path.attribute;
   switch (def.name) {
     case "id":
-      return column(def, sql`${groups.id}::text`);
+      return uuidScalar(def.name, sql`${groups.id}`, def.caseExact);
     case "externalId":
       return column(def, sql`${groups.externalId}`);
     case "displayName":

@@ -5,9 +5,17 @@ import type { AttributeDef } from "../resource/schema.ts";
  * What a filter or sortBy can address: a scalar SQL expression, or a complex attribute whose
  * sub-attributes are scalars inside a scope (an EXISTS over array elements or memberships).
  */
-export type ValueKind = "text" | "boolean" | "jsonBoolean" | "timestamp";
+export type ValueKind = "text" | "boolean" | "jsonBoolean" | "timestamp" | "uuid";
 
-export type Scalar = { type: "scalar"; name: string; expr: SQL; kind: ValueKind; caseExact: boolean };
+export type Scalar = {
+  type: "scalar";
+  name: string;
+  expr: SQL;
+  kind: ValueKind;
+  caseExact: boolean;
+  /** Kind `uuid`: the uuid column itself (`expr` is its text), so an id compared for equality uses its index. */
+  uuid?: SQL;
+};
 
 export type Complex = {
   type: "complex";
@@ -49,6 +57,12 @@ export const scalar = (name: string, expr: SQL, caseExact: boolean, kind: ValueK
   expr,
   kind,
   caseExact,
+});
+
+/** An id held in a uuid column: compared as its canonical text, and by the column itself for eq and ne. */
+export const uuidScalar = (name: string, column: SQL, caseExact: boolean): Scalar => ({
+  ...scalar(name, sql`${column}::text`, caseExact, "uuid"),
+  uuid: column,
 });
 
 /** A simple attribute stored in a jsonb document. dateTime values there compare as ISO text. */

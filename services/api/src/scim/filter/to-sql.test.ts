@@ -97,6 +97,34 @@ describe("operators", () => {
     expect(user('id eq "0190"')?.sql).toBe(`("users"."id"::text = $1::text)`);
   });
 
+  describe("an id equal to a canonical uuid compares the uuid column (its index), anything else its text", () => {
+    const id = "2f0e1c1e-1111-4111-8111-11111111abcd";
+    const from = `"group_members" as "scim_gm" join "users" as "scim_mu" on "scim_mu"."id" = "scim_gm"."user_id" and "scim_mu"."deleted_at" is null`;
+    it.each([
+      ["user", `id eq "${id}"`, `("users"."id" = $1::uuid)`, id],
+      ["user", `id ne "${id}"`, `("users"."id" is distinct from $1::uuid)`, id],
+      ["user", `id eq "${id.toUpperCase()}"`, `("users"."id"::text = $1::text)`, id.toUpperCase()],
+      ["user", `id sw "${id.slice(0, 8)}"`, `("users"."id"::text like $1::text escape '\\')`, `${id.slice(0, 8)}%`],
+      ["user", `id gt "${id}"`, `("users"."id"::text > $1::text)`, id],
+      ["group", `id eq "${id}"`, `("groups"."id" = $1::uuid)`, id],
+      [
+        "group",
+        `members[value eq "${id}"]`,
+        `exists (select 1 from ${from} where "scim_gm"."group_id" = "groups"."id" and ("scim_gm"."user_id" = $1::uuid))`,
+        id,
+      ],
+    ])("%s: %s", (resource, filter, sql, param) => {
+      expect((resource === "user" ? user : group)(filter)).toMatchObject({ sql, params: [param] });
+    });
+
+    it("a case-insensitive id sub-attribute matches an upper-case uuid too", () => {
+      expect(user(`groups eq "${id.toUpperCase()}"`)).toMatchObject({
+        sql: expect.stringContaining(`("scim_g"."id" = $1::uuid)`),
+        params: [id],
+      });
+    });
+  });
+
   it("escapes LIKE wildcards and the escape character in co/sw/ew values", () => {
     expect(user('userName co "50%_a\\\\b"')?.params).toEqual(["%50\\%\\_a\\\\b%"]);
   });
