@@ -235,3 +235,57 @@ describe("PUT /companies/{id}/settings", () => {
     expect(seats.find((s) => s.licenseType === "Dialpad_Ai Voice")).toMatchObject({ purchased: 2, used: 2 });
   });
 });
+
+describe("the charges list pages", () => {
+  test("?limit= pages oldest first by (createdAt, id), charges of the same microsecond included; cursors are checked", async () => {
+    const t = await createTenant(env());
+    const other = await createTenant(env());
+    const { sql } = env().database;
+    const [voice] = await sql<{ id: string }[]>`
+      select id from license_types where company_id = ${t.companyId} and name = 'Dialpad_Ai Voice'`;
+    const office = t.officeIds["San Francisco"] ?? "";
+    const at = ["2026-12-01 10:00:00.000001+00", "2026-12-01 10:00:00.123456+00", "2026-12-02 09:00:00+00"];
+    // Five at one microsecond (the tie goes by id), one before, one after.
+    const times = [at[0], at[1], at[1], at[1], at[1], at[1], at[2]];
+    const ids = times.map(() => randomUUID());
+    for (const [i, time] of times.entries()) {
+      await sql`
+        insert into charges (id, company_id, office_id, license_type_id, user_id, quantity, unit_price_cents,
+                             amount_cents, period_start, period_end, idempotency_key, created_at)
+        values (${ids[i] ?? ""}, ${t.companyId}, ${office}, ${voice?.id ?? ""}, null, 1, 1500, ${100 + i},
+                '2026-12-01', '2026-12-31', ${`test:${ids[i]}`}, ${time ?? ""}::timestamptz)`;
+    }
+    const expected = times
+      .map((time, i) => ({ time, id: ids[i] ?? "" }))
+      .sort((a, b) =>
+        (a.time ?? "") < (b.time ?? "") ? -1 : (a.time ?? "") > (b.time ?? "") ? 1 : a.id < b.id ? -1 : 1,
+      )
+      .map((c) => c.id);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await api("GET", `/companies/${t.companyId}/charges?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(res.status).toBe(200);
+      seen.push(...(res.body.charges as Array<{ id: string }>).map((c) => c.id));
+      cursor = res.body.nextCursor as string | null;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(pages).toBe(4);
+    expect(seen).toEqual(expected);
+    const all = await api("GET", `/companies/${t.companyId}/charges`);
+    expect((all.body.charges as Array<{ id: string }>).map((c) => c.id)).toEqual(expected);
+    expect(all.body.nextCursor).toBeNull();
+
+    // Another company's charge, an unknown id, a limit out of range: 400, never another company's page.
+    const foreign = await api("GET", `/companies/${other.companyId}/charges?cursor=${ids[0]}`);
+    expect([foreign.status, code(foreign)]).toEqual([400, "VALIDATION_FAILED"]);
+    expect(code(await api("GET", `/companies/${t.companyId}/charges?cursor=${randomUUID()}`))).toBe(
+      "VALIDATION_FAILED",
+    );
+    expect(code(await api("GET", `/companies/${t.companyId}/charges?cursor=nope`))).toBe("VALIDATION_FAILED");
+    expect(code(await api("GET", `/companies/${t.companyId}/charges?limit=0`))).toBe("VALIDATION_FAILED");
+    expect(code(await api("GET", `/companies/${t.companyId}/charges?limit=1001`))).toBe("VALIDATION_FAILED");
+  });
+});

@@ -1,7 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { schema } from "@scimline/db";
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { AppDeps, AppEnv } from "../deps.ts";
+import { AdminError } from "../errors.ts";
 import { companyNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
 import { CompanyParams, errors, Id, json, NOT_FOUND } from "./schemas.ts";
@@ -28,12 +29,17 @@ const teamList = createRoute({
   },
 });
 
+const ChargeQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(1000),
+  cursor: Id.optional().openapi({ description: "nextCursor of the previous page" }),
+});
+
 const chargeList = createRoute({
   method: "get",
   path: "/companies/{id}/charges",
   tags: ["Billing"],
-  summary: "Every prorated seat purchase",
-  request: { params: CompanyParams },
+  summary: "Every prorated seat purchase, a page at a time",
+  request: { params: CompanyParams, query: ChargeQuery },
   responses: {
     200: json(
       z.object({
@@ -51,10 +57,14 @@ const chargeList = createRoute({
             createdAt: z.string(),
           }),
         ),
+        nextCursor: Id.nullable().openapi({ description: "Pass as cursor for the next page; null on the last page" }),
       }),
-      "Charges, oldest first",
+      "A page of charges, oldest first",
     ),
-    ...errors({ 404: NOT_FOUND.company }),
+    ...errors({
+      400: "VALIDATION_FAILED (also a cursor that is not one of this company's charges)",
+      404: NOT_FOUND.company,
+    }),
   },
 });
 
@@ -97,7 +107,17 @@ export function reportRoutes(deps: AppDeps) {
 
   app.openapi(chargeList, async (c) => {
     const { id } = c.req.valid("param");
+    const { limit, cursor } = c.req.valid("query");
     await requireCompany(id);
+    // Keyset on (created_at, id): the cursor is the previous page's last charge (its time read in SQL, at full precision).
+    const known = cursor
+      ? await deps.database.db
+          .select({ id: charges.id })
+          .from(charges)
+          .where(and(eq(charges.companyId, id), eq(charges.id, cursor)))
+      : [];
+    if (cursor && known.length === 0)
+      throw new AdminError("VALIDATION_FAILED", "cursor: must be a nextCursor of this list");
     const rows = await deps.database.db
       .select({
         id: charges.id,
@@ -113,9 +133,18 @@ export function reportRoutes(deps: AppDeps) {
       })
       .from(charges)
       .innerJoin(licenseTypes, eq(licenseTypes.id, charges.licenseTypeId))
-      .where(eq(charges.companyId, id))
-      .orderBy(asc(charges.createdAt), asc(charges.id));
-    return c.json({ charges: rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) }, 200);
+      .where(
+        and(
+          eq(charges.companyId, id),
+          cursor
+            ? sql`(${charges.createdAt}, ${charges.id}) > (select c.created_at, c.id from charges c where c.id = ${cursor}::uuid)`
+            : undefined,
+        ),
+      )
+      .orderBy(asc(charges.createdAt), asc(charges.id))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit).map((r) => ({ ...r, createdAt: r.createdAt.toISOString() }));
+    return c.json({ charges: page, nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null }, 200);
   });
 
   app.openapi(seatList, async (c) => {
