@@ -53,6 +53,33 @@ describe("the number pool", () => {
     expect(code(await api("GET", `/companies/${randomUUID()}/numbers`))).toBe("COMPANY_NOT_FOUND");
   });
 
+  test("the list pages in E.164 order with ?limit= and nextCursor, filters included", async () => {
+    const t = await tenant();
+    const numbers = ["+442071838750", "+14155550109", "+14155550110", "+33142685300", "+1415555011"];
+    expect((await api("POST", `/companies/${t.companyId}/numbers`, { numbers })).status).toBe(201);
+    const expected = [...numbers].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    for (const filter of ["", "&assigned=false"]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const query = `?limit=2${filter}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+        const res = await api("GET", `/companies/${t.companyId}/numbers${query}`);
+        expect(res.status).toBe(200);
+        seen.push(...(res.body.numbers as Array<{ e164: string }>).map((n) => n.e164));
+        cursor = res.body.nextCursor as string | null;
+        pages++;
+      } while (cursor && pages < 10);
+      expect(pages).toBe(3);
+      expect(seen).toEqual(expected);
+    }
+    const whole = await api("GET", `/companies/${t.companyId}/numbers`);
+    expect(whole.body.nextCursor).toBeNull();
+    expect(await list(t, "?assigned=true")).toEqual([]);
+    expect(code(await api("GET", `/companies/${t.companyId}/numbers?cursor=nope`))).toBe("VALIDATION_FAILED");
+    expect(code(await api("GET", `/companies/${t.companyId}/numbers?limit=0`))).toBe("VALIDATION_FAILED");
+  });
+
   test("DELETE removes an unassigned number; assigned, unknown and other companies' numbers are refused", async () => {
     const t = await tenant();
     const other = await tenant();

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { refreshPoolStatistics, schema } from "@scimline/db";
-import { and, asc, eq, isNotNull, isNull } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
 import { companyNotFound } from "./companies.ts";
@@ -35,13 +35,23 @@ const list = createRoute({
   method: "get",
   path: "/companies/{id}/numbers",
   tags,
-  summary: "The company's numbers, assigned or not",
+  summary: "The company's numbers, assigned or not, a page at a time",
   request: {
     params: CompanyParams,
-    query: z.object({ assigned: z.enum(["true", "false"]).optional() }),
+    query: z.object({
+      assigned: z.enum(["true", "false"]).optional(),
+      limit: z.coerce.number().int().min(1).max(1000).default(1000),
+      cursor: E164.optional().openapi({ description: "nextCursor of the previous page" }),
+    }),
   },
   responses: {
-    200: json(z.object({ numbers: z.array(NumberView) }), "Numbers"),
+    200: json(
+      z.object({
+        numbers: z.array(NumberView),
+        nextCursor: E164.nullable().openapi({ description: "Pass as cursor for the next page; null on the last page" }),
+      }),
+      "Numbers in E.164 order",
+    ),
     ...errors({ 404: NOT_FOUND.company }),
   },
 });
@@ -117,8 +127,10 @@ export function numberRoutes(deps: AppDeps) {
 
   app.openapi(list, async (c) => {
     const { id } = c.req.valid("param");
-    const { assigned } = c.req.valid("query");
+    const { assigned, limit, cursor } = c.req.valid("query");
     if (!(await findCompany(deps.database, id))) throw companyNotFound(id);
+    // Keyset on the number itself, byte order (the order the pool's claims use).
+    const e164 = sql`${numbers.e164} collate "C"`;
     const rows = await deps.database.db
       .select({
         e164: numbers.e164,
@@ -135,10 +147,13 @@ export function numberRoutes(deps: AppDeps) {
             : assigned === "true"
               ? isNotNull(numbers.assignedUserId)
               : isNull(numbers.assignedUserId),
+          cursor ? sql`${e164} > ${cursor}::text collate "C"` : undefined,
         ),
       )
-      .orderBy(asc(numbers.e164));
-    return c.json({ numbers: rows }, 200);
+      .orderBy(e164)
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    return c.json({ numbers: page, nextCursor: rows.length > limit ? (page.at(-1)?.e164 ?? null) : null }, 200);
   });
 
   app.openapi(remove, async (c) => {
