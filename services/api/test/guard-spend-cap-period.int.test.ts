@@ -36,6 +36,8 @@ test("a new billing period: users waiting for the spend cap continue by themselv
   const today = new Date().toISOString().slice(0, 10);
   const billingDay = Number(today.slice(8, 10));
   const period = computeBillingPeriod(today, billingDay);
+  // The worker prices at noon of that day, so a test crossing midnight still buys at the whole month's price.
+  ahead = Date.parse(`${today}T12:00:00Z`) - Date.now();
   worker = startWorker(env(), { clock, sweepIntervalMs: 200 });
   const t = await createTenant(env(), {
     company: { billingDay, monthlySpendCapCents: 1500 },
