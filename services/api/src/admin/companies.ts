@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { Database } from "@scimline/db";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
 import { SettingsUpdate } from "./company-settings.ts";
@@ -63,6 +64,12 @@ const putSettings = createRoute({
 });
 
 export const companyNotFound = (id: string) => new AdminError("COMPANY_NOT_FOUND", `Company ${id} not found`);
+
+/** A user the company does not have: COMPANY_NOT_FOUND when the company itself is unknown. */
+export async function userNotFound(database: Database, id: string, userId: string): Promise<AdminError> {
+  if (!(await findCompany(database, id))) return companyNotFound(id);
+  return new AdminError("USER_NOT_FOUND", `User ${userId} not found in company ${id}`);
+}
 
 export function companyRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

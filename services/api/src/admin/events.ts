@@ -1,8 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { EventType as Type } from "@scimline/domain";
 import type { AppDeps, AppEnv } from "../deps.ts";
-import { AdminError } from "../errors.ts";
-import { companyNotFound } from "./companies.ts";
+import { companyNotFound, userNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
 import { EventType, EventView } from "./event-schemas.ts";
 import { companyFeed, isFeedCursor, isUserCursor, userEvents, userKnown } from "./event-store.ts";
@@ -67,8 +66,7 @@ export function eventRoutes(deps: AppDeps) {
     const { id, userId } = c.req.valid("param");
     const page = await userEvents(deps.database, id, userId, c.req.valid("query"));
     if (page.events.length === 0 && !(await userKnown(deps.database, id, userId))) {
-      if (!(await findCompany(deps.database, id))) throw companyNotFound(id);
-      throw new AdminError("USER_NOT_FOUND", `User ${userId} not found in company ${id}`);
+      throw await userNotFound(deps.database, id, userId);
     }
     return c.json(page, 200);
   });

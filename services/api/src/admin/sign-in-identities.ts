@@ -1,8 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
-import { companyNotFound } from "./companies.ts";
-import { findCompany } from "./company-store.ts";
+import { userNotFound } from "./companies.ts";
 import { errors, json, NOT_FOUND, UserParams } from "./schemas.ts";
 import { findTeamMember } from "./team.ts";
 import { validationHook } from "./validation.ts";
@@ -54,9 +53,7 @@ const unlink = createRoute({
 export function signInIdentityRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const member = async (id: string, userId: string) => {
-    if (await findTeamMember(deps.database, id, userId)) return;
-    if (!(await findCompany(deps.database, id))) throw companyNotFound(id);
-    throw new AdminError("USER_NOT_FOUND", `User ${userId} not found in company ${id}`);
+    if (!(await findTeamMember(deps.database, id, userId))) throw await userNotFound(deps.database, id, userId);
   };
 
   app.openapi(list, async (c) => {

@@ -2,9 +2,8 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { retryUsers } from "@scimline/db";
 import { MAX_EXTENSION, parseExtension } from "@scimline/domain";
 import type { AppDeps, AppEnv } from "../deps.ts";
-import { AdminError } from "../errors.ts";
 import { deleteUser } from "../use-cases/users/user-delete.ts";
-import { companyNotFound } from "./companies.ts";
+import { companyNotFound, userNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
 import { decideHeld } from "./held-changes.ts";
 import { body, CROSS_SITE, E164, errors, Id, json, NOT_FOUND, nonEmpty, UserParams } from "./schemas.ts";
@@ -126,15 +125,11 @@ const move = createRoute({
 
 export function userAdminRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const userNotFound = async (id: string, userId: string) => {
-    if (!(await findCompany(deps.database, id))) return companyNotFound(id);
-    return new AdminError("USER_NOT_FOUND", `User ${userId} not found in company ${id}`);
-  };
 
   app.openapi(get, async (c) => {
     const { id, userId } = c.req.valid("param");
     const user = await findTeamMember(deps.database, id, userId);
-    if (!user) throw await userNotFound(id, userId);
+    if (!user) throw await userNotFound(deps.database, id, userId);
     return c.json(user, 200);
   });
 
@@ -142,10 +137,10 @@ export function userAdminRoutes(deps: AppDeps) {
     const { id, userId } = c.req.valid("param");
     const today = deps.clock().toISOString().slice(0, 10);
     if (!(await changeUser(deps.database, id, userId, c.req.valid("json"), today))) {
-      throw await userNotFound(id, userId);
+      throw await userNotFound(deps.database, id, userId);
     }
     const user = await findTeamMember(deps.database, id, userId);
-    if (!user) throw await userNotFound(id, userId);
+    if (!user) throw await userNotFound(deps.database, id, userId);
     return c.json(user, 200);
   });
 
@@ -162,7 +157,7 @@ export function userAdminRoutes(deps: AppDeps) {
     const [held] = await deps.database.sql<{ id: string }[]>`
       select id from held_changes where company_id = ${id} and user_id = ${userId} and kind = 'delete'`;
     if (!held || (await decideHeld(deps.database, id, "confirm", [held.id])) === 0) {
-      throw await userNotFound(id, userId);
+      throw await userNotFound(deps.database, id, userId);
     }
     return c.body(null, 204);
   });
@@ -171,7 +166,7 @@ export function userAdminRoutes(deps: AppDeps) {
     const { id, userId } = c.req.valid("param");
     const q = deps.database.sql;
     const [row] = await retryUsers(q, q`id = ${userId} and company_id = ${id} and deleted_at is null`);
-    if (!row) throw await userNotFound(id, userId);
+    if (!row) throw await userNotFound(deps.database, id, userId);
     return c.json(row, 202);
   });
 
@@ -179,10 +174,10 @@ export function userAdminRoutes(deps: AppDeps) {
     const { id, userId } = c.req.valid("param");
     if (!(await findCompany(deps.database, id))) throw companyNotFound(id);
     if (!(await moveUser(deps.database, id, userId, c.req.valid("json").directoryId))) {
-      throw await userNotFound(id, userId);
+      throw await userNotFound(deps.database, id, userId);
     }
     const user = await findTeamMember(deps.database, id, userId);
-    if (!user) throw await userNotFound(id, userId);
+    if (!user) throw await userNotFound(deps.database, id, userId);
     return c.json(user, 200);
   });
 

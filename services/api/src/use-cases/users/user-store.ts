@@ -122,15 +122,15 @@ const placeholders: Scope = {
   domains: sql.placeholder("domains"),
 };
 
-/** The statement `name` of this pool, built on first use. */
-function prepared<T>(database: Database, name: string, build: () => T): T {
+/** The statement `name` of this pool: the query `build` gives, prepared on first use. */
+function prepared<P>(database: Database, name: string, build: () => { prepare(name: string): P }): P {
   const known = statements.get(database) ?? new Map<string, unknown>();
   statements.set(database, known);
-  if (!known.has(name)) known.set(name, build());
-  return known.get(name) as T;
+  if (!known.has(name)) known.set(name, build().prepare(name));
+  return known.get(name) as P;
 }
 
-const prepareLookup = (database: Database, v: Visibility, key: LookupKey) => () =>
+const lookupQuery = (database: Database, v: Visibility, key: LookupKey) => () =>
   database.db
     .select(userColumns)
     .from(users)
@@ -141,12 +141,11 @@ const prepareLookup = (database: Database, v: Visibility, key: LookupKey) => () 
           ? eq(users.id, sql.placeholder("key") as unknown as string)
           : sql`lower(${users.userName}) = lower(${sql.placeholder("key")}::text)`,
       ),
-    )
-    .prepare(`user_by_${key}_${v}`);
+    );
 
 async function lookUp(database: Database, p: ScimPrincipal, key: LookupKey, value: string): Promise<UserRow | null> {
   const v = lookupVisibility(p);
-  const statement = prepared(database, `user_by_${key}_${v}`, prepareLookup(database, v, key));
+  const statement = prepared(database, `user_by_${key}_${v}`, lookupQuery(database, v, key));
   const [row] = await statement.execute({
     companyId: p.companyId,
     directoryId: p.directoryId,
@@ -297,7 +296,8 @@ async function listDirectory(
   query: { offset: number; limit: number },
   cache: ListCache,
 ): Promise<{ total: number; rows: UserRow[] }> {
-  const inDirectory = p.master ? visibleTo(p) : and(eq(users.directoryId, p.directoryId), isNull(users.deletedAt));
+  const v: Visibility = p.master ? "company" : "directory";
+  const inDirectory = pageScope(v, scopeOf(p));
   const key = listKey(p);
   let total = cache.count(key);
   if (total === undefined) {
@@ -307,16 +307,19 @@ async function listDirectory(
   }
   if (query.limit === 0 || total <= query.offset) return { total, rows: [] };
   const after = cache.boundary(key, query.offset);
-  const v: Visibility = p.master ? "company" : "directory";
   const page = prepared(database, `user_page_${v}_${after ? "after" : "offset"}`, () =>
     database.db
       .select({ id: users.id })
       .from(users)
-      .where(after ? and(pageScope(v), gt(users.id, sql.placeholder("after") as unknown as string)) : pageScope(v))
+      .where(
+        and(
+          pageScope(v, placeholders),
+          after ? gt(users.id, sql.placeholder("after") as unknown as string) : undefined,
+        ),
+      )
       .orderBy(users.id)
       .limit(sql.placeholder("limit"))
-      .offset(sql.placeholder("offset"))
-      .prepare(`user_page_${v}`),
+      .offset(sql.placeholder("offset")),
   );
   const scope = { companyId: p.companyId, directoryId: p.directoryId };
   const ids = (await page.execute({ ...scope, after, limit: query.limit, offset: after ? 0 : query.offset })).map(
@@ -328,8 +331,7 @@ async function listDirectory(
       .select(userColumns)
       .from(users)
       .where(and(seen(v, placeholders), sql`${users.id} = any(${sql.placeholder("ids")}::uuid[])`))
-      .orderBy(users.id)
-      .prepare(`users_by_ids_${v}`),
+      .orderBy(users.id),
   );
   const rows = (await byIds.execute({ ...scope, ids })) as UserRow[];
   const last = ids.at(-1);
@@ -337,11 +339,9 @@ async function listDirectory(
   return { total, rows };
 }
 
-/** An import page's ids: the directory's own by users_directory_list (the directory implies the company), or the company's. */
-const pageScope = (v: Visibility): SQL =>
-  v === "company"
-    ? seen(v, placeholders)
-    : (and(eq(users.directoryId, placeholders.directoryId as string), isNull(users.deletedAt)) as SQL);
+/** An import page's users: the directory's own by users_directory_list (the directory implies the company), or the company's. */
+const pageScope = (v: Visibility, s: Scope): SQL =>
+  v === "company" ? seen(v, s) : (and(eq(users.directoryId, s.directoryId as string), isNull(users.deletedAt)) as SQL);
 
 /** What a directory's list cache is keyed by: the master lists the whole company. */
 export const listKey = (p: ScimPrincipal) => (p.master ? `company:${p.companyId}` : p.directoryId);
