@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import { type AdminClient, createTenant, oktaUser, scim, type Tenant } from "./helpers/clients.ts";
 import { useTestEnv } from "./helpers/env.ts";
 import { apiClient, call, code, message } from "./helpers/openapi.ts";
+import { pageThrough } from "./helpers/paging.ts";
 import { TestIdp } from "./helpers/sso-idp.ts";
 import { eventually, startWorker, stopWorker } from "./helpers/worker.ts";
 
@@ -262,18 +263,14 @@ describe("the charges list pages", () => {
       )
       .map((c) => c.id);
 
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
+    const { items, pages } = await pageThrough(async (cursor) => {
       const res = await api("GET", `/companies/${t.companyId}/charges?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
       expect(res.status).toBe(200);
-      seen.push(...(res.body.charges as Array<{ id: string }>).map((c) => c.id));
-      cursor = res.body.nextCursor as string | null;
-      pages++;
-    } while (cursor && pages < 10);
+      const items = (res.body.charges as Array<{ id: string }>).map((c) => c.id);
+      return { items, nextCursor: res.body.nextCursor as string | null };
+    }, 10);
     expect(pages).toBe(4);
-    expect(seen).toEqual(expected);
+    expect(items).toEqual(expected);
     const all = await api("GET", `/companies/${t.companyId}/charges`);
     expect((all.body.charges as Array<{ id: string }>).map((c) => c.id)).toEqual(expected);
     expect(all.body.nextCursor).toBeNull();

@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import { type AdminClient, createTenant, oktaUser, scim, type Tenant } from "./helpers/clients.ts";
 import { useTestEnv } from "./helpers/env.ts";
 import { apiClient, call, code, message } from "./helpers/openapi.ts";
+import { pageThrough } from "./helpers/paging.ts";
 import { eventually, startWorker, stopWorker } from "./helpers/worker.ts";
 
 const env = useTestEnv();
@@ -59,19 +60,15 @@ describe("the number pool", () => {
     expect((await api("POST", `/companies/${t.companyId}/numbers`, { numbers })).status).toBe(201);
     const expected = [...numbers].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     for (const filter of ["", "&assigned=false"]) {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      let pages = 0;
-      do {
+      const { items, pages } = await pageThrough(async (cursor) => {
         const query = `?limit=2${filter}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
         const res = await api("GET", `/companies/${t.companyId}/numbers${query}`);
         expect(res.status).toBe(200);
-        seen.push(...(res.body.numbers as Array<{ e164: string }>).map((n) => n.e164));
-        cursor = res.body.nextCursor as string | null;
-        pages++;
-      } while (cursor && pages < 10);
+        const items = (res.body.numbers as Array<{ e164: string }>).map((n) => n.e164);
+        return { items, nextCursor: res.body.nextCursor as string | null };
+      }, 10);
       expect(pages).toBe(3);
-      expect(seen).toEqual(expected);
+      expect(items).toEqual(expected);
     }
     const whole = await api("GET", `/companies/${t.companyId}/numbers`);
     expect(whole.body.nextCursor).toBeNull();

@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import { type AdminClient, createTenant, oktaUser, scim, type Tenant } from "./helpers/clients.ts";
 import { useTestEnv } from "./helpers/env.ts";
 import { apiClient, call, code, message } from "./helpers/openapi.ts";
+import { pageThrough } from "./helpers/paging.ts";
 import { eventually, startWorker, stopWorker } from "./helpers/worker.ts";
 
 const env = useTestEnv();
@@ -144,22 +145,16 @@ describe("GET /companies/{id}/users: the team list", () => {
     const expected = counts?.live ?? 0;
     expect(expected).toBe(100_000);
 
-    const seen = new Set<string>();
-    let previous = "";
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
+    const { items: users, pages } = await pageThrough(async (cursor) => {
       const page = await team(t, `?limit=1000${cursor ? `&cursor=${cursor}` : ""}`);
-      for (const u of page.users) {
-        expect(u.id > previous).toBe(true);
-        expect(u.status).toBe("active");
-        previous = u.id;
-        seen.add(u.id);
-      }
-      cursor = page.nextCursor;
-      pages++;
-    } while (cursor);
-    expect(seen.size).toBe(expected);
+      return { items: page.users, nextCursor: page.nextCursor };
+    });
+    // Each exactly once, in id order, all active.
+    const ids = users.map((u) => u.id);
+    expect(ids).toEqual([...ids].sort());
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(users.every((u) => u.status === "active")).toBe(true);
+    expect(ids.length).toBe(expected);
     expect(pages).toBe(Math.ceil(expected / 1000));
     // The default page is 100 users.
     expect((await team(t)).users).toHaveLength(100);
