@@ -1,5 +1,13 @@
 import { describe, expect, test } from "vitest";
-import { parseReconcileJobData, reconcileJob, reconcileJobId } from "./index.ts";
+import {
+  MAX_BATCH_JOB_USERS,
+  parseReconcileBatchJobData,
+  parseReconcileJobData,
+  reconcileBatchJob,
+  reconcileBatchJobId,
+  reconcileJob,
+  reconcileJobId,
+} from "./index.ts";
 
 const USER = "019a6b1e-7c1d-7f3a-9a53-2b1c3d4e5f60";
 const COMPANY = "019a6b1e-7c1d-7f3a-9a53-2b1c3d4e5f61";
@@ -32,5 +40,52 @@ describe("the queue contract", () => {
     ["u_x", false],
   ])("payload %j valid: %s", (value, valid) => {
     expect(parseReconcileJobData(value) !== null).toBe(valid);
+  });
+
+  test("a batch job is named by its outbox rows, carries ids only, and never collides with a user's job", () => {
+    const users = [
+      { userId: USER, companyId: COMPANY, generation: 1 },
+      { userId: COMPANY, companyId: COMPANY, generation: 4 },
+    ];
+    const id = reconcileBatchJobId(17, "66");
+    expect(id).toBe("b_17_66");
+    expect(id).not.toMatch(/:/);
+    expect(id).not.toMatch(/^\d+$/);
+    expect(id.startsWith("u_")).toBe(false);
+    expect(reconcileBatchJob(id, users)).toEqual({
+      name: "reconcile-batch",
+      data: { users },
+      opts: { jobId: "b_17_66" },
+    });
+    // Either parser refuses the other's payload.
+    expect(parseReconcileBatchJobData({ users })).toEqual({ users });
+    expect(parseReconcileJobData({ users })).toBeNull();
+    expect(parseReconcileBatchJobData(users[0])).toBeNull();
+  });
+
+  test.each([
+    [{ users: [] }, false],
+    [{ users: [{ userId: USER, companyId: COMPANY, generation: 0 }] }, false],
+    [{ users: [{ userId: "nope", companyId: COMPANY, generation: 1 }] }, false],
+    [
+      {
+        users: Array.from({ length: MAX_BATCH_JOB_USERS }, () => ({ userId: USER, companyId: COMPANY, generation: 1 })),
+      },
+      true,
+    ],
+    [
+      {
+        users: Array.from({ length: MAX_BATCH_JOB_USERS + 1 }, () => ({
+          userId: USER,
+          companyId: COMPANY,
+          generation: 1,
+        })),
+      },
+      false,
+    ],
+    [{ users: "all" }, false],
+    [null, false],
+  ])("batch payload %# valid: %s", (value, valid) => {
+    expect(parseReconcileBatchJobData(value) !== null).toBe(valid);
   });
 });

@@ -25,12 +25,46 @@ export type ReconcileJobData = z.infer<typeof ReconcileJobData>;
  */
 export const reconcileJobId = (userId: string, generation: number): string => `u_${userId}_g${generation}`;
 
-/** A reconcile job as the relay and the sweep enqueue it. */
+/** A user's own reconcile job, as the sweep, a resync, a retry and a batch's hand-off enqueue it. */
 export const reconcileJob = (data: ReconcileJobData) => ({
   name: RECONCILE_JOB,
   data,
   opts: { jobId: reconcileJobId(data.userId, data.generation) },
 });
+
+/**
+ * "Bring these users to their desired state": what the outbox relay enqueues, one job per micro-batch of
+ * outbox rows, so a burst pays BullMQ's cost per job (an add, a run, a completion: ~360 µs of CPU) once
+ * per batch instead of once per user. A user whose outcome is not final (a business wait, a carrier
+ * order, a group-rule hold, an error) is handed to its own reconcile job, so failures, retries and the
+ * dashboard stay per user.
+ */
+export const RECONCILE_BATCH_JOB = "reconcile-batch";
+/** Users in one batch job at most (the worker's BATCH_SIZE bounds it below this). */
+export const MAX_BATCH_JOB_USERS = 500;
+export const ReconcileBatchJobData = z.object({ users: z.array(ReconcileJobData).min(1).max(MAX_BATCH_JOB_USERS) });
+export type ReconcileBatchJobData = z.infer<typeof ReconcileBatchJobData>;
+
+/**
+ * The outbox rows a batch carries name it (their ids are never reused): a relay that enqueued the batch
+ * and crashed before deleting its rows enqueues the same id again, a no-op while the job exists.
+ */
+export const reconcileBatchJobId = (firstRow: number | string, lastRow: number | string): string =>
+  `b_${firstRow}_${lastRow}`;
+
+export const reconcileBatchJob = (id: string, users: ReconcileJobData[]) => ({
+  name: RECONCILE_BATCH_JOB,
+  data: { users },
+  opts: { jobId: id },
+});
+
+export function parseReconcileBatchJobData(value: unknown): ReconcileBatchJobData | null {
+  const parsed = ReconcileBatchJobData.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+/** Either job of the provisioning queue. */
+export type ProvisioningJobData = ReconcileJobData | ReconcileBatchJobData;
 
 /**
  * The provisioning queue's job options: transient failures retry with exponential backoff and

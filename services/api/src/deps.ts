@@ -1,5 +1,5 @@
 import type { Database, PasswordKeys } from "@scimline/db";
-import type { ReconcileJobData } from "@scimline/queue";
+import type { ProvisioningJobData } from "@scimline/queue";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -35,7 +35,7 @@ export type AppDeps = {
 };
 
 /** The queues ops see in the dashboard and /metrics; webhook deliveries run on a queue of their own. */
-export type ApiQueues = { provisioning: Queue<ReconcileJobData>; webhooks?: Queue };
+export type ApiQueues = { provisioning: Queue<ProvisioningJobData>; webhooks?: Queue };
 
 /** Request-scoped values. */
 export type AppEnv = {

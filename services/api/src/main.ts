@@ -3,7 +3,7 @@ import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node
 import { Server as NetServer } from "node:net";
 import { serve } from "@hono/node-server";
 import { createDb, ensureDatabase, passwordSealKey, runMigrations } from "@scimline/db";
-import { PROVISIONING_QUEUE, type ReconcileJobData, WEBHOOK_QUEUE } from "@scimline/queue";
+import { PROVISIONING_QUEUE, type ProvisioningJobData, WEBHOOK_QUEUE } from "@scimline/queue";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { collectDefaultMetrics, Registry } from "prom-client";
@@ -59,7 +59,7 @@ const redis = new Redis(config.REDIS_URL, {
 });
 redis.on("error", (error) => logger.warn({ err: { message: error.message } }, "redis error"));
 // The dashboard's, the job retry's and the metrics' producer: fails fast too; never used by the door.
-const provisioning = new Queue<ReconcileJobData>(PROVISIONING_QUEUE, {
+const provisioning = new Queue<ProvisioningJobData>(PROVISIONING_QUEUE, {
   connection: { url: config.REDIS_URL, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
   prefix: config.QUEUE_PREFIX,
 });

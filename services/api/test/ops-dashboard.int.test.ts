@@ -153,6 +153,7 @@ describe("POST /api/v1/jobs/{id}/retry", () => {
       queue: "provisioning",
       state: "waiting",
       userId: id,
+      userIds: [id],
       previousFailure: expect.stringMatching(/^no_license_available/),
     });
     await eventually(async () => (await statusOf(id))?.status === "active", 20_000, "active after retry");

@@ -1,7 +1,8 @@
 import type { Sql } from "@scimline/db";
-import { type ReconcileJobData, reconcileJob } from "@scimline/queue";
+import { type ProvisioningJobData, reconcileBatchJob, reconcileBatchJobId, reconcileJob } from "@scimline/queue";
 import type { Queue } from "bullmq";
 import type { Logger } from "pino";
+import { usersInPendingBatches } from "./pending-batches.ts";
 
 type Owed = { id: string; company_id: string; generation: number };
 
@@ -11,12 +12,12 @@ const job = (r: Owed) => reconcileJob({ userId: r.id, companyId: r.company_id, g
 
 /**
  * Outbox → BullMQ. Rows are claimed with SKIP LOCKED (any number of relays cooperate),
- * enqueued with deterministic job ids, and deleted in the same transaction only after
- * Redis accepted them: with Redis down nothing is lost, the rows wait. A crash after
- * the enqueue re-relays rows, and the job ids (and idempotent reconciles) absorb it.
+ * enqueued as batch jobs of up to `jobSize` rows named by their row ids, and deleted in the same
+ * transaction only after Redis accepted them: with Redis down nothing is lost, the rows wait. A crash
+ * after the enqueue re-relays rows, and the job ids (and idempotent reconciles) absorb it.
  * A Redis that comes back without its data (restarted, failed over) lost jobs whose rows
  * are gone: after every reconnect, and at start, the relay re-enqueues every user still
- * owed a reconcile (`resync`); the job ids make it a no-op for the jobs Redis still has.
+ * owed a reconcile (`resync`) as its own job, except those a batch Redis still holds.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | null = null;
@@ -27,9 +28,10 @@ export class OutboxRelay {
 
   constructor(
     private readonly sql: Sql,
-    private readonly queue: Queue<ReconcileJobData>,
+    private readonly queue: Queue<ProvisioningJobData>,
     private readonly logger: Logger,
-    private readonly options: { intervalMs: number; batch: number },
+    /** `batch`: rows claimed per transaction; `jobSize`: rows per batch job. */
+    private readonly options: { intervalMs: number; batch: number; jobSize: number },
   ) {
     queue.on("ioredis:close", () => {
       this.resyncDue = true;
@@ -44,9 +46,13 @@ export class OutboxRelay {
         order by id limit ${this.options.batch}
         for update skip locked`;
       if (rows.length === 0) return 0;
-      await this.queue.addBulk(
-        rows.map((r) => job({ id: r.user_id, company_id: r.company_id, generation: r.generation })),
-      );
+      const jobs = [];
+      for (let i = 0; i < rows.length; i += this.options.jobSize) {
+        const chunk = rows.slice(i, i + this.options.jobSize);
+        const users = chunk.map((r) => ({ userId: r.user_id, companyId: r.company_id, generation: r.generation }));
+        jobs.push(reconcileBatchJob(reconcileBatchJobId(chunk[0]?.id ?? 0, chunk.at(-1)?.id ?? 0), users));
+      }
+      await this.queue.addBulk(jobs);
       await tx`delete from outbox where id = any(${tx.array(rows.map((r) => r.id))}::bigint[])`;
       return rows.length;
     });
@@ -54,20 +60,25 @@ export class OutboxRelay {
 
   /**
    * Re-enqueues the users whose desired state is not applied yet, page by page in id order.
-   * Users waiting for an admin (failed, still wanting their seat) are left to the admin's retry.
+   * Users waiting for an admin (failed, still wanting their seat) are left to the admin's retry, and
+   * users a batch job in Redis still holds to that batch, and users with an outbox row to the batch
+   * it is about to go out in.
    */
   async resync(): Promise<number> {
     let total = 0;
+    const batched = await usersInPendingBatches(this.queue);
     for (let after = "00000000-0000-0000-0000-000000000000"; !this.stopped; ) {
       const rows = await this.sql<Owed[]>`
         select id, company_id, generation from users
         where id > ${after} and applied_generation < generation
           and (status <> 'failed' or not active or deleted_at is not null)
+          and not exists (select 1 from outbox o where o.user_id = users.id)
         order by id limit ${RESYNC_PAGE}`;
       const last = rows.at(-1);
       if (!last) break;
-      await this.queue.addBulk(rows.map(job));
-      total += rows.length;
+      const alone = rows.filter((r) => !batched.has(r.id));
+      if (alone.length > 0) await this.queue.addBulk(alone.map(job));
+      total += alone.length;
       after = last.id;
     }
     return total;

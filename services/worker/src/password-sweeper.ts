@@ -3,8 +3,9 @@ import type { Logger } from "pino";
 
 /**
  * Replaces passwords sealed at the door with their slow (scrypt) hash, one at a time,
- * and only while no provisioning waits: the hash costs a fraction of a second of CPU and must not
- * slow an onboarding burst. A row is updated only if its sealed value is unchanged.
+ * and only while no provisioning waits or runs (`quiet`, asked again before each hash): the hash costs
+ * a fraction of a second of CPU and must not slow an onboarding burst. A row is updated only if its
+ * sealed value is unchanged.
  */
 export class PasswordSweeper {
   private stopped = false;
@@ -25,7 +26,7 @@ export class PasswordSweeper {
       select id, password_pending from users where password_pending is not null limit ${limit}`;
     let done = 0;
     for (const row of rows) {
-      if (this.stopped) break;
+      if (this.stopped || !(await this.quiet())) break;
       let hash: string | null = null;
       try {
         hash = await hashPassword(unsealPassword(this.key, row.password_pending));
@@ -46,7 +47,7 @@ export class PasswordSweeper {
       if (this.stopped) return;
       let done = 0;
       try {
-        if (await this.quiet()) done = await this.sweepOnce();
+        done = await this.sweepOnce();
       } catch (error) {
         this.logger.warn({ err: { message: (error as Error).message } }, "password sweep failed; will retry");
       }

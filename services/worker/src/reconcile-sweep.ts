@@ -1,8 +1,9 @@
 import { awaitingGroupRules, deliberateWait, markDeleted, type Sql } from "@scimline/db";
 import type { ProvisioningErrorCode } from "@scimline/domain";
-import { type ReconcileJobData, reconcileJob, reconcileJobId } from "@scimline/queue";
+import { type ProvisioningJobData, type ReconcileJobData, reconcileJob, reconcileJobId } from "@scimline/queue";
 import { Job, type Queue } from "bullmq";
 import type { Logger } from "pino";
+import { usersInPendingBatches } from "./pending-batches.ts";
 
 type Owed = { id: string; company_id: string; generation: number };
 export type SweepResult = { requeued: number; retried: number; givenUp: number; retentionErased: number };
@@ -14,7 +15,7 @@ const RETENTION_BATCH = 1000;
  * The pipeline heals itself without a restart: every `intervalMs`, users owed work for longer
  * than `graceMs` (business waits excepted) whose job is gone from Redis (data loss, eviction,
  * FLUSHALL, a failover to a replica that had not caught up) are re-enqueued with their
- * deterministic job id; a job that finished without its user reaching the desired state is run
+ * deterministic job id (a user that a batch job still holds is not lost); a job that finished without its user reaching the desired state is run
  * again; one that failed for good has its user marked failed. N workers may sweep at once: the
  * job ids make duplicates harmless. The same loop erases users suspended for longer than their
  * company's `suspendedRetentionDays`.
@@ -26,7 +27,7 @@ export class ReconcileSweep {
 
   constructor(
     private readonly sql: Sql,
-    private readonly queue: Queue<ReconcileJobData>,
+    private readonly queue: Queue<ProvisioningJobData>,
     private readonly logger: Logger,
     private readonly giveUp: (data: ReconcileJobData, code: ProvisioningErrorCode) => Promise<void>,
     private readonly options: {
@@ -44,6 +45,8 @@ export class ReconcileSweep {
       select id, company_id, generation from users
       where applied_generation < generation and desired_at < now() - make_interval(secs => ${this.options.graceMs / 1000})
         and not ${deliberateWait(this.sql)} and not ${awaitingGroupRules(this.sql)}
+        -- Not relayed yet (Redis was down, say): its batch job is still to come.
+        and not exists (select 1 from outbox o where o.user_id = users.id)
       order by desired_at limit ${BATCH}`;
     const result = { requeued: 0, retried: 0, givenUp: 0, retentionErased };
     if (owed.length === 0) return result;
@@ -65,11 +68,14 @@ export class ReconcileSweep {
         result.givenUp++;
       }
     }
-    if (missing.length > 0) {
+    // A user of a batch Redis still holds has no job of its own yet: not lost.
+    const batched = missing.length > 0 ? await usersInPendingBatches(this.queue) : new Set<string>();
+    const lost = missing.filter((u) => !batched.has(u.id));
+    if (lost.length > 0) {
       await this.queue.addBulk(
-        missing.map((u) => reconcileJob({ userId: u.id, companyId: u.company_id, generation: u.generation })),
+        lost.map((u) => reconcileJob({ userId: u.id, companyId: u.company_id, generation: u.generation })),
       );
-      result.requeued = missing.length;
+      result.requeued = lost.length;
     }
     return result;
   }

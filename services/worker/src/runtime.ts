@@ -1,13 +1,20 @@
 import { Batcher, type PasswordKeys, type Sql } from "@scimline/db";
 import type { ProvisioningErrorCode } from "@scimline/domain";
-import { PROVISIONING_QUEUE, type ReconcileJobData, reconcileJobOptions } from "@scimline/queue";
+import {
+  PROVISIONING_QUEUE,
+  type ProvisioningJobData,
+  parseReconcileJobData,
+  type ReconcileJobData,
+  reconcileJob,
+  reconcileJobOptions,
+} from "@scimline/queue";
 import { type ConnectionOptions, Queue, Worker } from "bullmq";
 import type { Logger } from "pino";
 import { checkCapacity } from "./capacity-check.ts";
 import type { CarrierPort } from "./carrier/port.ts";
 import { OutboxRelay } from "./outbox-relay.ts";
 import { PasswordSweeper } from "./password-sweeper.ts";
-import { BusinessWaitError, createProcessor } from "./processor.ts";
+import { type BatchResult, BusinessWaitError, createProcessor } from "./processor.ts";
 import { type Outcome, reconcileBatch } from "./reconcile/run-batch.ts";
 import { ReconcileSweep, type SweepResult } from "./reconcile-sweep.ts";
 import { resumeNewBillingPeriod } from "./spend-cap-period.ts";
@@ -52,7 +59,7 @@ export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
 /** Queue, relay, worker and sweeper of one worker process, started and stopped together. */
 export function createRuntime(o: RuntimeOptions) {
-  const queue = new Queue<ReconcileJobData>(PROVISIONING_QUEUE, {
+  const queue = new Queue<ProvisioningJobData>(PROVISIONING_QUEUE, {
     connection: o.connection,
     prefix: o.prefix,
     defaultJobOptions: reconcileJobOptions(o.attempts, o.backoffMs),
@@ -61,13 +68,20 @@ export function createRuntime(o: RuntimeOptions) {
     maxSize: o.batchSize,
     maxConcurrent: o.batchConcurrency,
   });
-  const relay = new OutboxRelay(o.sql, queue, o.logger, { intervalMs: o.relayIntervalMs, batch: o.relayBatch });
-  const sweeper = new PasswordSweeper(
-    o.sql,
-    o.passwordKey,
-    o.logger,
-    async () => (await queue.getWaitingCount()) === 0,
-  );
+  const relay = new OutboxRelay(o.sql, queue, o.logger, {
+    intervalMs: o.relayIntervalMs,
+    batch: o.relayBatch,
+    jobSize: o.batchSize,
+  });
+  // Quiet: no provisioning job waiting or running in any worker, nor any user in this one's batcher.
+  // (Waiting alone is not enough: a burst's batch jobs are all active at once, each holding 50 users.)
+  const quiet = async () => {
+    const { pending, inFlight } = batcher.load;
+    if (pending + inFlight > 0) return false;
+    const counts = await queue.getJobCounts("waiting", "active", "prioritized");
+    return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0) === 0;
+  };
+  const sweeper = new PasswordSweeper(o.sql, o.passwordKey, o.logger, quiet);
   const webhooks = o.webhooks
     ? createWebhookRuntime({
         sql: o.sql,
@@ -78,7 +92,7 @@ export function createRuntime(o: RuntimeOptions) {
         ...o.webhooks,
       })
     : null;
-  let worker: Worker<ReconcileJobData, Outcome> | null = null;
+  let worker: Worker<ProvisioningJobData, Outcome | BatchResult> | null = null;
   /**
    * A job that failed for good for any reason but a business wait (those record their own code):
    * retries used up on a transient error, or taken back from dead workers too often. Its user shows
@@ -127,7 +141,7 @@ export function createRuntime(o: RuntimeOptions) {
     sweep,
     webhooks,
     start() {
-      worker = new Worker<ReconcileJobData, Outcome>(
+      worker = new Worker<ProvisioningJobData, Outcome | BatchResult>(
         PROVISIONING_QUEUE,
         createProcessor({
           sql: o.sql,
@@ -135,6 +149,9 @@ export function createRuntime(o: RuntimeOptions) {
           carrier: o.carrier,
           logger: o.logger,
           giveUp,
+          handOff: async (users) => {
+            await queue.addBulk(users.map(reconcileJob));
+          },
           ...(o.onStep ? { onStep: o.onStep } : {}),
         }),
         {
@@ -150,16 +167,21 @@ export function createRuntime(o: RuntimeOptions) {
       const ran = (job: { processedOn?: number | undefined } | undefined) =>
         job?.processedOn ? Math.max(0, Date.now() - job.processedOn) / 1000 : 0;
       // One line per job, with its id: what ops search for after reading it in the dashboard.
-      worker.on("completed", (job, outcome) => {
-        o.logger.info({ jobId: job.id, userId: job.data.userId, outcome: outcome.type }, "job completed");
+      worker.on("completed", (job, result) => {
+        const user = parseReconcileJobData(job.data);
+        if (result.type === "batch") {
+          o.logger.info({ jobId: job.id, users: result.users, handedOff: result.handedOff }, "job completed");
+        } else o.logger.info({ jobId: job.id, userId: user?.userId, outcome: result.type }, "job completed");
         o.onJob?.("completed", ran(job));
       });
       worker.on("failed", (job, error) => {
         // finishedOn is set only when the job stays failed; otherwise it was put back with backoff.
         const final = job?.finishedOn !== undefined;
-        o.logger.warn({ jobId: job?.id, userId: job?.data.userId, reason: error.message, final }, "job failed");
+        const user = job ? parseReconcileJobData(job.data) : null;
+        o.logger.warn({ jobId: job?.id, userId: user?.userId, reason: error.message, final }, "job failed");
         o.onJob?.(final ? "failed" : "retried", ran(job));
-        if (final && job && !(error instanceof BusinessWaitError)) void giveUp(job.data, "provisioning_error");
+        // A batch that failed for good could not hand its users on: the sweep finds them owed and queues each.
+        if (final && user && !(error instanceof BusinessWaitError)) void giveUp(user, "provisioning_error");
       });
       worker.on("error", (error) => o.logger.error({ err: { message: error.message } }, "worker error"));
       relay.start();

@@ -24,6 +24,39 @@ const countByStatus = async (companyId: string) => {
 };
 
 describe("outbox → BullMQ → reconcile", () => {
+  test("the relay's batch job settles the users it can and hands each other one to a job of its own, which fails visibly", async () => {
+    const { sql } = db();
+    const company = await seedCompany(sql, { autoPurchase: false });
+    const office = await seedOffice(sql, company, { name: "HQ", main: true, seats: { "Dialpad_Ai Voice": 3 } });
+    await seedNumbers(
+      sql,
+      company,
+      Array.from({ length: 5 }, (_, i) => `+1415555071${i}`),
+      office,
+    );
+    const users = [];
+    for (let i = 0; i < 5; i++) users.push(await seedUser(sql, company));
+    runtime = testRuntime(db());
+    runtime.start();
+    const queue = runtime.queue;
+
+    await eventually(async () => (await queue.getFailedCount()) === 2, 20_000, "two users' own jobs failed");
+    expect(await countByStatus(company.companyId)).toEqual({ active: 3, failed: 2 });
+    const [batch, ...others] = await queue.getCompleted(0, -1);
+    expect(others).toEqual([]);
+    expect(batch?.id).toMatch(/^b_\d+_\d+$/);
+    expect(batch?.data).toEqual({
+      users: users.map((userId) => ({ userId, companyId: company.companyId, generation: 1 })),
+    });
+    expect(batch?.returnvalue).toEqual({ type: "batch", users: 5, handedOff: 2 });
+    // The waiting users, and only they, have jobs of their own, failed with the code and its remedy.
+    const waiting = await sql<{ id: string }[]>`
+      select id from users where company_id = ${company.companyId} and status = 'failed' and error_code = 'no_license_available'`;
+    const failed = await queue.getFailed();
+    expect(failed.map((j) => j.id).sort()).toEqual(waiting.map((u) => `u_${u.id}_g1`).sort());
+    for (const job of failed) expect(job.failedReason).toMatch(/^no_license_available: .*add seats/);
+  });
+
   test("50 users created at once in one office with 10 pool numbers get 50 distinct DIDs, 40 from the carrier", async () => {
     const { sql } = db();
     const company = await seedCompany(sql, { areaCode: "628" });

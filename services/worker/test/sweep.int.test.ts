@@ -40,6 +40,27 @@ describe("the reconcile sweep heals lost jobs without a restart", () => {
     await eventually(() => applied(id), 20_000, "provisioned");
   });
 
+  test("a user waiting in a batch job, or in the outbox, is not lost; once the batch is gone it is", async () => {
+    const { sql } = db();
+    const company = await seedCompany(sql);
+    await seedOffice(sql, company, { name: "HQ", main: true, seats: { "Dialpad_Ai Voice": 5 } });
+    await seedNumbers(sql, company, ["+14155550703", "+14155550704"]);
+    const batched = await seedUser(sql, company);
+    runtime = testRuntime(db(), { sweepIntervalMs: 100_000, sweepGraceMs: 0 });
+    expect(await runtime.relay.relayOnce()).toBe(1); // into a batch job no worker runs yet
+    const unrelayed = await seedUser(sql, company); // its outbox row waits for the relay
+    await sql`update users set desired_at = now() - interval '1 minute' where company_id = ${company.companyId}`;
+    expect(await runtime.queue.getJobState(reconcileJobId(batched, 1))).toBe("unknown");
+    expect(await runtime.sweep.sweepOnce()).toMatchObject({ requeued: 0, retried: 0, givenUp: 0 });
+
+    await runtime.queue.obliterate({ force: true }); // Redis loses the batch
+    expect(await runtime.sweep.sweepOnce()).toMatchObject({ requeued: 1 });
+    expect(await runtime.queue.getJobState(reconcileJobId(batched, 1))).toBe("waiting");
+    expect(await runtime.queue.getJobState(reconcileJobId(unrelayed, 1))).toBe("unknown");
+    runtime.start();
+    await eventually(async () => (await applied(batched)) && (await applied(unrelayed)), 20_000, "both provisioned");
+  });
+
   test("work owed for less than the grace, and users waiting for an admin, are left alone", async () => {
     const { sql } = db();
     const company = await seedCompany(sql, { autoPurchase: false });
@@ -63,10 +84,21 @@ describe("the reconcile sweep heals lost jobs without a restart", () => {
     runtime.start();
     await eventually(() => applied(id), 20_000, "provisioned");
     // The outcome was rolled back after the job completed (a restored backup, a failover): owed again.
-    await sql`update users set applied_generation = 0, status = 'provisioning' where id = ${id}`;
-    expect(await runtime.queue.getJobState(reconcileJobId(id, 1))).toBe("completed");
-    expect(await runtime.sweep.sweepOnce()).toMatchObject({ retried: 1 });
+    // Its batch finished, so it has no job of its own: the sweep queues one.
+    const rollBack = () => sql`update users set applied_generation = 0, status = 'provisioning' where id = ${id}`;
+    await rollBack();
+    expect(await runtime.queue.getJobState(reconcileJobId(id, 1))).toBe("unknown");
+    expect(await runtime.sweep.sweepOnce()).toMatchObject({ requeued: 1, retried: 0 });
     await eventually(() => applied(id), 20_000, "provisioned again");
+    // Once more: now its own job is there, completed, and runs again under its id.
+    await eventually(
+      async () => (await runtime?.queue.getJobState(reconcileJobId(id, 1))) === "completed",
+      5_000,
+      "its job completed",
+    );
+    await rollBack();
+    expect(await runtime.sweep.sweepOnce()).toMatchObject({ requeued: 0, retried: 1 });
+    await eventually(() => applied(id), 20_000, "provisioned a third time");
   });
 });
 

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { parseReconcileBatchJobData, parseReconcileJobData } from "@scimline/queue";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
 import { withTimeout } from "../ops/stats.ts";
@@ -20,7 +21,8 @@ const RetriedJob = z
     id: z.string(),
     queue: z.string(),
     state: z.literal("waiting"),
-    userId: Id,
+    userId: Id.nullable().openapi({ description: "The user of a user's job; null for a batch job of the relay" }),
+    userIds: z.array(Id).openapi({ description: "Every user the job carries: one for a user's job" }),
     previousFailure: z.string().nullable(),
   })
   .openapi("RetriedJob");
@@ -80,7 +82,12 @@ export function jobRoutes(deps: AppDeps) {
       throw unavailable(error);
     }
     c.get("logger").info({ jobId: id }, "job retried");
-    return c.json({ id, queue: queue.name, state: "waiting" as const, userId: job.data.userId, previousFailure }, 202);
+    const user = parseReconcileJobData(job.data);
+    const userIds = user ? [user.userId] : (parseReconcileBatchJobData(job.data)?.users.map((u) => u.userId) ?? []);
+    return c.json(
+      { id, queue: queue.name, state: "waiting" as const, userId: user?.userId ?? null, userIds, previousFailure },
+      202,
+    );
   });
 
   return app;

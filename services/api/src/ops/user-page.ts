@@ -87,7 +87,7 @@ function facts(p: UserPage): Html {
     <dt>office</dt><dd>${u.office ?? "–"}</dd>
     <dt>license type</dt><dd>${u.license_type ?? "–"}</dd>
     <dt>DID · extension</dt><dd>${u.did ?? "–"} · ${u.extension ?? "–"}</dd>
-    <dt>generation</dt><dd>${u.generation} (applied ${u.applied_generation}) · job
+    <dt>generation</dt><dd>${u.generation} (applied ${u.applied_generation}) · its own job, once it needs one
       <a href="${DASHBOARD_PATH}/queue/provisioning/${reconcileJobId(u.id, u.generation)}">${reconcileJobId(u.id, u.generation)}</a></dd>
     <dt>created</dt><dd>${new Date(u.created_at).toISOString()}</dd>
     <dt></dt><dd><button class="retry" type="button" data-retry-company="${p.companyId}" data-retry-user="${u.id}">Retry this user</button>

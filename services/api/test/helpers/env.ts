@@ -1,6 +1,6 @@
 import { createDb, type Database, passwordSealKey } from "@scimline/db";
 import { createTestDatabase, type TestDatabase, testQueuePrefix, testRedisUrl } from "@scimline/db/testing";
-import { PROVISIONING_QUEUE, type ReconcileJobData, WEBHOOK_QUEUE } from "@scimline/queue";
+import { PROVISIONING_QUEUE, type ProvisioningJobData, WEBHOOK_QUEUE } from "@scimline/queue";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import pino from "pino";
@@ -19,7 +19,7 @@ export type TestEnv = {
   database: Database;
   testDb: TestDatabase;
   /** The env's own provisioning queue (deps.queues unless a test passed others). */
-  queue: Queue<ReconcileJobData>;
+  queue: Queue<ProvisioningJobData>;
 };
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
@@ -56,7 +56,7 @@ export async function startTestEnv(
   const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
   await redis.connect();
   // As main.ts builds it, on the file's own prefix (QUEUE_PREFIX); a test may pass a worker's queue instead.
-  const provisioning = new Queue<ReconcileJobData>(PROVISIONING_QUEUE, {
+  const provisioning = new Queue<ProvisioningJobData>(PROVISIONING_QUEUE, {
     connection: { url: config.REDIS_URL, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
     prefix: config.QUEUE_PREFIX,
   });
