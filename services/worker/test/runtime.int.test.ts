@@ -57,6 +57,46 @@ describe("outbox → BullMQ → reconcile", () => {
     for (const job of failed) expect(job.failedReason).toMatch(/^no_license_available: .*add seats/);
   });
 
+  test("a user whose transaction keeps failing goes on alone: its batch's other users are provisioned, its own job fails visibly", async () => {
+    const { sql } = db();
+    const company = await seedCompany(sql);
+    const office = await seedOffice(sql, company, { name: "HQ", main: true, seats: { "Dialpad_Ai Voice": 5 } });
+    await seedNumbers(
+      sql,
+      company,
+      Array.from({ length: 5 }, (_, i) => `+1415555072${i}`),
+      office,
+    );
+    // Any write of this user's outcome fails (a constraint, a corrupt row, a bug): every transaction
+    // that carries it rolls back.
+    await sql.unsafe(`
+      create function poison() returns trigger language plpgsql as $$
+      begin
+        if new.user_name = 'poison@example.com' and new.status <> old.status then raise exception 'poisoned row'; end if;
+        return new;
+      end $$;
+      create trigger poison before update on users for each row execute function poison();`);
+    const users = [];
+    for (let i = 0; i < 5; i++)
+      users.push(await seedUser(sql, company, i === 2 ? { userName: "poison@example.com" } : {}));
+    runtime = testRuntime(db(), { attempts: 2, backoffMs: 20 });
+    runtime.start();
+    const queue = runtime.queue;
+
+    await eventually(async () => (await queue.getFailedCount()) === 1, 20_000, "the poisoned user's own job failed");
+    expect(await countByStatus(company.companyId)).toEqual({ active: 4, provisioning: 1 });
+    const [batch] = (await queue.getCompleted(0, -1)).filter((j) => j.id?.startsWith("b_"));
+    expect(batch?.returnvalue).toEqual({ type: "batch", users: 5, handedOff: 1 });
+    const [failed] = await queue.getFailed();
+    expect(failed?.id).toBe(`u_${users[2]}_g1`);
+    expect(failed?.failedReason).toContain("poisoned row");
+
+    // The cause fixed, a retry (a new generation) provisions it like anyone.
+    await sql.unsafe("drop trigger poison on users; drop function poison()");
+    await updateDesiredState(sql, { set: sql`status = 'provisioning'`, where: sql`id = ${users[2] ?? ""}` });
+    await eventually(async () => (await countByStatus(company.companyId)).active === 5, 20_000, "all five active");
+  });
+
   test("50 users created at once in one office with 10 pool numbers get 50 distinct DIDs, 40 from the carrier", async () => {
     const { sql } = db();
     const company = await seedCompany(sql, { areaCode: "628" });
