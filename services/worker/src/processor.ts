@@ -98,8 +98,10 @@ export function createProcessor(deps: ProcessorDeps) {
    * A batch: its users join the same micro-batches as every job's (one transaction per batch). Those
    * the plan settles (provisioned, suspended, erased, gone) are done here; any other, and any whose
    * transaction failed, is handed to its own job, which runs the one-user path above (waits, carrier
-   * orders, holds, retries with backoff, the dashboard). A batch fails only when that hand-off does
-   * (Redis): then it is retried, and a rerun is harmless (reconciles are idempotent).
+   * orders, holds, retries with backoff, the dashboard). When every user of a batch of several failed,
+   * the cause is rarely theirs (Postgres away, say): the batch itself is retried with backoff, and only
+   * its last attempt hands them on. Otherwise a batch fails only when the hand-off does (Redis). Reruns
+   * are harmless (reconciles are idempotent).
    */
   const batch = async (job: Job<ProvisioningJobData>): Promise<BatchResult> => {
     const data = parseReconcileBatchJobData(job.data);
@@ -107,6 +109,11 @@ export function createProcessor(deps: ProcessorDeps) {
     const started = performance.now();
     const settled = await Promise.allSettled(data.users.map((u) => deps.batcher.submit(u.userId)));
     const seconds = (performance.now() - started) / 1000;
+    const failures = settled.filter((r) => r.status === "rejected");
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (data.users.length > 1 && failures.length === data.users.length && !lastAttempt) {
+      throw (failures[0] as PromiseRejectedResult).reason;
+    }
     const handed: ReconcileJobData[] = [];
     for (const [i, u] of data.users.entries()) {
       const result = settled[i];

@@ -97,6 +97,37 @@ describe("outbox → BullMQ → reconcile", () => {
     await eventually(async () => (await countByStatus(company.companyId)).active === 5, 20_000, "all five active");
   });
 
+  test("when every user of a batch fails, the batch retries as a whole first, then hands them on", async () => {
+    const { sql } = db();
+    const company = await seedCompany(sql);
+    const office = await seedOffice(sql, company, { name: "HQ", main: true, seats: { "Dialpad_Ai Voice": 3 } });
+    await seedNumbers(sql, company, ["+14155550730", "+14155550731", "+14155550732"], office);
+    // Every outcome write fails, as when Postgres refuses them all (the cause is not the users').
+    await sql.unsafe(`
+      create function refuse_all() returns trigger language plpgsql as $$
+      begin
+        if new.user_name like 'refused%' and new.status <> old.status then raise exception 'refused write'; end if;
+        return new;
+      end $$;
+      create trigger refuse_all before update on users for each row execute function refuse_all();`);
+    const users = [];
+    for (let i = 0; i < 3; i++) users.push(await seedUser(sql, company, { userName: `refused${i}@example.com` }));
+    runtime = testRuntime(db(), { attempts: 2, backoffMs: 20 });
+    runtime.start();
+    const queue = runtime.queue;
+
+    await eventually(async () => (await queue.getFailedCount()) === 3, 20_000, "the users' own jobs failed");
+    const [batch] = await queue.getCompleted(0, -1);
+    expect(batch?.id).toMatch(/^b_/);
+    expect(batch?.attemptsMade).toBe(2); // the first failed as a whole, the last handed them on
+    expect(batch?.returnvalue).toEqual({ type: "batch", users: 3, handedOff: 3 });
+    expect((await queue.getFailed()).map((j) => j.id).sort()).toEqual(users.map((id) => `u_${id}_g1`).sort());
+
+    await sql.unsafe("drop trigger refuse_all on users; drop function refuse_all()");
+    await updateDesiredState(sql, { set: sql`status = 'provisioning'`, where: sql`company_id = ${company.companyId}` });
+    await eventually(async () => (await countByStatus(company.companyId)).active === 3, 20_000, "all three active");
+  });
+
   test("50 users created at once in one office with 10 pool numbers get 50 distinct DIDs, 40 from the carrier", async () => {
     const { sql } = db();
     const company = await seedCompany(sql, { areaCode: "628" });
