@@ -49,7 +49,9 @@ describe("per-token rate limit at the SCIM door", () => {
   test("shared by two API instances through Redis: over the limit, 429 with an integer Retry-After and a SCIM error", async () => {
     const [a, b] = [await instance(), await instance()];
     await list(a, other.token); // warm up (first request compiles routes) on another token
-    // A burst, alternating between the instances, well inside one window.
+    // A burst, alternating between the instances, well inside one window: started at a second's
+    // beginning (the windows are wall-clock seconds), so a slow machine cannot split it over two.
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
     const replies = await Promise.all(
       Array.from({ length: LIMIT + 3 }, (_, i) => list(i % 2 === 0 ? a : b, tenant.token)),
     );
