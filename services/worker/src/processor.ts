@@ -45,6 +45,9 @@ export class BusinessWaitError extends UnrecoverableError {
 
 const MIN_DELAY_MS = 1000;
 
+/** This attempt is the job's last: BullMQ counts the attempts that ended in `attemptsMade`. */
+const isLastAttempt = (job: Job) => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+
 /**
  * A user's job = "bring user X to its desired state". Duplicated, retried or out-of-order jobs
  * converge because the reconcile reads the latest desired state. A plan that needs a number
@@ -64,7 +67,7 @@ export function createProcessor(deps: ProcessorDeps) {
         await placeCarrierOrder(deps.sql, deps.carrier, outcome);
       } catch (error) {
         if (error instanceof NoNumberAvailableError) {
-          const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          const lastAttempt = isLastAttempt(job);
           if (lastAttempt) await deps.giveUp(data, "no_number_available");
           log.warn({ step: "allocate_did", lastAttempt }, "no number available");
           deps.onStep?.("allocate_did", "no_number_available", (performance.now() - started) / 1000);
@@ -110,8 +113,7 @@ export function createProcessor(deps: ProcessorDeps) {
     const settled = await Promise.allSettled(data.users.map((u) => deps.batcher.submit(u.userId)));
     const seconds = (performance.now() - started) / 1000;
     const failures = settled.filter((r) => r.status === "rejected");
-    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    if (data.users.length > 1 && failures.length === data.users.length && !lastAttempt) {
+    if (data.users.length > 1 && failures.length === data.users.length && !isLastAttempt(job)) {
       throw (failures[0] as PromiseRejectedResult).reason;
     }
     const handed: ReconcileJobData[] = [];

@@ -15,8 +15,9 @@ const RETENTION_BATCH = 1000;
  * The pipeline heals itself without a restart: every `intervalMs`, users owed work for longer
  * than `graceMs` (business waits excepted) whose job is gone from Redis (data loss, eviction,
  * FLUSHALL, a failover to a replica that had not caught up) are re-enqueued with their
- * deterministic job id (a user that a batch job still holds is not lost); a job that finished without its user reaching the desired state is run
- * again; one that failed for good has its user marked failed. N workers may sweep at once: the
+ * deterministic job id (a user that a batch job or an outbox row still holds is not lost); a job
+ * that finished without its user reaching the desired state is run again; one that failed for good
+ * has its user marked failed. N workers may sweep at once: the
  * job ids make duplicates harmless. The same loop erases users suspended for longer than their
  * company's `suspendedRetentionDays`.
  */

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import type { CarrierPort } from "../src/carrier/port.ts";
 import { SandboxCarrier } from "../src/carrier/sandbox.ts";
 import type { Runtime } from "../src/runtime.ts";
-import { useDatabase } from "./helpers/db.ts";
+import { refuseOutcomeWrites, useDatabase } from "./helpers/db.ts";
 import { eventually, testRuntime } from "./helpers/runtime.ts";
 
 const db = useDatabase();
@@ -67,15 +67,7 @@ describe("outbox → BullMQ → reconcile", () => {
       Array.from({ length: 5 }, (_, i) => `+1415555072${i}`),
       office,
     );
-    // Any write of this user's outcome fails (a constraint, a corrupt row, a bug): every transaction
-    // that carries it rolls back.
-    await sql.unsafe(`
-      create function poison() returns trigger language plpgsql as $$
-      begin
-        if new.user_name = 'poison@example.com' and new.status <> old.status then raise exception 'poisoned row'; end if;
-        return new;
-      end $$;
-      create trigger poison before update on users for each row execute function poison();`);
+    const lift = await refuseOutcomeWrites(sql, "poison@example.com", "poisoned row");
     const users = [];
     for (let i = 0; i < 5; i++)
       users.push(await seedUser(sql, company, i === 2 ? { userName: "poison@example.com" } : {}));
@@ -92,7 +84,7 @@ describe("outbox → BullMQ → reconcile", () => {
     expect(failed?.failedReason).toContain("poisoned row");
 
     // The cause fixed, a retry (a new generation) provisions it like anyone.
-    await sql.unsafe("drop trigger poison on users; drop function poison()");
+    await lift();
     await updateDesiredState(sql, { set: sql`status = 'provisioning'`, where: sql`id = ${users[2] ?? ""}` });
     await eventually(async () => (await countByStatus(company.companyId)).active === 5, 20_000, "all five active");
   });
@@ -103,13 +95,7 @@ describe("outbox → BullMQ → reconcile", () => {
     const office = await seedOffice(sql, company, { name: "HQ", main: true, seats: { "Dialpad_Ai Voice": 3 } });
     await seedNumbers(sql, company, ["+14155550730", "+14155550731", "+14155550732"], office);
     // Every outcome write fails, as when Postgres refuses them all (the cause is not the users').
-    await sql.unsafe(`
-      create function refuse_all() returns trigger language plpgsql as $$
-      begin
-        if new.user_name like 'refused%' and new.status <> old.status then raise exception 'refused write'; end if;
-        return new;
-      end $$;
-      create trigger refuse_all before update on users for each row execute function refuse_all();`);
+    const lift = await refuseOutcomeWrites(sql, "refused%", "refused write");
     const users = [];
     for (let i = 0; i < 3; i++) users.push(await seedUser(sql, company, { userName: `refused${i}@example.com` }));
     runtime = testRuntime(db(), { attempts: 2, backoffMs: 20 });
@@ -123,7 +109,7 @@ describe("outbox → BullMQ → reconcile", () => {
     expect(batch?.returnvalue).toEqual({ type: "batch", users: 3, handedOff: 3 });
     expect((await queue.getFailed()).map((j) => j.id).sort()).toEqual(users.map((id) => `u_${id}_g1`).sort());
 
-    await sql.unsafe("drop trigger refuse_all on users; drop function refuse_all()");
+    await lift();
     await updateDesiredState(sql, { set: sql`status = 'provisioning'`, where: sql`company_id = ${company.companyId}` });
     await eventually(async () => (await countByStatus(company.companyId)).active === 3, 20_000, "all three active");
   });

@@ -1,6 +1,26 @@
-import { createDb, type Database } from "@scimline/db";
+import { createDb, type Database, type Sql } from "@scimline/db";
 import { createTestDatabase, type TestDatabase } from "@scimline/db/testing";
 import { afterAll, beforeAll, inject } from "vitest";
+
+/**
+ * Makes every write of an outcome (a status change) of the users whose userName is LIKE `userNames`
+ * fail with `message`, as a constraint, a corrupt row or Postgres refusing would: every transaction
+ * carrying one rolls back. Returns what lifts it.
+ */
+export async function refuseOutcomeWrites(sql: Sql, userNames: string, message: string): Promise<() => Promise<void>> {
+  await sql.unsafe(`
+    create function refuse_outcome_writes() returns trigger language plpgsql as $$
+    begin
+      if new.user_name like ${literal(userNames)} and new.status <> old.status then raise exception ${literal(message)}; end if;
+      return new;
+    end $$;
+    create trigger refuse_outcome_writes before update on users for each row execute function refuse_outcome_writes();`);
+  return async () => {
+    await sql.unsafe("drop trigger refuse_outcome_writes on users; drop function refuse_outcome_writes()");
+  };
+}
+
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /** A database of its own for a test file; each test seeds its own company. */
 export function useDatabase(): () => Database & { url: string } {
