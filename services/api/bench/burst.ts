@@ -88,24 +88,33 @@ const out: Record<string, unknown> = {
 };
 const say = (line: string) => o.json || console.log(line);
 
-/** Several loads run side by side as one: totals add up; latency percentiles are the worst of the parts. */
-function mergeLoads(parts: LoadResult[]): LoadResult {
-  const worst = (k: "p50" | "p95" | "p99" | "max") => Math.max(...parts.map((p) => p[k]));
+/**
+ * Several loads as one: totals add up; percentiles come from every response's latency. Side by side
+ * (several API processes at once), the rate is the sum of theirs; one after another, requests over the
+ * runs' total time.
+ */
+function mergeLoads(parts: LoadResult[], how: "parallel" | "sequential"): LoadResult {
+  const latencies = parts.flatMap((p) => p.latencies).sort((x, y) => x - y);
+  const at = (p: number) => Math.round(percentile(latencies, p) * 100) / 100;
   const perSecond: number[] = [];
   for (const p of parts) {
     for (const [s, n] of p.perSecond.entries()) perSecond[s] = (perSecond[s] ?? 0) + (n ?? 0);
   }
+  const requests = parts.reduce((a, p) => a + p.requests, 0);
+  const seconds = parts.reduce((a, p) => a + p.seconds, 0);
   return {
-    requests: parts.reduce((a, p) => a + p.requests, 0),
-    rps: parts.reduce((a, p) => a + p.rps, 0),
-    p50: worst("p50"),
-    p95: worst("p95"),
-    p99: worst("p99"),
-    max: worst("max"),
+    requests,
+    seconds: how === "parallel" ? Math.max(...parts.map((p) => p.seconds)) : seconds,
+    rps: how === "parallel" ? parts.reduce((a, p) => a + p.rps, 0) : Math.round(requests / Math.max(1e-9, seconds)),
+    p50: at(50),
+    p95: at(97.5),
+    p99: at(99),
+    max: latencies.at(-1) ?? 0,
     non2xx: parts.reduce((a, p) => a + p.non2xx, 0),
     errors: parts.reduce((a, p) => a + p.errors, 0),
-    perSecond,
+    perSecond: how === "parallel" ? perSecond : parts.flatMap((p) => p.perSecond),
     doneAtMs: parts.flatMap((p) => p.doneAtMs),
+    latencies,
   };
 }
 
@@ -134,32 +143,68 @@ const scimUrl = `${base}/scim/v2/Users`;
 try {
   if (!skip.has("door")) {
     const a = await setupCompany(adminApi, { name: "Door", seats: 0, numbers: 0, start: 100000 });
-    const ours = await load(scimUrl, { Authorization: `Bearer ${a.token}` }, oktaBody(`door${Date.now()}`, "HQ"), {
-      connections: C,
-      duration: Number(o.duration),
-    });
-    // The door's users are not part of the burst: a starting worker re-enqueues every user still
-    // owed a reconcile (the relay's resync), so they go, not just their outbox rows.
-    await sql`delete from outbox`;
-    await sql`delete from users where company_id = ${a.companyId}`;
     const bare = startNode(join(root, "services/api/bench/bare-door.mjs"), join(root, "services/api"), {
       ...env,
       PORT: String(PORT + 1),
     });
-    await new Promise((r) => setTimeout(r, 1500));
-    const ceiling = await load(`http://127.0.0.1:${PORT + 1}/scim/v2/Users`, {}, oktaBody(`bare${Date.now()}`, "HQ"), {
-      connections: C,
-      duration: Number(o.duration),
-    });
+    await waitHealthy(`http://127.0.0.1:${PORT + 1}/scim/v2/Users`, bare);
+    // The door and its ceiling take turns (door, bare, bare, door, …) in SEGMENTS runs each, after a warm-up
+    // of both (JIT, pools), so a machine that slows down or speeds up during the phase weighs on both alike.
+    // Each run's CPU (the server's and Postgres's) is metered: CPU per request is the machine-independent side.
+    const SEGMENTS = 4;
+    const seconds = Math.max(1, Number(o.duration) / SEGMENTS);
+    const sides = {
+      scimline: { url: scimUrl, headers: { Authorization: `Bearer ${a.token}` }, pid: () => api.pid },
+      bare: { url: `http://127.0.0.1:${PORT + 1}/scim/v2/Users`, headers: {}, pid: () => bare.pid },
+    };
+    type Side = keyof typeof sides;
+    const runs: Record<Side, LoadResult[]> = { scimline: [], bare: [] };
+    const cpuMs: Record<Side, { server: number; postgres: number }> = {
+      scimline: { server: 0, postgres: 0 },
+      bare: { server: 0, postgres: 0 },
+    };
+    const run = async (side: Side, label: string, duration: number) => {
+      const { url, headers, pid } = sides[side];
+      const meter = cpuMeter({ server: () => [pid() ?? -1], postgres: postgresPids });
+      const result = await load(url, headers, oktaBody(`${label}${Date.now()}`, "HQ"), { connections: C, duration });
+      return { result, used: meter.stop().cpuS };
+    };
+    await run("scimline", "warm", 2);
+    await run("bare", "warm", 2);
+    for (let i = 0; i < SEGMENTS; i++) {
+      const order: Side[] = i % 2 === 0 ? ["scimline", "bare"] : ["bare", "scimline"];
+      for (const side of order) {
+        const { result, used } = await run(side, `door${i}`, seconds);
+        runs[side].push(result);
+        cpuMs[side].server += (used.server ?? 0) * 1000;
+        cpuMs[side].postgres += (used.postgres ?? 0) * 1000;
+      }
+    }
     await stop(bare);
-    const summary = ({ doneAtMs: _curve, ...figures }: LoadResult) => figures;
+    // The door's users are not part of the burst: a starting worker re-enqueues every user still
+    // owed a reconcile (the relay's resync), so they go, not just their outbox rows.
+    await sql`delete from outbox`;
+    await sql`delete from users where company_id = ${a.companyId}`;
+    const side = (name: Side) => {
+      const { latencies: _l, doneAtMs: _d, ...figures } = mergeLoads(runs[name], "sequential");
+      const per = (ms: number) => Math.round((ms / Math.max(1, figures.requests)) * 1000);
+      return {
+        ...figures,
+        /** CPU per request in µs: the server process's, and Postgres's (every backend) while it ran. */
+        cpuPerRequestUs: { server: per(cpuMs[name].server), postgres: per(cpuMs[name].postgres) },
+      };
+    };
+    const ours = side("scimline");
+    const ceiling = side("bare");
     out.door = {
-      scimline: summary(ours),
-      bare: summary(ceiling),
+      segments: SEGMENTS,
+      scimline: ours,
+      bare: ceiling,
       ratio: Math.round((ours.rps / ceiling.rps) * 100) / 100,
+      p99Ratio: Math.round((ours.p99 / Math.max(1, ceiling.p99)) * 100) / 100,
     };
     say(
-      `door alone (${C} connections, ${o.duration} s): Scimline ${ours.rps} req/s p99 ${ours.p99} ms | bare Hono+INSERT ${ceiling.rps} req/s p99 ${ceiling.p99} ms | ratio ${Math.round((ours.rps / ceiling.rps) * 100)}% | non-2xx ${ours.non2xx}`,
+      `door alone (${C} connections, ${SEGMENTS} × ${seconds} s each, taking turns): Scimline ${ours.rps} req/s p99 ${ours.p99} ms, CPU/request ${ours.cpuPerRequestUs.server} µs + Postgres ${ours.cpuPerRequestUs.postgres} µs | bare Hono+INSERT ${ceiling.rps} req/s p99 ${ceiling.p99} ms, CPU/request ${ceiling.cpuPerRequestUs.server} µs + Postgres ${ceiling.cpuPerRequestUs.postgres} µs | ratio ${Math.round((ours.rps / ceiling.rps) * 100)}%, p99 ${(ours.p99 / Math.max(1, ceiling.p99)).toFixed(2)}× | non-2xx ${ours.non2xx}`,
     );
   }
 
@@ -220,7 +265,7 @@ try {
       await new Promise((r) => setTimeout(r, 50));
     }
     const allMs = performance.now() - t0;
-    const door = mergeLoads(await running);
+    const door = mergeLoads(await running, "parallel");
     rss.stop();
     const used = cpu.stop();
     const check = await verifyBurst(sql, b.companyId, N);

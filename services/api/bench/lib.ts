@@ -7,6 +7,8 @@ import autocannonModule from "autocannon";
 
 export type LoadResult = {
   requests: number;
+  /** How long the run lasted. */
+  seconds: number;
   rps: number;
   p50: number;
   p95: number;
@@ -17,8 +19,12 @@ export type LoadResult = {
   perSecond: number[];
   /** When each response arrived, in ms since the load started (for curves). */
   doneAtMs: number[];
+  /** Each response's latency in ms, in arrival order (for percentiles over several runs). */
+  latencies: number[];
 };
-type Instance = { on(event: "response", cb: () => void): void };
+type Instance = {
+  on(event: "response", cb: (client: unknown, status: number, bytes: number, latencyMs: number) => void): void;
+};
 type Run = (opts: Record<string, unknown>, cb?: (err: unknown, res: AutocannonResult) => void) => Instance;
 type AutocannonResult = {
   requests: { total: number; average: number };
@@ -45,6 +51,7 @@ export function load(
   let i = 0;
   const perSecond: number[] = [];
   const doneAtMs: number[] = [];
+  const latencies: number[] = [];
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -61,6 +68,7 @@ export function load(
         const seconds = res.duration;
         resolve({
           requests: res.requests.total,
+          seconds,
           rps: Math.round(res.requests.total / seconds),
           p50: res.latency.p50,
           p95: res.latency.p97_5 ?? res.latency.p99,
@@ -70,10 +78,12 @@ export function load(
           errors: res.errors,
           perSecond,
           doneAtMs,
+          latencies,
         });
       },
     );
-    instance.on("response", () => {
+    instance.on("response", (_client, _status, _bytes, latencyMs) => {
+      latencies.push(latencyMs);
       const ms = Date.now() - started;
       doneAtMs.push(ms);
       const s = Math.floor(ms / 1000);
