@@ -1,14 +1,11 @@
 import type { Sql } from "@scimline/db";
-import { type ProvisioningJobData, reconcileBatchJob, reconcileBatchJobId, reconcileJob } from "@scimline/queue";
+import { type ProvisioningJobData, reconcileBatchJob, reconcileBatchJobId } from "@scimline/queue";
 import type { Queue } from "bullmq";
 import type { Logger } from "pino";
+import { type OwedUser, owedUserJob } from "./owed-user.ts";
 import { usersInPendingBatches } from "./pending-batches.ts";
 
-type Owed = { id: string; company_id: string; generation: number };
-
 const RESYNC_PAGE = 1000;
-
-const job = (r: Owed) => reconcileJob({ userId: r.id, companyId: r.company_id, generation: r.generation });
 
 /**
  * Outbox → BullMQ. Rows are claimed with SKIP LOCKED (any number of relays cooperate),
@@ -68,7 +65,7 @@ export class OutboxRelay {
     let total = 0;
     const batched = await usersInPendingBatches(this.queue);
     for (let after = "00000000-0000-0000-0000-000000000000"; !this.stopped; ) {
-      const rows = await this.sql<Owed[]>`
+      const rows = await this.sql<OwedUser[]>`
         select id, company_id, generation from users
         where id > ${after} and applied_generation < generation
           and (status <> 'failed' or not active or deleted_at is not null)
@@ -77,7 +74,7 @@ export class OutboxRelay {
       const last = rows.at(-1);
       if (!last) break;
       const alone = rows.filter((r) => !batched.has(r.id));
-      if (alone.length > 0) await this.queue.addBulk(alone.map(job));
+      if (alone.length > 0) await this.queue.addBulk(alone.map(owedUserJob));
       total += alone.length;
       after = last.id;
     }

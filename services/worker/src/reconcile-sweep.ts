@@ -1,11 +1,11 @@
 import { awaitingGroupRules, deliberateWait, markDeleted, type Sql } from "@scimline/db";
 import type { ProvisioningErrorCode } from "@scimline/domain";
-import { type ProvisioningJobData, type ReconcileJobData, reconcileJob, reconcileJobId } from "@scimline/queue";
+import { type ProvisioningJobData, type ReconcileJobData, reconcileJobId } from "@scimline/queue";
 import { Job, type Queue } from "bullmq";
 import type { Logger } from "pino";
+import { type OwedUser, owedJobData, owedUserJob } from "./owed-user.ts";
 import { usersInPendingBatches } from "./pending-batches.ts";
 
-type Owed = { id: string; company_id: string; generation: number };
 export type SweepResult = { requeued: number; retried: number; givenUp: number; retentionErased: number };
 
 const BATCH = 2000;
@@ -42,7 +42,7 @@ export class ReconcileSweep {
 
   async sweepOnce(): Promise<SweepResult> {
     const retentionErased = await this.eraseExpired();
-    const owed = await this.sql<Owed[]>`
+    const owed = await this.sql<OwedUser[]>`
       select id, company_id, generation from users
       where applied_generation < generation and desired_at < now() - make_interval(secs => ${this.options.graceMs / 1000})
         and not ${deliberateWait(this.sql)} and not ${awaitingGroupRules(this.sql)}
@@ -52,10 +52,10 @@ export class ReconcileSweep {
     const result = { requeued: 0, retried: 0, givenUp: 0, retentionErased };
     if (owed.length === 0) return result;
     const states = await this.jobStates(owed);
-    const missing: Owed[] = [];
+    const missing: OwedUser[] = [];
     for (const [i, user] of owed.entries()) {
       const state = states[i];
-      const data = { userId: user.id, companyId: user.company_id, generation: user.generation };
+      const data = owedJobData(user);
       if (state === "unknown") missing.push(user);
       else if (state === "completed") {
         // Finished, yet its user still owes work: run it again (its id stays the same).
@@ -73,16 +73,14 @@ export class ReconcileSweep {
     const batched = missing.length > 0 ? await usersInPendingBatches(this.queue) : new Set<string>();
     const lost = missing.filter((u) => !batched.has(u.id));
     if (lost.length > 0) {
-      await this.queue.addBulk(
-        lost.map((u) => reconcileJob({ userId: u.id, companyId: u.company_id, generation: u.generation })),
-      );
+      await this.queue.addBulk(lost.map(owedUserJob));
       result.requeued = lost.length;
     }
     return result;
   }
 
   /** Where each owed user's job is (BullMQ's own state: `unknown` when Redis no longer has it). */
-  private async jobStates(owed: Owed[]): Promise<string[]> {
+  private async jobStates(owed: OwedUser[]): Promise<string[]> {
     const states: string[] = [];
     for (let i = 0; i < owed.length; i += 500) {
       const chunk = owed.slice(i, i + 500);
