@@ -135,6 +135,33 @@ test("the team list with hostile search, status, limit and cursor: never a 5xx, 
   );
 });
 
+test("the snapshot the fuzz cases compare sees any one row changed, added or removed", async () => {
+  const sql = env().database.sql;
+  const before = await tableSnapshot(sql);
+  const seen = async (change: (tx: typeof sql) => Promise<unknown>) => {
+    let after = before;
+    await sql
+      .begin(async (tx) => {
+        await change(tx as unknown as typeof sql);
+        after = await tableSnapshot(tx as unknown as typeof sql);
+        throw new Error("roll back");
+      })
+      .catch(() => {});
+    return after !== before;
+  };
+  const one = `(select ctid from extension_pool where company_id = '${t.companyId}' and user_id is null limit 1)`;
+  expect(await seen((tx) => tx.unsafe(`update extension_pool set user_id = '${userId}' where ctid = ${one}`))).toBe(
+    true,
+  );
+  expect(
+    await seen((tx) => tx.unsafe(`update extension_pool set extension = extension + 50000 where ctid = ${one}`)),
+  ).toBe(true);
+  expect(await seen((tx) => tx.unsafe(`delete from extension_pool where ctid = ${one}`))).toBe(true);
+  expect(await seen((tx) => tx`update offices set name = name || '.' where company_id = ${t.companyId}`)).toBe(true);
+  expect(await seen((tx) => tx`update users set display_name = 'x' where id = ${userId}`)).toBe(true);
+  expect(await tableSnapshot(sql)).toBe(before);
+});
+
 test("hostile credentials on the admin API: 401 for anything but the key, and nothing written", async () => {
   const credential = fc.oneof(
     hostileString.map((s) => Buffer.from(s.replace(/[\r\n]/g, ""))),
