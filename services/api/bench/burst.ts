@@ -1,6 +1,6 @@
 // pnpm bench:burst — the Okta burst benchmark (issue 8). Starts the built API and worker(s)
-// against a fresh database and queue prefix, then measures: the door alone against a bare
-// Hono+INSERT ceiling, a burst of N creates until all are provisioned, reads at 100k users,
+// against a fresh database and queue prefix, then measures: the door alone, taking turns with a bare
+// Hono+INSERT ceiling (rate, p99 and CPU per request of each), a burst of N creates until all are provisioned, reads at 100k users,
 // and (with --long) whether the door stays fast over 70 s. Prints figures and a --json line.
 import { randomBytes, randomUUID } from "node:crypto";
 import { join } from "node:path";
@@ -45,7 +45,7 @@ if (o.help) {
   --c C            connections of the load generator (100)
   --workers W      worker processes during the burst (1)
   --apis A         API processes during the burst, the load spread evenly over them (1)
-  --duration S     seconds of the door-alone phase (10)
+  --duration S     seconds of each side of the door phase, in 4 turns after a 2 s warm-up (10)
   --users U        users in the company the reads phase searches and pages (100000)
   --long           a 70 s door run: is the last 10 s as fast as the first?
   --skip LIST      phases to skip: door,burst,reads
