@@ -1,7 +1,8 @@
 // pnpm bench:burst — the Okta burst benchmark (issue 8). Starts the built API and worker(s)
 // against a fresh database and queue prefix, then measures: the door alone, taking turns with a bare
-// Hono+INSERT ceiling (rate, p99 and CPU per request of each), a burst of N creates until all are provisioned, reads at 100k users,
-// and (with --long) whether the door stays fast over 70 s. Prints figures and a --json line.
+// Hono+INSERT ceiling (rate, p99 and CPU per request of each); a burst of N creates until all are
+// provisioned; reads at 100k users; and (with --long) whether the door stays fast over 70 s. Prints
+// figures and a --json line; `pnpm bench:median` runs it three times and prints the medians.
 import { randomBytes, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
