@@ -87,6 +87,14 @@ export function createDb(url: string, options: DbOptions = {}) {
     db,
     /** `work` (a statement outside `sql.begin`) given the pool's transaction deadline (settleWithin). */
     settleWithin: <T>(work: PromiseLike<T>) => settleWithin(work, deadlineMs),
+    /**
+     * Resolves once a connection has read the server's array types. postgres.js serialises an array
+     * parameter when the query is built: one built before the pool's first connection has read them is
+     * sent as text (`a,b`) and refused (`malformed array literal`; postgres.js issue 789). Statements
+     * inside `sql.begin` are built after BEGIN and are safe; a process that serves requests at once
+     * awaits this first.
+     */
+    ready: () => sql`select 1`.then(() => undefined),
     close: () => sql.end({ timeout: 5 }),
   };
 }

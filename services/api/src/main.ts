@@ -49,6 +49,10 @@ const database = createDb(config.DATABASE_URL, {
   statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS,
   idleInTransactionTimeoutMs: config.API_IDLE_IN_TRANSACTION_TIMEOUT_MS,
 });
+// Before the first request: a request arriving with the start (a restart under an IdP's load) could
+// otherwise build an array parameter before the pool knows the array types, and fail. Bounded: with
+// Postgres away the API still starts, and /readyz says so.
+await Promise.race([database.ready().catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
 // Fail fast: the door never waits on Redis (offline queue off, one retry per command).
 // Auto-pipelining: the rate limiter's commands of one event-loop turn go out in one write.
 const redis = new Redis(config.REDIS_URL, {
