@@ -62,7 +62,6 @@ async function writeOutcomes(tx: TxSql, plan: Plan): Promise<void> {
   if (total === 0) return;
   const col = <T>(f: (w: (typeof writes)[number]) => T) => tx.array(writes.map(f) as never[]);
   const c = <T>(f: (x: (typeof charges)[number]) => T) => tx.array(charges.map(f) as never[]);
-  const ev = <T>(f: (e: DomainEvent) => T) => tx.array(events.map(f) as never[]);
   await tx`
     with added as (
       insert into numbers (e164, company_id, office_id, assigned_user_id, source)
@@ -130,16 +129,22 @@ async function writeOutcomes(tx: TxSql, plan: Plan): Promise<void> {
       on conflict (idempotency_key) do nothing
       returning 1
     ), evented as (
+      -- One jsonb parameter (as text): each event's data was a JSON string inside a text[] literal, which the
+      -- driver escaped quote by quote (~7 µs of worker CPU an event, five events a user).
       insert into events (company_id, user_id, type, data)
       select company_id, user_id, type, data
-      from unnest(${ev((e) => e.companyId)}::uuid[], ${ev((e) => e.userId)}::uuid[], ${ev((e) => e.type)}::text[],
-                  ${ev((e) => JSON.stringify(e.data))}::jsonb[])
+      from rows from (jsonb_to_recordset(${eventRecords(events)}::text::jsonb)
+                        as (company_id uuid, user_id uuid, type text, data jsonb))
         with ordinality as e(company_id, user_id, type, data, n)
       order by n
       returning 1
     )
     select 1`;
 }
+
+/** The plan's events as the JSON array `jsonb_to_recordset` reads: keys are the columns. */
+const eventRecords = (events: readonly DomainEvent[]): string =>
+  JSON.stringify(events.map((e) => ({ company_id: e.companyId, user_id: e.userId, type: e.type, data: e.data })));
 
 /**
  * The rows go, an audit record keeps each id and the time, and the users' events keep ids, codes and
