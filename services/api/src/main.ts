@@ -43,6 +43,9 @@ if (config.MIGRATE_ON_START) {
   await runMigrations(config.DATABASE_URL);
   logger.info("database migrated");
 }
+/** `promise` settled (its failure ignored), or `ms` passed: start-up and shutdown steps never hang the process. */
+const settle = (promise: Promise<unknown>, ms: number) =>
+  Promise.race([promise.catch(() => undefined), new Promise((r) => setTimeout(r, ms).unref())]);
 const database = createDb(config.DATABASE_URL, {
   max: config.API_DB_POOL_MAX,
   applicationName: "scimline-api",
@@ -52,7 +55,7 @@ const database = createDb(config.DATABASE_URL, {
 // Before the first request: a request arriving with the start (a restart under an IdP's load) could
 // otherwise build an array parameter before the pool knows the array types, and fail. Bounded: with
 // Postgres away the API still starts, and /readyz says so.
-await Promise.race([database.ready().catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
+await settle(database.ready(), 5000);
 // Fail fast: the door never waits on Redis (offline queue off, one retry per command).
 // Auto-pipelining: the rate limiter's commands of one event-loop turn go out in one write.
 const redis = new Redis(config.REDIS_URL, {
@@ -117,9 +120,6 @@ server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
     res.once("close", () => unanswered.delete(res));
   }
 });
-
-const settle = (promise: Promise<unknown>, ms: number) =>
-  Promise.race([promise.catch(() => undefined), new Promise((r) => setTimeout(r, ms).unref())]);
 
 async function shutdown(signal: string) {
   if (stopping) return;
