@@ -197,15 +197,11 @@ try {
     };
     const ours = side("scimline");
     const ceiling = side("bare");
-    out.door = {
-      segments: SEGMENTS,
-      scimline: ours,
-      bare: ceiling,
-      ratio: Math.round((ours.rps / ceiling.rps) * 100) / 100,
-      p99Ratio: Math.round((ours.p99 / Math.max(1, ceiling.p99)) * 100) / 100,
-    };
+    const ratio = Math.round((ours.rps / ceiling.rps) * 100) / 100;
+    const p99Ratio = Math.round((ours.p99 / Math.max(1, ceiling.p99)) * 100) / 100;
+    out.door = { segments: SEGMENTS, scimline: ours, bare: ceiling, ratio, p99Ratio };
     say(
-      `door alone (${C} connections, ${SEGMENTS} × ${seconds} s each, taking turns): Scimline ${ours.rps} req/s p99 ${ours.p99} ms, CPU/request ${ours.cpuPerRequestUs.server} µs + Postgres ${ours.cpuPerRequestUs.postgres} µs | bare Hono+INSERT ${ceiling.rps} req/s p99 ${ceiling.p99} ms, CPU/request ${ceiling.cpuPerRequestUs.server} µs + Postgres ${ceiling.cpuPerRequestUs.postgres} µs | ratio ${Math.round((ours.rps / ceiling.rps) * 100)}%, p99 ${(ours.p99 / Math.max(1, ceiling.p99)).toFixed(2)}× | non-2xx ${ours.non2xx}`,
+      `door alone (${C} connections, ${SEGMENTS} × ${seconds} s each, taking turns): Scimline ${ours.rps} req/s p99 ${ours.p99} ms, CPU/request ${ours.cpuPerRequestUs.server} µs + Postgres ${ours.cpuPerRequestUs.postgres} µs | bare Hono+INSERT ${ceiling.rps} req/s p99 ${ceiling.p99} ms, CPU/request ${ceiling.cpuPerRequestUs.server} µs + Postgres ${ceiling.cpuPerRequestUs.postgres} µs | ratio ${Math.round(ratio * 100)}%, p99 ${p99Ratio.toFixed(2)}× | non-2xx ${ours.non2xx}`,
     );
   }
 
