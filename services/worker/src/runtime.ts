@@ -168,10 +168,12 @@ export function createRuntime(o: RuntimeOptions) {
         job?.processedOn ? Math.max(0, Date.now() - job.processedOn) / 1000 : 0;
       // One line per job, with its id: what ops search for after reading it in the dashboard.
       worker.on("completed", (job, result) => {
-        const user = parseReconcileJobData(job.data);
         if (result.type === "batch") {
           o.logger.info({ jobId: job.id, users: result.users, handedOff: result.handedOff }, "job completed");
-        } else o.logger.info({ jobId: job.id, userId: user?.userId, outcome: result.type }, "job completed");
+        } else {
+          const user = parseReconcileJobData(job.data);
+          o.logger.info({ jobId: job.id, userId: user?.userId, outcome: result.type }, "job completed");
+        }
         o.onJob?.("completed", ran(job));
       });
       worker.on("failed", (job, error) => {
