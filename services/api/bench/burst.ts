@@ -3,13 +3,15 @@
 // Hono+INSERT ceiling (rate, p99 and CPU per request of each); a burst of N creates until all are
 // provisioned; reads at 100k users; and (with --long) whether the door stays fast over 70 s. Prints
 // figures and a --json line; `pnpm bench:median` runs it three times and prints the medians.
-import { randomBytes, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import {
+  adminClient,
   cpuMeter,
   curve,
+  dropQueueKeys,
+  freshDatabase,
   type LoadResult,
   load,
   oktaBody,
@@ -18,6 +20,7 @@ import {
   redisPids,
   root,
   rssSampler,
+  serviceEnv,
   startNode,
   stop,
   waitHealthy,
@@ -58,27 +61,11 @@ worker or API setting (WORKER_CONCURRENCY, BATCH_SIZE, LOG_LEVEL…).`);
 const N = Number(o.n);
 const C = Number(o.c);
 const skip = new Set(o.skip.split(",").filter(Boolean));
-const server = process.env.BENCH_DATABASE_SERVER ?? "postgres://postgres@127.0.0.1:5432";
-// A database name of its own lets two checkouts benchmark on one server.
-const DB_NAME = process.env.BENCH_DATABASE_NAME ?? "scimline_bench";
-if (!/^[a-z_][a-z0-9_]*$/.test(DB_NAME)) throw new Error("BENCH_DATABASE_NAME: lower-case letters, digits, _");
-const DB = `${server}/${DB_NAME}`;
-const ADMIN = `bench-${randomUUID()}`;
+// A database name of its own (BENCH_DATABASE_NAME) lets two checkouts benchmark on one server.
+const DB = await freshDatabase("scimline_bench");
 const PORT = Number(process.env.BENCH_PORT ?? 8180);
 const base = `http://127.0.0.1:${PORT}`;
-const prefix = `{bench-${randomUUID().slice(0, 8)}}`;
-const env = {
-  NODE_ENV: "production",
-  DATABASE_URL: DB,
-  REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-  ADMIN_API_KEY: ADMIN,
-  PASSWORD_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-  WEBHOOK_SECRET_KEY: randomBytes(32).toString("base64"),
-  QUEUE_PREFIX: prefix,
-  PORT: String(PORT),
-  LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
-  SCIM_RATE_LIMIT: "1000000",
-};
+const env = { ...serviceEnv(DB), PORT: String(PORT) };
 const cores = (await import("node:os")).cpus().length;
 const out: Record<string, unknown> = {
   machine: { cores, node: process.version },
@@ -119,10 +106,6 @@ function mergeLoads(parts: LoadResult[], how: "parallel" | "sequential"): LoadRe
   };
 }
 
-const admin = postgres(`${server}/postgres`, { max: 1, onnotice: () => {} });
-await admin.unsafe(`drop database if exists ${DB_NAME} with (force)`);
-await admin.unsafe(`create database ${DB_NAME}`);
-await admin.end();
 const sql = postgres(DB, { max: 2, onnotice: () => {} });
 
 // BENCH_API_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the API under load.
@@ -131,14 +114,7 @@ const apiNodeArgs = (process.env.BENCH_API_NODE_ARGS ?? "").split(" ").filter(Bo
 const workerNodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const api = startNode("dist/main.js", join(root, "services/api"), env, apiNodeArgs);
 await waitHealthy(`${base}/healthz`, api);
-const adminApi = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return (await res.json()) as Record<string, string>;
-};
+const adminApi = adminClient(base, env.ADMIN_API_KEY);
 const scimUrl = `${base}/scim/v2/Users`;
 
 try {
@@ -395,10 +371,7 @@ try {
   }
 } finally {
   await stop(api);
-  const redis = new (await import("ioredis")).Redis(env.REDIS_URL);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await dropQueueKeys(env);
   await sql.end();
 }
 console.log(JSON.stringify(out));

@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 // autocannon ships no types; the bench uses a small part of it.
 // @ts-expect-error untyped module
 import autocannonModule from "autocannon";
+import { Redis } from "ioredis";
+import postgres from "postgres";
 
 export type LoadResult = {
   requests: number;
@@ -36,6 +39,60 @@ type AutocannonResult = {
 const autocannon = autocannonModule as Run;
 
 export const root = fileURLToPath(new URL("../../..", import.meta.url));
+
+const server = process.env.BENCH_DATABASE_SERVER ?? "postgres://postgres@127.0.0.1:5432";
+
+/**
+ * Drops and creates the benchmark's database (BENCH_DATABASE_NAME, else `fallback`: a name of its own lets
+ * two checkouts benchmark on one server); returns its URL.
+ */
+export async function freshDatabase(fallback: string): Promise<string> {
+  const name = process.env.BENCH_DATABASE_NAME ?? fallback;
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error("BENCH_DATABASE_NAME: lower-case letters, digits, _");
+  const admin = postgres(`${server}/postgres`, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  return `${server}/${name}`;
+}
+
+/** What the API and worker processes of a run share: production mode, fresh keys, a queue prefix of the run's own. */
+export function serviceEnv(databaseUrl: string) {
+  return {
+    NODE_ENV: "production",
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    ADMIN_API_KEY: `bench-${randomUUID()}`,
+    PASSWORD_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    WEBHOOK_SECRET_KEY: randomBytes(32).toString("base64"),
+    QUEUE_PREFIX: `{bench-${randomUUID().slice(0, 8)}}`,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+    // The door's own limit is not what a benchmark measures.
+    SCIM_RATE_LIMIT: "1000000",
+  };
+}
+
+/** Removes the run's keys from Redis (its queues, the rate limiter's windows). */
+export async function dropQueueKeys(env: { REDIS_URL: string; QUEUE_PREFIX: string }): Promise<void> {
+  const redis = new Redis(env.REDIS_URL);
+  const keys = await redis.keys(`${env.QUEUE_PREFIX}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+}
+
+export type AdminApi = (method: string, path: string, body?: unknown) => Promise<Record<string, string>>;
+
+/** The admin API of the process at `base`, with the run's admin key. */
+export function adminClient(base: string, adminKey: string): AdminApi {
+  return async (method, path, body) => {
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${adminKey}`, "Content-Type": "application/json" },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return (await res.json()) as Record<string, string>;
+  };
+}
 
 /**
  * Drives POSTs with unique bodies; `amount` (a fixed number) or `duration` (seconds). autocannon

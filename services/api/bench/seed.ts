@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type postgres from "postgres";
-
-type AdminApi = (method: string, path: string, body?: unknown) => Promise<Record<string, string>>;
+import type { AdminApi } from "./lib.ts";
 
 /** A company with one office "HQ", `seats` Dialpad_Ai Voice seats, `numbers` pool numbers and a token. */
 export async function setupCompany(
