@@ -249,6 +249,7 @@ try {
       ...slice,
       apiRssMb: apis.map((a) => rss.atMb(a, slice.endMs)),
     }));
+    const loadGenUs = Math.round(((used.cpuS["load generator"] ?? 0) / N) * 1e6);
     out.burst = {
       doorMs: Math.round(doorMs),
       doorRps: Math.round((N / doorMs) * 1000),
@@ -265,6 +266,11 @@ try {
       cpu: used,
       /** Every process's CPU (API, workers, Postgres, Redis, the load generator) per user provisioned. */
       cpuPerUserMs: Math.round((cpuTotalS / N) * 1000 * 100) / 100,
+      /**
+       * The load generator's CPU per request: the same client work in every run, so how fast the machine was
+       * during this burst (~95 µs on its fast minutes, up to 3× that on its slow ones).
+       */
+      loadGeneratorUsPerRequest: loadGenUs,
       curve: slices,
     };
     say(
@@ -276,7 +282,7 @@ try {
         .map(([k, v]) => `${k} ${v}`)
         .join(
           ", ",
-        )}; ${busy.toFixed(1)} of ${(used.elapsedS * cores).toFixed(1)} available (${Math.round((busy / (used.elapsedS * cores)) * 100)}%); ${((busy / N) * 1000).toFixed(2)} ms of CPU per user provisioned`,
+        )}; ${busy.toFixed(1)} of ${(used.elapsedS * cores).toFixed(1)} available (${Math.round((busy / (used.elapsedS * cores)) * 100)}%); ${((busy / N) * 1000).toFixed(2)} ms of CPU per user provisioned; the load generator's ${loadGenUs} µs per request says how fast the machine was`,
     );
     say(
       `  door curve (each tenth of the creates): ${slices.map((c) => `${c.upTo}: ${c.rps}/s, API ${c.apiRssMb.join("/")} MB`).join(" | ")}`,

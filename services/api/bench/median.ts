@@ -19,6 +19,7 @@ const HEADLINES: Record<string, (r: Run) => number | undefined> = {
   bareCpuUs: (r) => get(r, "door.bare.cpuPerRequestUs.server"),
   burstAllActiveMs: (r) => get(r, "burst.allProvisionedMs"),
   burstCpuPerUserMs: (r) => get(r, "burst.cpuPerUserMs"),
+  burstLoadGenUs: (r) => get(r, "burst.loadGeneratorUsPerRequest"),
   apiPeakRssMb: (r) => get(r, "burst.apiPeakRssMb"),
   lookupP99Ms: (r) => get(r, "reads.lookupP99"),
   bareLookupP99Ms: (r) => get(r, "reads.bareLookupP99"),
