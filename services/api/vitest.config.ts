@@ -14,6 +14,10 @@ export default defineConfig({
         test: {
           name: "int",
           include: ["test/**/*.test.ts", "src/**/*.int.test.ts"],
+          // The files share one module graph instead of each importing the app afresh (~1.3 s a file: 108 s
+          // of the suite's 530 s; not isolated: 329 s). Safe because a file's state is its own database,
+          // queue prefix and the processes and clients it closes in afterAll, never a module's variables.
+          isolate: false,
           globalSetup: ["../../packages/db/src/testing/global-setup.ts"],
         },
       },
