@@ -9,10 +9,12 @@ import { isAbsolute, join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   adminClient,
+  benchArgs,
   cpuMeter,
   dropQueueKeys,
   freshDatabase,
   load,
+  nodeArgs,
   oktaBody,
   percentile,
   postgresPids,
@@ -26,7 +28,7 @@ import {
 import { setupCompany } from "./seed.ts";
 
 const { values: o } = parseArgs({
-  args: process.argv.slice(2).filter((arg) => arg !== "--"),
+  args: benchArgs(),
   options: {
     help: { type: "boolean", short: "h", default: false },
     a: { type: "string", default: "dist/main.js" },
@@ -58,7 +60,6 @@ const PORT = Number(process.env.BENCH_PORT ?? 8280);
 type Side = "A" | "B";
 const port = { A: PORT, B: PORT + 1 };
 // A migrates the database; B starts once A is serving.
-const nodeArgs = (list: string) => list.split(" ").filter(Boolean);
 const a = startNode(file(o.a), apiDir, { ...env, PORT: String(port.A) }, nodeArgs(o["a-args"]));
 await waitHealthy(`http://127.0.0.1:${port.A}/healthz`, a);
 const b = startNode(file(o.b), apiDir, { ...env, PORT: String(port.B) }, nodeArgs(o["b-args"]));

@@ -8,12 +8,14 @@ import { parseArgs } from "node:util";
 import postgres from "postgres";
 import {
   adminClient,
+  benchArgs,
   cpuMeter,
   curve,
   dropQueueKeys,
   freshDatabase,
   type LoadResult,
   load,
+  nodeArgs,
   oktaBody,
   percentile,
   postgresPids,
@@ -28,8 +30,7 @@ import {
 import { seedReadCompany, setupCompany, verifyBurst } from "./seed.ts";
 
 const { values: o } = parseArgs({
-  // `pnpm bench:burst -- --n 2000` passes the "--" through: drop it.
-  args: process.argv.slice(2).filter((arg) => arg !== "--"),
+  args: benchArgs(),
   options: {
     help: { type: "boolean", short: "h", default: false },
     n: { type: "string", default: "10000" },
@@ -109,9 +110,9 @@ function mergeLoads(parts: LoadResult[], how: "parallel" | "sequential"): LoadRe
 const sql = postgres(DB, { max: 2, onnotice: () => {} });
 
 // BENCH_API_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the API under load.
-const apiNodeArgs = (process.env.BENCH_API_NODE_ARGS ?? "").split(" ").filter(Boolean);
+const apiNodeArgs = nodeArgs(process.env.BENCH_API_NODE_ARGS);
 // BENCH_WORKER_NODE_ARGS does the same for the workers of the burst.
-const workerNodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+const workerNodeArgs = nodeArgs(process.env.BENCH_WORKER_NODE_ARGS);
 const api = startNode("dist/main.js", join(root, "services/api"), env, apiNodeArgs);
 await waitHealthy(`${base}/healthz`, api);
 const adminApi = adminClient(base, env.ADMIN_API_KEY);

@@ -40,6 +40,12 @@ const autocannon = autocannonModule as Run;
 
 export const root = fileURLToPath(new URL("../../..", import.meta.url));
 
+/** The command's own arguments: `pnpm bench:x -- --n 2000` passes the "--" through, which is dropped. */
+export const benchArgs = () => process.argv.slice(2).filter((arg) => arg !== "--");
+
+/** A space-separated list of node options (BENCH_API_NODE_ARGS, --b-args) as argv entries. */
+export const nodeArgs = (list = "") => list.split(" ").filter(Boolean);
+
 const server = process.env.BENCH_DATABASE_SERVER ?? "postgres://postgres@127.0.0.1:5432";
 
 /**

@@ -6,11 +6,11 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { percentile, stop, waitHealthy } from "./lib.ts";
+import { benchArgs, nodeArgs, percentile, stop, waitHealthy } from "./lib.ts";
 import { csvOf, jsonOf, seedCompany } from "./preview-data.ts";
 
 const { values: o } = parseArgs({
-  args: process.argv.slice(2).filter((arg) => arg !== "--"),
+  args: benchArgs(),
   options: {
     rows: { type: "string", default: "10000" },
     runs: { type: "string", default: "5" },
@@ -35,14 +35,7 @@ await pg.end();
 
 const api: ChildProcess = spawn(
   process.execPath,
-  [
-    ...(process.env.BENCH_API_NODE_ARGS ?? "").split(" ").filter(Boolean),
-    "--import",
-    "tsx",
-    "--import",
-    "./bench/loop-probe.ts",
-    "src/main.ts",
-  ],
+  [...nodeArgs(process.env.BENCH_API_NODE_ARGS), "--import", "tsx", "--import", "./bench/loop-probe.ts", "src/main.ts"],
   {
     cwd: fileURLToPath(new URL("..", import.meta.url)),
     env: {
