@@ -28,9 +28,8 @@ import { signInRoutes } from "./sso/routes.ts";
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>({ strict: false, router: new ScimFirstRouter() });
   const metrics = createApiMetrics(deps, deps.metricsRegistry);
-  app.use(requestContext(deps.logger));
-  app.use(securityHeaders());
-  app.use(metrics.middleware);
+  const logged = requestLogging(deps.requestLog, deps.clock);
+  app.use(requestContext(deps.logger, [securityHeaders, metrics.hook, logged.hook]));
   // SCIM reads its bodies itself, with the same limit (scim/http/request.ts); the preview has its own, 16 MiB.
   const adminBodyLimit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
@@ -57,9 +56,8 @@ export function createApp(deps: AppDeps) {
   // "/Users/*" also matches "/Users": one registration, so auth and the limit run once per request.
   const limit = scimRateLimit(deps);
   const auth = scimAuth(deps);
-  const logged = requestLogging(deps.requestLog, deps.clock);
-  scim.use("/Users/*", auth, logged, limit);
-  scim.use("/Groups/*", auth, logged, limit);
+  scim.use("/Users/*", auth, logged.mark, limit);
+  scim.use("/Groups/*", auth, logged.mark, limit);
   scim.route("/Users", scimUsersRoutes(deps, metrics));
   scim.route("/Groups", scimGroupsRoutes(deps));
   scim.all("*", (c) => scimErrorResponse(c, new ScimError(404, undefined, `No SCIM endpoint at ${c.req.path}`)));

@@ -45,5 +45,7 @@ export type AppEnv = {
     principal: ScimPrincipal;
     /** Who a SCIM request was about, for the request log. */
     logSubject: LogSubject | undefined;
+    /** When the request log's line for this request starts (set once the token is known). */
+    requestLogAt: Date | undefined;
   };
 };

@@ -67,6 +67,15 @@ describe("per-token rate limit at the SCIM door", () => {
       status: "429",
       detail: expect.stringContaining(`at most ${LIMIT} per second`),
     });
+    // The directory's request log has every one of them, the refused ones with their status.
+    await env().deps.requestLog?.flush();
+    const logged = await env().database.sql<{ status: number; n: number }[]>`
+      select status, count(*)::int as n from scim_requests where directory_id = ${tenant.directoryId}
+      group by status order by status`;
+    expect(logged).toEqual([
+      { status: 200, n: LIMIT },
+      { status: 429, n: 3 },
+    ]);
 
     // Another token (another directory) is not affected; the limit clears with its window.
     expect((await list(b, other.token)).status).toBe(200);

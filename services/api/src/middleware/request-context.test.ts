@@ -68,3 +68,31 @@ test("a SCIM request the request log records gets its line at debug; a failed on
     expect.objectContaining({ msg: "request", requestId: "req-scim-ok", status: 200, level: 20 }),
   ]);
 });
+
+test("hooks run around every request, answered or failed: before in order, after innermost first with the duration", async () => {
+  const calls: string[] = [];
+  const hook = (name: string) => ({
+    before: () => void calls.push(`${name}:before`),
+    after: (c: Context<AppEnv>, durationMs: number) => {
+      expect(durationMs).toBeGreaterThanOrEqual(0);
+      calls.push(`${name}:after:${c.res.status}`);
+    },
+  });
+  const app = new Hono<AppEnv>();
+  app.use(requestContext(pino({ level: "silent" }), [hook("outer"), { after: hook("inner").after }]));
+  app.get("/ok", (c) => c.text("ok"));
+  app.get("/boom", () => {
+    throw new Error("boom");
+  });
+  app.onError((_error, c) => c.text("failed", 500));
+  await app.request("/ok");
+  await app.request("/boom");
+  expect(calls).toEqual([
+    "outer:before",
+    "inner:after:200",
+    "outer:after:200",
+    "outer:before",
+    "inner:after:500",
+    "outer:after:500",
+  ]);
+});

@@ -51,6 +51,6 @@ export function scimAuth(
       );
     }
     c.set("principal", principal);
-    await next();
+    return next();
   };
 }

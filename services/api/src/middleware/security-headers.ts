@@ -1,5 +1,5 @@
-import type { MiddlewareHandler } from "hono";
 import { addAnswerHeader, answerBuiltWithHeaders } from "../http/answer-headers.ts";
+import type { AnswerHook } from "./request-context.ts";
 
 /**
  * For every HTML page (the overview, the queue dashboard, the API reference): scripts only from
@@ -19,14 +19,15 @@ export const CONTENT_SECURITY_POLICY = [
 ].join("; ");
 
 /** X-Content-Type-Options on every answer; the page headers on HTML ones. */
-export function securityHeaders(): MiddlewareHandler {
-  return async (c, next) => {
+export const securityHeaders: AnswerHook = {
+  before(c) {
     addAnswerHeader(c, "X-Content-Type-Options", "nosniff");
-    await next();
+  },
+  after(c) {
     // A SCIM answer (built with the added headers) is JSON: reading its type would copy its headers.
     if (answerBuiltWithHeaders(c) || !c.res.headers.get("content-type")?.startsWith("text/html")) return;
     c.res.headers.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
     c.res.headers.set("X-Frame-Options", "DENY");
     c.res.headers.set("Referrer-Policy", "no-referrer");
-  };
-}
+  },
+};

@@ -1,9 +1,10 @@
 import { checkInvariants, safeEqual } from "@scimline/db";
 import { USER_STATUSES } from "@scimline/domain";
-import { Hono, type MiddlewareHandler } from "hono";
+import { Hono } from "hono";
 import { routePath } from "hono/route";
 import { Gauge, Histogram, Registry } from "prom-client";
 import type { AppDeps, AppEnv } from "../deps.ts";
+import type { AnswerHook } from "../middleware/request-context.ts";
 import { registerGuardRailMetrics } from "./guard-metrics.ts";
 import {
   cached,
@@ -174,23 +175,23 @@ export function createApiMetrics(
    * series, found by a string key: prom-client hashes (sorts) a label object on every observe.
    */
   const series = new Map<string, ReturnType<typeof httpDuration.labels>>();
-  const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const started = performance.now();
-    await next();
-    const route = routePath(c);
-    const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
-    const status = c.res.status;
-    const key = `${method} ${status} ${route}`;
-    let child = series.get(key);
-    if (!child) {
-      child = httpDuration.labels({ route, method, status: String(status) });
-      series.set(key, child);
-    }
-    child.observe((performance.now() - started) / 1000);
+  const hook: AnswerHook = {
+    after(c, durationMs) {
+      const route = routePath(c);
+      const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
+      const status = c.res.status;
+      const key = `${method} ${status} ${route}`;
+      let child = series.get(key);
+      if (!child) {
+        child = httpDuration.labels({ route, method, status: String(status) });
+        series.set(key, child);
+      }
+      child.observe(durationMs / 1000);
+    },
   };
 
   const guardRails = registerGuardRailMetrics(deps, registry, read);
-  return { registry, httpDuration, middleware, guardRails };
+  return { registry, httpDuration, hook, guardRails };
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
