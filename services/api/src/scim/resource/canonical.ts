@@ -3,6 +3,7 @@ import {
   type AttributeDef,
   findAttribute,
   findExtension,
+  qualifiedExtension,
   type ResourceTypeName,
   resourceTypes,
   SCHEMA,
@@ -33,8 +34,11 @@ function checkString(value: string, where: string): string {
   return value;
 }
 
-function checkKey(key: string, where: string): void {
-  if (FORBIDDEN_KEYS.has(key)) throw badRequest("invalidValue", `attribute name "${key}" is not allowed${where}`);
+/** `container`: where the key was found ("" at the top level), for the error only. */
+function checkKey(key: string, container: string): void {
+  if (FORBIDDEN_KEYS.has(key)) {
+    throw badRequest("invalidValue", `attribute name "${key}" is not allowed${container && ` in ${container}`}`);
+  }
   checkString(key, "an attribute name");
 }
 
@@ -52,7 +56,7 @@ function freeValue(value: unknown, where: string, depth: number): unknown {
     const out: Record<string, unknown> = {};
     for (const k in value) {
       if (!Object.hasOwn(value, k)) continue;
-      checkKey(k, ` in ${where}`);
+      checkKey(k, where);
       const v = value[k];
       if (v !== null) out[k] = freeValue(v, `${where}.${k}`, depth + 1);
     }
@@ -90,7 +94,7 @@ function complexValue(def: AttributeDef, value: unknown, where: string, depth: n
   const out: Record<string, unknown> = {};
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;
-    checkKey(key, ` in ${where}`);
+    checkKey(key, where);
     const v = value[key];
     if (v === null) continue;
     const sub = findAttribute(def.subAttributes ?? [], key);
@@ -121,26 +125,33 @@ function attributeValue(def: AttributeDef, value: unknown, where: string, depth:
   return items;
 }
 
+/** One attribute of a schema (core or an extension) from a client object into `out`. */
+function schemaAttribute(
+  schema: SchemaDef,
+  key: string,
+  value: unknown,
+  out: Record<string, unknown>,
+  container: string,
+): void {
+  checkKey(key, container);
+  if (value === null) return;
+  const def = findAttribute(schema.attributes, key);
+  if (!def) {
+    out[key] = freeValue(value, key, 1);
+    return;
+  }
+  if (def.mutability === "readOnly") return; // RFC 7644 §3.5.1: readOnly values are ignored
+  out[def.name] = attributeValue(def, value, def.name, 1);
+}
+
 /** Attributes of one schema (core or an extension) from a client object into `out`. */
 function schemaAttributes(
   schema: SchemaDef,
   input: Record<string, unknown>,
   out: Record<string, unknown>,
-  where: string,
+  container: string,
 ) {
-  for (const key in input) {
-    if (!Object.hasOwn(input, key)) continue;
-    checkKey(key, where);
-    const value = input[key];
-    if (value === null) continue;
-    const def = findAttribute(schema.attributes, key);
-    if (!def) {
-      out[key] = freeValue(value, key, 1);
-      continue;
-    }
-    if (def.mutability === "readOnly") continue; // RFC 7644 §3.5.1: readOnly values are ignored
-    out[def.name] = attributeValue(def, value, def.name, 1);
-  }
+  for (const key in input) if (Object.hasOwn(input, key)) schemaAttribute(schema, key, input[key], out, container);
 }
 
 // A user's DID and extension are the server's (readOnly): values a client writes are ignored (RFC 7644
@@ -158,6 +169,10 @@ function withoutReadOnly(type: ResourceTypeName, value: Record<string, unknown>)
   return out ?? value;
 }
 
+// Every body's every key is compared with these: lower-cased once, not per key.
+const TELEPHONY = SCHEMA.telephony.toLowerCase();
+const TELEPHONY_PREFIX = `${TELEPHONY}:`;
+
 /**
  * Canonicalises a POST/PUT body (or a patched document): attribute names in their
  * schema casing, values type-checked, read-only attributes dropped, the password
@@ -168,16 +183,16 @@ export function canonicalize(type: ResourceTypeName, input: unknown): CanonicalR
   const { core } = resourceTypes[type];
   const document: Record<string, unknown> = {};
   const extensions = new Map<string, Record<string, unknown>>();
-  const coreInput: Record<string, unknown> = {};
   let password: string | undefined;
 
   for (const key in input) {
     if (!Object.hasOwn(input, key)) continue;
     const value = input[key];
     checkKey(key, "");
+    // The client's own order is kept: core attributes and the extensions' free values as they come.
     const lower = key.toLowerCase();
     if (lower === "id" || lower === "meta" || lower === "schemas") continue;
-    if (lower === SCHEMA.telephony.toLowerCase() || lower.startsWith(`${SCHEMA.telephony.toLowerCase()}:`)) continue;
+    if (lower === TELEPHONY || lower.startsWith(TELEPHONY_PREFIX)) continue;
     if (type === "User" && READ_ONLY_USER_KEYS.has(lower)) continue;
     if (type === "User" && lower === "password") {
       if (value === null) continue;
@@ -191,25 +206,24 @@ export function canonicalize(type: ResourceTypeName, input: unknown): CanonicalR
         if (value === null) continue;
         if (!isObject(value)) throw badRequest("invalidValue", `${ext.id} must be an object`);
         const target = extensions.get(ext.id) ?? {};
-        schemaAttributes(ext, withoutReadOnly(type, value), target, ` in ${ext.id}`);
+        schemaAttributes(ext, withoutReadOnly(type, value), target, ext.id);
         extensions.set(ext.id, target);
         continue;
       }
       // A fully qualified extension attribute at the top level (RFC 7644 §3.10).
-      const qualified = resourceTypes[type].extensions.find((s) => lower.startsWith(`${s.id.toLowerCase()}:`));
+      const qualified = qualifiedExtension(type, lower);
       if (qualified) {
         const target = extensions.get(qualified.id) ?? {};
         const attribute = withoutReadOnly(type, { [key.slice(qualified.id.length + 1)]: value });
-        schemaAttributes(qualified, attribute, target, ` in ${qualified.id}`);
+        schemaAttributes(qualified, attribute, target, qualified.id);
         extensions.set(qualified.id, target);
         continue;
       }
       if (value !== null) document[key] = freeValue(value, key, 1);
       continue;
     }
-    coreInput[key] = value;
+    schemaAttribute(core, key, value, document, "");
   }
-  schemaAttributes(core, coreInput, document, "");
   for (const [urn, value] of extensions) if (Object.keys(value).length > 0) document[urn] = value;
   return password === undefined ? { document } : { document, password };
 }

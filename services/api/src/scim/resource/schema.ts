@@ -324,8 +324,9 @@ export const resourceTypes: Record<ResourceTypeName, { core: SchemaDef; extensio
 const attributeIndexes = new WeakMap<readonly AttributeDef[], Map<string, AttributeDef>>();
 
 /**
- * Case-insensitive lookup of an attribute among definitions (RFC 7643 §2.1). Indexed by
- * lower-cased name once per definition list: every attribute of every body goes through here.
+ * Case-insensitive lookup of an attribute among definitions (RFC 7643 §2.1). Indexed once per
+ * definition list by the schema's own casing (what clients send, found without lower-casing the name)
+ * and by the lower-cased name: every attribute of every body goes through here.
  */
 export const findAttribute = (defs: readonly AttributeDef[], name: string): AttributeDef | undefined => {
   if (defs.length === 0) return undefined;
@@ -333,13 +334,24 @@ export const findAttribute = (defs: readonly AttributeDef[], name: string): Attr
   if (!index) {
     index = new Map();
     for (const d of defs) if (!index.has(d.name.toLowerCase())) index.set(d.name.toLowerCase(), d);
+    for (const d of defs) if (!index.has(d.name)) index.set(d.name, d);
     attributeIndexes.set(defs, index);
   }
-  return index.get(name.toLowerCase());
+  return index.get(name) ?? index.get(name.toLowerCase());
 };
 
+const extensionsByUrn = Object.fromEntries(
+  Object.entries(resourceTypes).map(([type, r]) => [type, new Map(r.extensions.map((s) => [s.id.toLowerCase(), s]))]),
+) as Record<ResourceTypeName, Map<string, SchemaDef>>;
+
 /** Case-insensitive lookup of an extension schema URN for a resource type. */
-export const findExtension = (type: ResourceTypeName, urn: string): SchemaDef | undefined => {
-  const lower = urn.toLowerCase();
-  return resourceTypes[type].extensions.find((s) => s.id.toLowerCase() === lower);
+export const findExtension = (type: ResourceTypeName, urn: string): SchemaDef | undefined =>
+  extensionsByUrn[type].get(urn.toLowerCase());
+
+/** The extension whose URN prefixes `lower` (an attribute path already lower-cased) with a colon. */
+export const qualifiedExtension = (type: ResourceTypeName, lower: string): SchemaDef | undefined => {
+  for (const [urn, schema] of extensionsByUrn[type]) {
+    if (lower.length > urn.length && lower.charCodeAt(urn.length) === 58 && lower.startsWith(urn)) return schema;
+  }
+  return undefined;
 };
