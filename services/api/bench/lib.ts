@@ -94,8 +94,10 @@ export function adminClient(base: string, adminKey: string): AdminApi {
     const res = await fetch(`${base}/api/v1${path}`, {
       method,
       headers: { Authorization: `Bearer ${adminKey}`, "Content-Type": "application/json" },
-      ...(body ? { body: JSON.stringify(body) } : {}),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+    // A set-up step that failed fails the run here, with the API's own words, not later on a missing id.
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as Record<string, string>;
   };
 }

@@ -1,4 +1,4 @@
-type AdminApi = (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>>;
+import type { AdminApi } from "./lib.ts";
 
 const COUNTRIES = ["US", "DE", "GB", "FR", "ES", "NL"];
 const CITIES = ["Austin", "Berlin", "London", "Paris", "Madrid", "Amsterdam", "Denver", "Munich", "Leeds", "Lyon"];

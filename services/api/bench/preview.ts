@@ -2,11 +2,9 @@
 // (from source, with an event-loop probe preloaded) on a fresh database, seeds a company, then times
 // CSV and JSON previews while another tenant's SCIM reads run, and prints the figures and a --json line.
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import postgres from "postgres";
-import { benchArgs, nodeArgs, percentile, stop, waitHealthy } from "./lib.ts";
+import { adminClient, benchArgs, freshDatabase, nodeArgs, percentile, serviceEnv, stop, waitHealthy } from "./lib.ts";
 import { csvOf, jsonOf, seedCompany } from "./preview-data.ts";
 
 const { values: o } = parseArgs({
@@ -21,36 +19,21 @@ const { values: o } = parseArgs({
 const ROWS = Number(o.rows);
 const RUNS = Number(o.runs);
 const OFFICES = Number(o.offices);
-const server = process.env.BENCH_DATABASE_SERVER ?? "postgres://postgres@127.0.0.1:5432";
-const DB_NAME = process.env.BENCH_DATABASE_NAME ?? "scimline_bench_preview";
-if (!/^[a-z_][a-z0-9_]*$/.test(DB_NAME)) throw new Error("BENCH_DATABASE_NAME: lower-case letters, digits, _");
-const ADMIN = `bench-${randomUUID()}`;
+const env = {
+  ...serviceEnv(await freshDatabase("scimline_bench_preview")),
+  LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+};
+const ADMIN = env.ADMIN_API_KEY;
 const PORT = Number(process.env.BENCH_PORT ?? 8190);
 const base = `http://127.0.0.1:${PORT}`;
 const log = (line: string) => (o.json ? undefined : console.log(line));
-
-const pg = postgres(`${server}/postgres`, { max: 1, onnotice: () => {} });
-await pg.unsafe(`drop database if exists ${DB_NAME} with (force)`);
-await pg.end();
 
 const api: ChildProcess = spawn(
   process.execPath,
   [...nodeArgs(process.env.BENCH_API_NODE_ARGS), "--import", "tsx", "--import", "./bench/loop-probe.ts", "src/main.ts"],
   {
     cwd: fileURLToPath(new URL("..", import.meta.url)),
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      DATABASE_URL: `${server}/${DB_NAME}`,
-      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-      ADMIN_API_KEY: ADMIN,
-      PASSWORD_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-      WEBHOOK_SECRET_KEY: randomBytes(32).toString("base64"),
-      QUEUE_PREFIX: `{bench-${randomUUID().slice(0, 8)}}`,
-      PORT: String(PORT),
-      LOG_LEVEL: "warn",
-      SCIM_RATE_LIMIT: "1000000",
-    },
+    env: { ...process.env, ...env, PORT: String(PORT) },
     // BENCH_VERBOSE=1 shows the API's own output (LOG_LEVEL, --trace-gc…).
     stdio: ["ignore", process.env.BENCH_VERBOSE ? "inherit" : "ignore", "inherit", "ipc"],
   },
@@ -70,15 +53,7 @@ const probe = (message: "reset" | "report") =>
 
 try {
   await waitHealthy(`${base}/healthz`, api, 60_000);
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as Record<string, unknown>;
-  };
+  const admin = adminClient(base, ADMIN);
   const companyId = await seedCompany(admin, OFFICES, 1000);
   // The other tenant: its SCIM client lists users all along.
   const other = await seedCompany(admin, 1, 200_000);
