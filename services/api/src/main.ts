@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
-import { Server as NetServer } from "node:net";
+import { Server as NetServer, type Socket } from "node:net";
 import { serve } from "@hono/node-server";
 import { createDb, ensureDatabase, passwordSealKey, runMigrations } from "@scimline/db";
 import { PROVISIONING_QUEUE, type ProvisioningJobData, WEBHOOK_QUEUE } from "@scimline/queue";
@@ -110,21 +110,37 @@ const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOS
 });
 
 // Responses not yet started when SIGTERM arrives, and every later one, say `Connection: close`,
-// so keep-alive clients move to another process instead of holding this one open.
-const unanswered = new Set<ServerResponse>();
-let stopping = false;
-server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
-  if (stopping) res.setHeader("Connection", "close");
-  else {
-    unanswered.add(res);
-    res.once("close", () => unanswered.delete(res));
-  }
+// so keep-alive clients move to another process instead of holding this one open. What is in flight is
+// found through the connections (few, long-lived), each holding its latest response. Not a set that every
+// response joins and leaves: with one, each young-generation collection promoted twice the bytes (~2 MB
+// instead of ~1) and the door's API spent ~15% more CPU per create (README "Performance").
+const LATEST = Symbol("latest response");
+type Connection = Socket & { [LATEST]?: ServerResponse };
+const connections = new Set<Connection>();
+server.on("connection", (socket: Connection) => {
+  connections.add(socket);
+  socket.once("close", () => connections.delete(socket));
 });
+let stopping = false;
+server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+  if (stopping) res.setHeader("Connection", "close");
+  else (req.socket as Connection)[LATEST] = res;
+});
+/** Responses begun and not yet ended. */
+const inFlight = () =>
+  [...connections].flatMap((socket) => {
+    const res = socket[LATEST];
+    return res && !res.writableEnded ? [res] : [];
+  });
 
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  logger.info({ signal, inFlight: unanswered.size }, "shutting down: no new connections, finishing in-flight requests");
+  const unanswered = inFlight();
+  logger.info(
+    { signal, inFlight: unanswered.length },
+    "shutting down: no new connections, finishing in-flight requests",
+  );
   const force = setTimeout(() => {
     logger.error("in-flight requests did not finish in 25 s; exiting");
     flushLogs();
