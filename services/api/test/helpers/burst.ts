@@ -17,6 +17,8 @@ export type BurstStats = {
   last503: number | null;
   /** Anything the door should never answer: a 5xx other than 503, a 4xx to a valid request, a give-up. */
   unexpected: string[];
+  /** Why requests counted as `network` got no answer (the error's code or name, with the request). */
+  network: string[];
   durationMs: number;
 };
 
@@ -86,6 +88,7 @@ export function startBurst(o: BurstOptions): Burst {
     first503: null,
     last503: null,
     unexpected: [],
+    network: [],
     durationMs: 0,
   };
   const count = (key: string) => {
@@ -109,7 +112,9 @@ export function startBurst(o: BurstOptions): Burst {
         parsed = { raw: text.slice(0, 200) };
       }
       return { status: res.status, body: parsed, headers: res.headers };
-    } catch {
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      stats.network.push(`${method} ${path}: ${cause?.code ?? cause?.message ?? (error as Error).name}`);
       return null;
     }
   };
