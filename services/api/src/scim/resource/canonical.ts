@@ -125,15 +125,8 @@ function attributeValue(def: AttributeDef, value: unknown, where: string, depth:
   return items;
 }
 
-/** One attribute of a schema (core or an extension) from a client object into `out`. */
-function schemaAttribute(
-  schema: SchemaDef,
-  key: string,
-  value: unknown,
-  out: Record<string, unknown>,
-  container: string,
-): void {
-  checkKey(key, container);
+/** One attribute of a schema (core or an extension) into `out`; its key already checked (checkKey). */
+function schemaAttribute(schema: SchemaDef, key: string, value: unknown, out: Record<string, unknown>): void {
   if (value === null) return;
   const def = findAttribute(schema.attributes, key);
   if (!def) {
@@ -151,7 +144,11 @@ function schemaAttributes(
   out: Record<string, unknown>,
   container: string,
 ) {
-  for (const key in input) if (Object.hasOwn(input, key)) schemaAttribute(schema, key, input[key], out, container);
+  for (const key in input) {
+    if (!Object.hasOwn(input, key)) continue;
+    checkKey(key, container);
+    schemaAttribute(schema, key, input[key], out);
+  }
 }
 
 // A user's DID and extension are the server's (readOnly): values a client writes are ignored (RFC 7644
@@ -189,7 +186,6 @@ export function canonicalize(type: ResourceTypeName, input: unknown): CanonicalR
     if (!Object.hasOwn(input, key)) continue;
     const value = input[key];
     checkKey(key, "");
-    // The client's own order is kept: core attributes and the extensions' free values as they come.
     const lower = key.toLowerCase();
     if (lower === "id" || lower === "meta" || lower === "schemas") continue;
     if (lower === TELEPHONY || lower.startsWith(TELEPHONY_PREFIX)) continue;
@@ -222,7 +218,8 @@ export function canonicalize(type: ResourceTypeName, input: unknown): CanonicalR
       if (value !== null) document[key] = freeValue(value, key, 1);
       continue;
     }
-    schemaAttribute(core, key, value, document, "");
+    // In the client's own order, among the extensions' free values.
+    schemaAttribute(core, key, value, document);
   }
   for (const [urn, value] of extensions) if (Object.keys(value).length > 0) document[urn] = value;
   return password === undefined ? { document } : { document, password };
