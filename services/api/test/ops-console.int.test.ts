@@ -4,6 +4,7 @@ import { checkCapacity } from "@scimline/worker";
 import pino from "pino";
 import { describe, expect, test } from "vitest";
 import { createApp } from "../src/app.ts";
+import { LagHistogram } from "../src/ops/lag-histogram.ts";
 import { LiveSampler } from "../src/ops/live-sampler.ts";
 import { ADMIN_KEY, useTestEnv } from "./helpers/env.ts";
 
@@ -86,6 +87,56 @@ describe("the live series", () => {
     expect(view.summary.provisioned).toBeGreaterThanOrEqual(1);
     expect(view.summary.lagP50).toBeGreaterThan(1.3);
     expect(view.summary.lagP50).toBeLessThan(1.8);
+  });
+
+  test("a reading after the start counts nothing twice (the start's seqs span 9 → 10, which text order would swap)", async () => {
+    const { sql } = env().database;
+    const [{ epoch } = { epoch: 0 }] = await sql<{ epoch: number }[]>`
+      select extract(epoch from date_trunc('second', now()) - interval '6 minutes')::float8 as epoch`;
+    for (let i = 0; i < 12; i++) await insertEvent(sql, "user.accepted", `to_timestamp(${epoch})`);
+    const live = sampler();
+    await live.tick();
+    await live.tick();
+    const view = live.view();
+    expect(view.accepted[view.t.indexOf(epoch)]).toBe(12);
+  });
+
+  // Postgres sends a second's events already counted (per type and lag bucket), not a row each.
+  test.each([
+    ["at start (the window read from the table)", true],
+    ["in a later reading", false],
+  ])("counts and lag percentiles are those of every event, %s", async (_, before) => {
+    const { sql } = env().database;
+    const company = await seedCompany(sql);
+    await seedOffice(sql, company, { name: "HQ", main: true, seats: { "Dialpad_Ai Voice": 1 } });
+    const lags = [0.4, 3, 3.3, 47, 80, 85, 92, 400, 415, 433, 1200, 1350, 5000, 9100, 61_000, 3_600_000];
+    const clock = { value: 0 };
+    const live = sampler(clock);
+    if (!before) await live.tick();
+    // A second of its own (the other tests' events are at other times).
+    const [{ at, epoch } = { at: "", epoch: 0 }] = await sql<{ at: string; epoch: number }[]>`
+      select t::text as at, extract(epoch from t)::float8 as epoch
+      from (select date_trunc('second', now()) - make_interval(secs => ${before ? 433 : 501}) as t) t`;
+    for (const lag of [...lags, -250]) {
+      const id = await seedUser(sql, company);
+      await sql`update users set desired_at = ${at}::timestamptz - make_interval(secs => ${lag / 1000}) where id = ${id}`;
+      await sql`insert into events (company_id, user_id, type, data, at)
+        values (${company.companyId}, ${id}, 'user.provisioned', '{}', ${at}::timestamptz)`;
+    }
+    // An erased user's event has no lag; accepted and failed events are counted beside.
+    for (const type of ["user.provisioned", "user.accepted", "user.accepted", "user.failed", "seat.reused"])
+      await sql`insert into events (company_id, user_id, type, data, at)
+        values (${company.companyId}, gen_random_uuid(), ${type}, '{}', ${at}::timestamptz)`;
+    await live.tick();
+    const expected = new LagHistogram();
+    for (const lag of lags) expected.add(lag);
+    const view = live.view();
+    const i = view.t.indexOf(epoch);
+    expect([view.provisioned[i], view.accepted[i], view.failed[i]]).toEqual([lags.length + 2, 2, 1]);
+    expect([view.lagP50[i], view.lagP95[i]]).toEqual(
+      [0.5, 0.95].map((q) => Number(((expected.quantile(q) ?? 0) / 1000).toFixed(3))),
+    );
+    expect(view.sampler.lastRows).toBeGreaterThanOrEqual(before ? lags.length + 5 : lags.length + 6);
   });
 });
 

@@ -1,7 +1,7 @@
 /** Buckets per tenfold: each bucket is 12% wider than the last, so a percentile is within ±6%. */
-const PER_DECADE = 20;
+export const PER_DECADE = 20;
 /** 1 ms up to 10^7 ms (2.8 h); slower lags land in the last bucket. */
-const BUCKETS = 7 * PER_DECADE + 1;
+export const BUCKETS = 7 * PER_DECADE + 1;
 
 export const bucketOf = (ms: number): number =>
   ms <= 1 ? 0 : Math.min(BUCKETS - 1, Math.floor(Math.log10(ms) * PER_DECADE));

@@ -66,14 +66,14 @@ export class LiveSeries {
     return slot;
   }
 
-  /** One event at `second` (epoch); a provisioned user's lag in ms when known. */
-  count(second: number, type: CountedEvent, lagMs: number | null = null): void {
+  /** `times` events at `second` (epoch); a provisioned user's lag in ms when known (the same for all). */
+  count(second: number, type: CountedEvent, lagMs: number | null = null, times = 1): void {
     const slot = this.slot(second);
-    if (type === "user.accepted") slot.accepted++;
-    else if (type === "user.failed") slot.failed++;
+    if (type === "user.accepted") slot.accepted += times;
+    else if (type === "user.failed") slot.failed += times;
     else {
-      slot.provisioned++;
-      if (lagMs !== null) slot.lag.add(lagMs);
+      slot.provisioned += times;
+      if (lagMs !== null) slot.lag.add(lagMs, times);
     }
   }
 
