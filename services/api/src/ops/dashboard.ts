@@ -1,7 +1,3 @@
-import { createBullBoard } from "@bull-board/api";
-import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
-import { HonoAdapter } from "@bull-board/hono";
-import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { dashboardAuth } from "../middleware/dashboard-auth.ts";
@@ -16,9 +12,31 @@ const DESCRIPTIONS: Record<string, string> = {
 /**
  * Bull Board at /admin/queues: every queue's jobs by state, a failed job's reason (the worker's
  * stable error code and message), retry.
- * Mounted on the root app, which is `strict: false`, so /admin/queues/ works too.
+ * Mounted on the root app, which is `strict: false`, so /admin/queues/ works too. Bull Board and what
+ * it brings (lodash, EJS, its UI's routes: ~3 MB of the API's heap, kept for the process's life) are
+ * loaded on the first authenticated request, not at start: the door never pays for them.
  */
 export function dashboardRoutes(deps: Pick<AppDeps, "config" | "queues">) {
+  const app = new Hono<AppEnv>({ strict: false });
+  app.use("*", dashboardAuth(deps.config.ADMIN_API_KEY));
+  let board: Promise<Hono> | undefined;
+  app.all("*", async (c) => {
+    board ??= loadBoard(deps).catch((error: unknown) => {
+      board = undefined; // the next request tries again
+      throw error;
+    });
+    return (await board).fetch(c.req.raw, c.env);
+  });
+  return app;
+}
+
+async function loadBoard(deps: Pick<AppDeps, "queues">): Promise<Hono> {
+  const [{ createBullBoard }, { BullMQAdapter }, { HonoAdapter }, { serveStatic }] = await Promise.all([
+    import("@bull-board/api"),
+    import("@bull-board/api/bullMQAdapter"),
+    import("@bull-board/hono"),
+    import("@hono/node-server/serve-static"),
+  ]);
   const serverAdapter = new HonoAdapter(serveStatic).setBasePath(DASHBOARD_PATH);
   createBullBoard({
     queues: Object.values(deps.queues).map(
@@ -33,8 +51,8 @@ export function dashboardRoutes(deps: Pick<AppDeps, "config" | "queues">) {
       },
     },
   });
-  const app = new Hono<AppEnv>({ strict: false });
-  app.use("*", dashboardAuth(deps.config.ADMIN_API_KEY));
-  app.route("/", serverAdapter.registerPlugin());
-  return app;
+  // Its own app, given the whole request: its routes are under the dashboard's path as before.
+  const board = new Hono({ strict: false });
+  board.route(DASHBOARD_PATH, serverAdapter.registerPlugin());
+  return board;
 }

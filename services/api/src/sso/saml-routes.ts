@@ -1,7 +1,7 @@
-import { SamlStatusError } from "@node-saml/node-saml";
 import { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
+import { nodeSaml } from "./node-saml.ts";
 import { assertMaySignIn, signInErrors } from "./policy.ts";
 import { safeRelayState } from "./relay-state.ts";
 import { checkAssertion, readAssertion, type SamlRejectionCode } from "./saml-assertion.ts";
@@ -33,7 +33,7 @@ type Refusal =
 const refused = (code: Refusal, message: string) => new AdminError(code, message);
 
 /** Signature and parsing failures from node-saml, as stable codes; the library's reason goes to the log only. */
-function verificationFailure(error: unknown): AdminError {
+function verificationFailure(error: unknown, SamlStatusError: new (...args: never[]) => Error): AdminError {
   if (error instanceof SamlStatusError) return refused("SAML_IDP_ERROR", error.message);
   const message = error instanceof Error ? error.message : "";
   if (/signature/i.test(message))
@@ -59,7 +59,7 @@ export function samlRoutes(deps: AppDeps) {
   app.get("/sso/:companyId/saml/metadata", async (c) => {
     const company = await companyOf(c.req.param("companyId"));
     const sp = serviceProvider(baseUrl(deps.config, c.req.url), company.id);
-    return c.body(serviceProviderMetadata(sp), 200, { "Content-Type": "application/samlmetadata+xml" });
+    return c.body(await serviceProviderMetadata(sp), 200, { "Content-Type": "application/samlmetadata+xml" });
   });
 
   app.get("/sso/:companyId/saml/login", async (c) => {
@@ -74,7 +74,7 @@ export function samlRoutes(deps: AppDeps) {
     const requestId = newRequestId();
     const ttlMs = deps.config.SAML_REQUEST_TTL_SECONDS * 1000;
     await recordSamlRequest(deps.database, company.id, requestId, deps.clock(), ttlMs);
-    const url = await samlClient(sp, idp, requestId).getAuthorizeUrlAsync(relayState ?? "", undefined, {});
+    const url = await (await samlClient(sp, idp, requestId)).getAuthorizeUrlAsync(relayState ?? "", undefined, {});
     c.header("Cache-Control", "no-store");
     return c.redirect(url, 302);
   });
@@ -105,12 +105,14 @@ export function samlRoutes(deps: AppDeps) {
         "The response is signed with SHA-1; configure the identity provider to sign with SHA-256",
       );
     let assertion: ReturnType<typeof readAssertion> | undefined;
+    const { SamlStatusError } = await nodeSaml();
     try {
-      const { profile } = await samlClient(sp, idp).validatePostResponseAsync({ SAMLResponse: samlResponse });
+      const client = await samlClient(sp, idp);
+      const { profile } = await client.validatePostResponseAsync({ SAMLResponse: samlResponse });
       const parsed = profile?.getAssertion?.();
       if (parsed) assertion = readAssertion(parsed);
     } catch (error) {
-      const failure = verificationFailure(error);
+      const failure = verificationFailure(error, SamlStatusError);
       log.info({ code: failure.code, reason: error instanceof Error ? error.message : "" }, "saml response refused");
       throw failure;
     }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { generateServiceProviderMetadata, SAML, ValidateInResponseTo } from "@node-saml/node-saml";
+import type { SAML } from "@node-saml/node-saml";
 import type { Config } from "../config.ts";
+import { nodeSaml } from "./node-saml.ts";
 import type { IdpSettings } from "./saml-idp.ts";
 
 /** Scimline's side of a company's SAML connection: what the admin pastes into Okta. */
@@ -23,7 +24,8 @@ export function serviceProvider(base: string, companyId: string): ServiceProvide
   };
 }
 
-export function serviceProviderMetadata(sp: ServiceProvider): string {
+export async function serviceProviderMetadata(sp: ServiceProvider): Promise<string> {
+  const { generateServiceProviderMetadata } = await nodeSaml();
   return generateServiceProviderMetadata({
     issuer: sp.entityId,
     callbackUrl: sp.acsUrl,
@@ -39,7 +41,12 @@ export const newRequestId = () => `_${randomBytes(20).toString("hex")}`;
  * signatures (with its defences against signature wrapping). Time, audience, recipient,
  * destination, issuer and InResponseTo are checked by saml-assertion.ts against deps.clock().
  */
-export function samlClient(sp: ServiceProvider, idp: IdpSettings, requestId: string = newRequestId()): SAML {
+export async function samlClient(
+  sp: ServiceProvider,
+  idp: IdpSettings,
+  requestId: string = newRequestId(),
+): Promise<SAML> {
+  const { SAML, ValidateInResponseTo } = await nodeSaml();
   return new SAML({
     issuer: sp.entityId,
     callbackUrl: sp.acsUrl,

@@ -1,6 +1,6 @@
 // node-saml's own xml2js set-up (namespace prefixes stripped, text under `_`), so that
 // metadata, responses and verified assertions are read the same way node-saml reads them.
-import { parseXml2JsFromString } from "@node-saml/node-saml/lib/xml.js";
+import { nodeSamlXml } from "./node-saml.ts";
 
 /** An element as xml2js gives it: attributes under `$`, text under `_`, children as arrays. */
 export type XmlElement = { [key: string]: unknown };
@@ -10,6 +10,7 @@ const isElement = (value: unknown): value is XmlElement =>
 
 /** Parses a document; the root element is the only key of the result (null when it is not XML). */
 export async function parseXml(xml: string): Promise<{ name: string; root: XmlElement } | null> {
+  const { parseXml2JsFromString } = await nodeSamlXml();
   let doc: unknown;
   try {
     doc = await parseXml2JsFromString(xml);
