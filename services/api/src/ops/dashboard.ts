@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../deps.ts";
+import { loadOnce } from "../load-once.ts";
 import { dashboardAuth } from "../middleware/dashboard-auth.ts";
 
 export const DASHBOARD_PATH = "/admin/queues";
@@ -19,14 +20,8 @@ const DESCRIPTIONS: Record<string, string> = {
 export function dashboardRoutes(deps: Pick<AppDeps, "config" | "queues">) {
   const app = new Hono<AppEnv>({ strict: false });
   app.use("*", dashboardAuth(deps.config.ADMIN_API_KEY));
-  let board: Promise<Hono> | undefined;
-  app.all("*", async (c) => {
-    board ??= loadBoard(deps).catch((error: unknown) => {
-      board = undefined; // the next request tries again
-      throw error;
-    });
-    return (await board).fetch(c.req.raw, c.env);
-  });
+  const board = loadOnce(() => loadBoard(deps));
+  app.all("*", async (c) => (await board()).fetch(c.req.raw, c.env));
   return app;
 }
 
