@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { admin, createTenant, oktaUser, scim, type Tenant } from "./helpers/clients.ts";
 import { ADMIN_KEY, useTestEnv } from "./helpers/env.ts";
 import { apiClient, code } from "./helpers/openapi.ts";
-import { eventually, startWorker, stopWorker } from "./helpers/worker.ts";
+import { eventually, jobsSettled, startWorker, stopWorker } from "./helpers/worker.ts";
 
 // Three users wait for a seat (auto-purchase turned off after the door accepted them); the admin
 // reads the failures by code, adds seats, and retries them all with one call.
@@ -30,6 +30,7 @@ beforeAll(async () => {
   await admin(env(), "PUT", `/companies/${tenant.companyId}/settings`, { autoPurchaseLicenses: false });
   worker = startWorker(env());
   await eventually(async () => (await statuses()).every((s) => s === "failed"), 20_000, "three failed users");
+  await jobsSettled(worker);
 });
 afterAll(() => stopWorker(worker));
 

@@ -12,7 +12,7 @@ import { LiveSampler } from "../src/ops/live-sampler.ts";
 import { launchChromium } from "./helpers/browser.ts";
 import { admin, createTenant, oktaUser, type Tenant } from "./helpers/clients.ts";
 import { ADMIN_KEY, useTestEnv } from "./helpers/env.ts";
-import { eventually, startWorker, stopWorker } from "./helpers/worker.ts";
+import { eventually, jobsSettled, startWorker, stopWorker } from "./helpers/worker.ts";
 
 // Ops watch an onboarding burst in a real browser (Debian's chromium, driven by playwright-core):
 // a burst of creates goes through the SCIM door over HTTP, a real worker provisions it, and the
@@ -102,6 +102,7 @@ beforeAll(async () => {
     30_000,
     "Globex's users waiting for a seat",
   );
+  await jobsSettled(worker);
 });
 
 afterAll(async () => {

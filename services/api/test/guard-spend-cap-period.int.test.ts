@@ -4,7 +4,7 @@ import { afterAll, expect, test } from "vitest";
 import { createTenant, oktaUser, scim, type Tenant } from "./helpers/clients.ts";
 import { useTestEnv } from "./helpers/env.ts";
 import { apiClient } from "./helpers/openapi.ts";
-import { eventually, startWorker, stopWorker } from "./helpers/worker.ts";
+import { eventually, jobsSettled, startWorker, stopWorker } from "./helpers/worker.ts";
 
 // The worker's clock moves to the next billing period while Postgres's stays today.
 let ahead = 0;
@@ -48,6 +48,7 @@ test("a new billing period: users waiting for the spend cap continue by themselv
   await eventually(async () => (await status(t, first)) === "active", 20_000, "the first buys");
   const second = (await scim(env(), t.token, "POST", "/Users", oktaUser("second@acme.com"))).body.id as string;
   await eventually(async () => (await status(t, second)) === "failed:spend_cap_reached", 20_000, "the second waits");
+  await jobsSettled(worker);
   expect(await charges(t)).toEqual([[period.start, 1500]]);
 
   // The month turns (an hour into the next period): the sweep retries the waiting user, which buys

@@ -59,6 +59,29 @@ export async function stopWorker(runtime: Runtime | undefined): Promise<void> {
   await runtime.stop();
 }
 
+/**
+ * Waits until the worker's queue holds nothing left to run. A batch records a user that must wait
+ * (`failed` with a code) and then hands it to a job of its own, which plans it once more: a test
+ * that fixes the cause next (seats, the month, a number) must let those jobs end first, or one of
+ * them may provision the user before the retry under test sees it.
+ */
+export async function jobsSettled(runtime: Runtime, ms = 20_000): Promise<void> {
+  await eventually(
+    async () => {
+      const counts = await runtime.queue.getJobCounts(
+        "waiting",
+        "active",
+        "delayed",
+        "prioritized",
+        "waiting-children",
+      );
+      return Object.values(counts).every((n) => n === 0);
+    },
+    ms,
+    "the worker's queue settled",
+  );
+}
+
 export async function eventually<T>(
   check: () => Promise<T | undefined | false>,
   ms = 20_000,
