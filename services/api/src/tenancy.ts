@@ -42,9 +42,13 @@ export class Tenancy {
     private readonly database: Database,
     ttlMs: number,
   ) {
-    this.tokens = new TtlCache(ttlMs);
-    this.unknownTokens = new TtlCache(ttlMs, Date.now, 10_000);
-    this.companies = new TtlCache(ttlMs);
+    // Reloaded in the background at 80% of their time, while in use and for a minute after: the door
+    // does not wait for them, not even when a directory's next burst begins. Revocation still takes
+    // effect within ttlMs (a value is never served longer after its load began).
+    const warm = { refreshAfterMs: ttlMs * 0.8, keepWarmMs: 60_000 };
+    this.tokens = new TtlCache(ttlMs, warm);
+    this.unknownTokens = new TtlCache(ttlMs);
+    this.companies = new TtlCache(ttlMs, warm);
   }
 
   /**

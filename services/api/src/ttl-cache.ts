@@ -1,29 +1,71 @@
+type Entry<V> = {
+  value: Promise<V>;
+  /** When the load of `value` began: it is served until `started + ttlMs`, never later. */
+  started: number;
+  expires: number;
+  /** The last time a caller asked for it (the keep-warm window runs from here). */
+  lastUsed: number;
+  /** How to load it again, for a refresh. */
+  load: () => Promise<V>;
+  /** A refresh is in flight, or failed (then the entry simply expires). */
+  refreshing: boolean;
+};
+
+export type TtlCacheOptions = {
+  now?: () => number;
+  maxEntries?: number;
+  /** From this age on, an entry is reloaded in the background while it keeps being served. */
+  refreshAfterMs?: number;
+  /**
+   * An entry asked for within this window is refreshed on time even when nobody asks for it then (a
+   * timer at `refreshAfterMs`), so a key in bursty use is still fresh when the next burst begins.
+   */
+  keepWarmMs?: number;
+};
+
 /**
  * A small in-process cache with expiry; loaders of concurrent misses are shared. Bounded: when
  * full, the oldest entry goes (a flood of new keys cannot empty it of everything else at once).
+ *
+ * With `refreshAfterMs`, an entry that old is reloaded by ONE background load (started by the first
+ * hit, or by its timer within `keepWarmMs` of its last use) while callers are answered from the entry:
+ * a key in use never makes its callers wait for a load (at the door: no wave of requests held behind a
+ * token look-up). A value is still never served later than `ttlMs` after its load began, and a delete or
+ * clear wins over a refresh in flight.
  */
 export class TtlCache<K, V> {
-  private readonly entries = new Map<K, { value: Promise<V>; expires: number }>();
+  private readonly entries = new Map<K, Entry<V>>();
+  private readonly now: () => number;
+  private readonly maxEntries: number;
+  private readonly refreshAfterMs: number;
+  private readonly keepWarmMs: number;
 
   constructor(
     private readonly ttlMs: number,
-    private readonly now: () => number = Date.now,
-    private readonly maxEntries = 10_000,
-  ) {}
+    options: TtlCacheOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.maxEntries = options.maxEntries ?? 10_000;
+    // A refresh must land before the entry expires to be of use (a TTL of 0 caches nothing).
+    const refreshAfterMs = options.refreshAfterMs ?? Number.POSITIVE_INFINITY;
+    this.refreshAfterMs = refreshAfterMs < ttlMs ? refreshAfterMs : Number.POSITIVE_INFINITY;
+    this.keepWarmMs = options.keepWarmMs ?? 0;
+  }
 
   get(key: K, load: () => Promise<V>): Promise<V> {
     const hit = this.entries.get(key);
     const now = this.now();
-    if (hit && hit.expires > now) return hit.value;
-    if (hit) this.entries.delete(key);
-    while (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done) break;
-      this.entries.delete(oldest.value);
+    if (hit && hit.expires > now) {
+      hit.lastUsed = now;
+      if (!hit.refreshing && now - hit.started >= this.refreshAfterMs) this.refresh(key, hit, now);
+      return hit.value;
     }
+    if (hit) this.entries.delete(key);
     const value = load();
-    this.entries.set(key, { value, expires: now + this.ttlMs });
-    value.catch(() => this.entries.delete(key));
+    this.put(key, { value, started: now, expires: now + this.ttlMs, lastUsed: now, load, refreshing: false });
+    value.catch(() => {
+      if (this.entries.get(key)?.value === value) this.entries.delete(key);
+    });
     return value;
   }
 
@@ -39,5 +81,43 @@ export class TtlCache<K, V> {
 
   clear(): void {
     this.entries.clear();
+  }
+
+  private put(key: K, entry: Entry<V>): void {
+    while (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
+    }
+    this.entries.set(key, entry);
+    if (this.keepWarmMs > 0 && Number.isFinite(this.refreshAfterMs)) {
+      // Fires once per load; an entry deleted, replaced or out of use by then is left to expire.
+      setTimeout(() => {
+        const now = this.now();
+        if (this.entries.get(key) === entry && !entry.refreshing && now - entry.lastUsed <= this.keepWarmMs) {
+          this.refresh(key, entry, now);
+        }
+      }, this.refreshAfterMs).unref();
+    }
+  }
+
+  private refresh(key: K, stale: Entry<V>, started: number): void {
+    stale.refreshing = true;
+    stale.load().then(
+      (fresh) => {
+        // Deleted, cleared, expired and reloaded meanwhile: what replaced it is newer.
+        if (this.entries.get(key) !== stale) return;
+        this.entries.delete(key);
+        this.put(key, {
+          ...stale,
+          value: Promise.resolve(fresh),
+          started,
+          expires: started + this.ttlMs,
+          refreshing: false,
+        });
+      },
+      // The entry serves out its time (`refreshing` stays set: no retry per hit); then a miss loads.
+      () => {},
+    );
   }
 }

@@ -1,4 +1,6 @@
+import { hashToken } from "@scimline/db";
 import { describe, expect, test } from "vitest";
+import { Tenancy } from "../src/tenancy.ts";
 import { admin, createTenant, oktaUser, scim } from "./helpers/clients.ts";
 import { useTestEnv } from "./helpers/env.ts";
 
@@ -70,5 +72,29 @@ describe("tenancy", () => {
     const tokenId = (list.body.tokens as Array<{ id: string }>)[0]?.id;
     expect((await admin(env(), "DELETE", `/directories/${t.directoryId}/tokens/${tokenId}`)).status).toBe(204);
     expect((await scim(env(), t.token, "GET", "/Users")).status).toBe(401);
+  });
+
+  test("another API process in steady use stops taking a revoked token within its cache's time", async () => {
+    const t = await createTenant(env());
+    // Another process's view: its own cache of 400 ms, reloaded ahead of expiry while in use.
+    const ttlMs = 400;
+    const other = new Tenancy(env().database, ttlMs);
+    const hash = hashToken(t.token);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // Steady use across several refreshes: the token keeps working throughout.
+    const until = Date.now() + 3 * ttlMs;
+    while (Date.now() < until) {
+      expect((await other.principal(hash))?.directoryId).toBe(t.directoryId);
+      await sleep(10);
+    }
+    const list = await admin(env(), "GET", `/directories/${t.directoryId}/tokens`);
+    const tokenId = (list.body.tokens as Array<{ id: string }>)[0]?.id;
+    expect((await admin(env(), "DELETE", `/directories/${t.directoryId}/tokens/${tokenId}`)).status).toBe(204);
+    const revokedAt = Date.now();
+    while ((await other.principal(hash)) !== null) {
+      expect(Date.now() - revokedAt).toBeLessThan(ttlMs + 300);
+      await sleep(10);
+    }
+    expect(await other.principal(hash)).toBeNull();
   });
 });
