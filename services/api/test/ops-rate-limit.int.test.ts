@@ -220,4 +220,48 @@ describe("the leased count behind the limit", () => {
     const second = [await store.increment("t"), await store.increment("t"), await store.increment("t")];
     expect(second.map((h) => h.totalHits <= 2)).toEqual([true, true, false]);
   });
+
+  test("a key in use at its window's end leases the next window's first permits ahead: the new window starts without a round trip", async () => {
+    const prefix = `test:rl:${randomUUID()}:`;
+    const { redis, trips } = await countingRedis();
+    const start = 3_000_000_000_000;
+    let now = start + 500;
+    const store = new LeasedRedisStore(redis, silent, 200, prefix, () => now);
+    // Mid-window: nothing is leased ahead.
+    for (let i = 0; i < 9; i++) await store.increment("t");
+    const midWindow = trips();
+    // The first hit of the window's last 100 ms leases the next window's first permits: 9 hits in
+    // 950 ms make 10 a window.
+    now = start + 950;
+    await store.increment("t");
+    await new Promise((r) => setTimeout(r, 50)); // the lease ahead, in the background
+    const atTurn = trips();
+    expect(atTurn).toBe(midWindow + 1);
+    // Positions 1–10 of the next window's count.
+    expect(Number(await redis.get(`${prefix}t:${start / 1000 + 1}`))).toBe(10);
+    now = start + 1000;
+    const next = [];
+    for (let i = 0; i < 10; i++) next.push((await store.increment("t")).totalHits);
+    expect(next).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(trips()).toBe(atTurn);
+    // Past them, leases as before; the count stays exact.
+    expect((await store.increment("t")).totalHits).toBe(11);
+    expect(trips()).toBe(atTurn + 1);
+  });
+
+  test("leased ahead or not, one process at the limit lets exactly the limit through in the next window", async () => {
+    const prefix = `test:rl:${randomUUID()}:`;
+    const { redis } = await countingRedis();
+    const start = 4_000_000_000_000;
+    let now = start + 990;
+    const store = new LeasedRedisStore(redis, silent, 20, prefix, () => now);
+    for (let i = 0; i < 30; i++) await store.increment("t");
+    await new Promise((r) => setTimeout(r, 50));
+    now = start + 1500;
+    const hits = [];
+    for (let i = 0; i < 30; i++) hits.push((await store.increment("t")).totalHits);
+    expect(hits.filter((h) => h <= 20)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    // An unused key is never leased ahead.
+    expect(await redis.get(`${prefix}quiet:${start / 1000 + 1}`)).toBeNull();
+  });
 });
