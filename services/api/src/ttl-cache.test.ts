@@ -175,6 +175,20 @@ describe("TtlCache", () => {
       expect(loads).toBe(2);
     });
 
+    it("one timer for the whole cache, whatever the churn; none once it is empty", async () => {
+      vi.useFakeTimers();
+      const cache = new TtlCache<string, number>(5000, { refreshAfterMs: 4000, keepWarmMs: 60_000 });
+      for (let i = 0; i < 1000; i++) {
+        await cache.get(`k${i}`, async () => i);
+        cache.delete(`k${i}`); // as the token cache does with an unknown token's null
+      }
+      await cache.get("kept", async () => 1);
+      expect(vi.getTimerCount()).toBe(1);
+      cache.delete("kept");
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
     it("a TTL of 0 caches nothing and refreshes nothing", async () => {
       vi.useFakeTimers();
       const cache = new TtlCache<string, number>(0, { refreshAfterMs: 0, keepWarmMs: 60_000 });

@@ -17,8 +17,9 @@ export type TtlCacheOptions = {
   /** From this age on, an entry is reloaded in the background while it keeps being served. */
   refreshAfterMs?: number;
   /**
-   * An entry asked for within this window is refreshed on time even when nobody asks for it then (a
-   * timer at `refreshAfterMs`), so a key in bursty use is still fresh when the next burst begins.
+   * An entry asked for within this window is refreshed on time even when nobody asks for it then (one
+   * timer per cache looks over the entries while it holds any), so a key in bursty use is still fresh
+   * when the next burst begins.
    */
   keepWarmMs?: number;
 };
@@ -28,7 +29,7 @@ export type TtlCacheOptions = {
  * full, the oldest entry goes (a flood of new keys cannot empty it of everything else at once).
  *
  * With `refreshAfterMs`, an entry that old is reloaded by ONE background load (started by the first
- * hit, or by its timer within `keepWarmMs` of its last use) while callers are answered from the entry:
+ * hit, or by the cache's timer within `keepWarmMs` of its last use) while callers are answered from the entry:
  * a key in use never makes its callers wait for a load (at the door: no wave of requests held behind a
  * token look-up). A value is still never served later than `ttlMs` after its load began, and a delete or
  * clear wins over a refresh in flight.
@@ -39,6 +40,7 @@ export class TtlCache<K, V> {
   private readonly maxEntries: number;
   private readonly refreshAfterMs: number;
   private readonly keepWarmMs: number;
+  private keeper: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly ttlMs: number,
@@ -90,14 +92,33 @@ export class TtlCache<K, V> {
       this.entries.delete(oldest.value);
     }
     this.entries.set(key, entry);
-    if (this.keepWarmMs > 0 && Number.isFinite(this.refreshAfterMs)) {
-      // Fires once per load; an entry deleted, replaced or out of use by then is left to expire.
-      setTimeout(() => {
-        const now = this.now();
-        if (this.entries.get(key) === entry && !entry.refreshing && now - entry.lastUsed <= this.keepWarmMs) {
-          this.refresh(key, entry, now);
-        }
-      }, this.refreshAfterMs).unref();
+    if (this.keeper === null && this.keepWarmMs > 0 && Number.isFinite(this.refreshAfterMs)) {
+      // Half the time between an entry's refresh and its expiry: a refresh starts early enough to land.
+      const everyMs = Math.max(50, (this.ttlMs - this.refreshAfterMs) / 2);
+      this.keeper = setInterval(() => this.keepWarm(), everyMs);
+      this.keeper.unref();
+    }
+  }
+
+  /**
+   * The timer's round: refreshes the entries due and used within the window, drops the expired ones,
+   * and stops once the cache is empty. One timer whatever the churn (a flood of unknown keys arms none).
+   */
+  private keepWarm(): void {
+    const now = this.now();
+    for (const [key, entry] of this.entries) {
+      if (entry.expires <= now) this.entries.delete(key);
+      else if (
+        !entry.refreshing &&
+        now - entry.started >= this.refreshAfterMs &&
+        now - entry.lastUsed <= this.keepWarmMs
+      ) {
+        this.refresh(key, entry, now);
+      }
+    }
+    if (this.entries.size === 0 && this.keeper !== null) {
+      clearInterval(this.keeper);
+      this.keeper = null;
     }
   }
 
