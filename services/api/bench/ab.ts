@@ -3,8 +3,9 @@
 // create is metered (the API process; Postgres while it ran). It prints every turn, the median and
 // quartiles of the turn-by-turn B/A ratio of API CPU per create (a pair runs back to back, so most of the
 // machine's drift cancels), and the ratios over all turns. Its noise floor on the 2-core benchmark
-// machine: the same build on both sides gave 1.04 over 8 turns, and the same two builds 0.93 and then 1.09
-// in two runs of 16 turns of 2 s; believe a difference under ~10% only when repeated runs agree.
+// machine: the same build on both sides gave 1.04 over 8 turns, and 1.10 (p99 1.14) over 12; the same two
+// builds 0.93 and then 1.09 in two runs of 16 turns of 2 s. Believe a difference under ~10% only when
+// repeated runs agree with the sides swapped, or count its mechanism (bench/loop-gaps.mjs, a probe build).
 import { isAbsolute, join } from "node:path";
 import { parseArgs } from "node:util";
 import {
