@@ -189,6 +189,23 @@ describe("TtlCache", () => {
       expect(vi.getTimerCount()).toBe(0);
     });
 
+    it("a loader that throws during a refresh leaves the entry to serve out its time", async () => {
+      vi.useFakeTimers();
+      const cache = new TtlCache<string, number>(5000, { refreshAfterMs: 4000, keepWarmMs: 60_000 });
+      let calls = 0;
+      const load = () => {
+        calls++;
+        if (calls > 1) throw new Error("no database");
+        return Promise.resolve(1);
+      };
+      expect(await cache.get("k", load)).toBe(1);
+      await vi.advanceTimersByTimeAsync(4500); // the timer's refresh throws
+      expect(calls).toBe(2);
+      expect(await cache.get("k", load)).toBe(1);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(cache.peek("k")).toBeUndefined();
+    });
+
     it("a TTL of 0 caches nothing and refreshes nothing", async () => {
       vi.useFakeTimers();
       const cache = new TtlCache<string, number>(0, { refreshAfterMs: 0, keepWarmMs: 60_000 });

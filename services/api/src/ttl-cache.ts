@@ -102,7 +102,7 @@ export class TtlCache<K, V> {
 
   /**
    * The timer's round: refreshes the entries due and used within the window, drops the expired ones,
-   * and stops once the cache is empty. One timer whatever the churn (a flood of unknown keys arms none).
+   * and stops once the cache is empty. One timer whatever the churn (a flood of new keys arms no more).
    */
   private keepWarm(): void {
     const now = this.now();
@@ -124,7 +124,8 @@ export class TtlCache<K, V> {
 
   private refresh(key: K, stale: Entry<V>, started: number): void {
     stale.refreshing = true;
-    stale.load().then(
+    // A loader that throws instead of rejecting fails the refresh, not the caller or the timer.
+    new Promise<V>((resolve) => resolve(stale.load())).then(
       (fresh) => {
         // Deleted, cleared, expired and reloaded meanwhile: what replaced it is newer.
         if (this.entries.get(key) !== stale) return;
