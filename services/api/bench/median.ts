@@ -15,6 +15,7 @@ type Run = Record<string, unknown>;
 const HEADLINES: Record<string, (r: Run) => number | undefined> = {
   doorRatio: (r) => get(r, "door.ratio"),
   doorP99Ratio: (r) => get(r, "door.p99Ratio"),
+  doorSteadyP99Ratio: (r) => get(r, "door.steadyP99Ratio"),
   doorApiCpuUs: (r) => get(r, "door.scimline.cpuPerRequestUs.server"),
   bareCpuUs: (r) => get(r, "door.bare.cpuPerRequestUs.server"),
   burstAllActiveMs: (r) => get(r, "burst.allProvisionedMs"),
