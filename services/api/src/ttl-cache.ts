@@ -2,7 +2,6 @@ type Entry<V> = {
   value: Promise<V>;
   /** When the load of `value` began: it is served until `started + ttlMs`, never later. */
   started: number;
-  expires: number;
   /** The last time a caller asked for it (the keep-warm window runs from here). */
   lastUsed: number;
   /** How to load it again, for a refresh. */
@@ -57,14 +56,14 @@ export class TtlCache<K, V> {
   get(key: K, load: () => Promise<V>): Promise<V> {
     const hit = this.entries.get(key);
     const now = this.now();
-    if (hit && hit.expires > now) {
+    if (hit && this.live(hit, now)) {
       hit.lastUsed = now;
       if (!hit.refreshing && now - hit.started >= this.refreshAfterMs) this.refresh(key, hit, now);
       return hit.value;
     }
     if (hit) this.entries.delete(key);
     const value = load();
-    this.put(key, { value, started: now, expires: now + this.ttlMs, lastUsed: now, load, refreshing: false });
+    this.put(key, { value, started: now, lastUsed: now, load, refreshing: false });
     value.catch(() => {
       if (this.entries.get(key)?.value === value) this.entries.delete(key);
     });
@@ -74,7 +73,11 @@ export class TtlCache<K, V> {
   /** A live entry's value, without loading. */
   peek(key: K): Promise<V> | undefined {
     const hit = this.entries.get(key);
-    return hit && hit.expires > this.now() ? hit.value : undefined;
+    return hit && this.live(hit, this.now()) ? hit.value : undefined;
+  }
+
+  private live(entry: Entry<V>, now: number): boolean {
+    return entry.started + this.ttlMs > now;
   }
 
   delete(key: K): void {
@@ -107,7 +110,7 @@ export class TtlCache<K, V> {
   private keepWarm(): void {
     const now = this.now();
     for (const [key, entry] of this.entries) {
-      if (entry.expires <= now) this.entries.delete(key);
+      if (!this.live(entry, now)) this.entries.delete(key);
       else if (
         !entry.refreshing &&
         now - entry.started >= this.refreshAfterMs &&
@@ -134,7 +137,6 @@ export class TtlCache<K, V> {
           ...stale,
           value: Promise.resolve(fresh),
           started,
-          expires: started + this.ttlMs,
           refreshing: false,
         });
       },
