@@ -85,11 +85,7 @@ export class LeasedRedisStore {
           return { totalHits: s.next++, resetTime: s.resetTime };
         }
         if (s.total >= this.limit) return { totalHits: this.limit + ++s.over, resetTime: s.resetTime };
-        const leasing = s;
-        leasing.leasing ??= this.lease(key, leasing).finally(() => {
-          leasing.leasing = null;
-        });
-        if (!(await leasing.leasing)) return { totalHits: 0, resetTime: s.resetTime };
+        if (!(await this.leasing(key, s))) return { totalHits: 0, resetTime: s.resetTime };
         // The window may have ended while the lease was out: count the request in the new one.
         const current = this.state(key);
         if (current !== s) {
@@ -106,22 +102,29 @@ export class LeasedRedisStore {
   /** In the last LEASE_AHEAD_MS of `s`'s window, once: the next window's first lease, in the background. */
   private leaseAheadWhenDue(key: string, s: KeyState): void {
     const nextWindow = s.window + 1;
-    if (this.now() < nextWindow * WINDOW_MS - LEASE_AHEAD_MS || s.allowed === 0) return;
+    const now = this.now();
+    if (now < nextWindow * WINDOW_MS - LEASE_AHEAD_MS || s.allowed === 0) return;
     if (this.ahead.get(key)?.window === nextWindow) return;
     const next = this.newState(nextWindow);
     this.ahead.set(key, next);
     // This window's rate so far, for a whole window, at most an eighth of the limit.
-    const elapsed = Math.max(1, this.now() - s.window * WINDOW_MS);
+    const elapsed = Math.max(1, now - s.window * WINDOW_MS);
     const rate = Math.ceil((s.allowed * WINDOW_MS) / elapsed);
     const want = Math.min(rate, Math.max(1, Math.floor(this.limit / LEASE_SHARE)));
-    next.leasing = this.lease(key, next, want).finally(() => {
-      next.leasing = null;
+    void this.leasing(key, next, want);
+  }
+
+  /** The lease in flight for `s`, started when there is none (of `wanted` permits, or as `lease` works out). */
+  private leasing(key: string, s: KeyState, wanted?: number): Promise<boolean> {
+    s.leasing ??= this.lease(key, s, wanted).finally(() => {
+      s.leasing = null;
     });
+    return s.leasing;
   }
 
   /** Resolves true when the lease got an answer (permits, or the news that the limit is reached); false: failed open. */
-  private async lease(key: string, s: KeyState, ahead?: number): Promise<boolean> {
-    const want = ahead ?? Math.max(s.waiting, Math.floor((this.limit - s.total) / LEASE_SHARE));
+  private async lease(key: string, s: KeyState, wanted?: number): Promise<boolean> {
+    const want = wanted ?? Math.max(s.waiting, Math.floor((this.limit - s.total) / LEASE_SHARE));
     const total = await this.failOpen.run(
       async () =>
         Number(await this.redis.eval(LEASE_SCRIPT, 1, `${this.keyPrefix}${key}:${s.window}`, want, 2 * WINDOW_MS)),
