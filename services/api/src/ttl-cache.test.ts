@@ -41,39 +41,42 @@ describe("TtlCache", () => {
       return { load, pending };
     };
     const settle = () => new Promise((r) => setImmediate(r));
+    /** A cache of 100 ms on a clock the test sets, its `keys` loaded (value 1) at time 0. */
+    const primed = async (refreshAfterMs: number, keys = ["k"]) => {
+      const clock = { now: 0 };
+      const cache = new TtlCache<string, number>(100, { now: () => clock.now, refreshAfterMs });
+      const { load, pending } = manual();
+      for (const key of keys) {
+        const value = cache.get(key, load);
+        pending.at(-1)?.resolve(1);
+        await value;
+      }
+      return { cache, load, pending, clock };
+    };
 
     it("answers from the entry while ONE load runs in the background, then serves what it loaded", async () => {
-      let now = 0;
-      const cache = new TtlCache<string, number>(100, { now: () => now, refreshAfterMs: 80 });
-      const { load, pending } = manual();
-      const first = cache.get("k", load);
-      pending[0]?.resolve(1);
-      expect(await first).toBe(1);
-      now = 79;
+      const { cache, load, pending, clock } = await primed(80);
+      expect(await cache.peek("k")).toBe(1);
+      clock.now = 79;
       expect(await cache.get("k", load)).toBe(1);
       expect(pending).toHaveLength(1);
-      now = 80;
+      clock.now = 80;
       expect(await Promise.all([cache.get("k", load), cache.get("k", load), cache.get("k", load)])).toEqual([1, 1, 1]);
       expect(pending).toHaveLength(2);
       pending[1]?.resolve(2);
       await settle();
-      now = 150; // past the first load's time, inside the refresh's (80 + 100)
+      clock.now = 150; // past the first load's time, inside the refresh's (80 + 100)
       expect(await cache.get("k", load)).toBe(2);
       expect(pending).toHaveLength(2);
-      now = 180;
+      clock.now = 180;
       expect(cache.peek("k")).toBeUndefined();
     });
 
     it("never serves a value later than its time: a refresh that hangs does not extend it", async () => {
-      let now = 0;
-      const cache = new TtlCache<string, number>(100, { now: () => now, refreshAfterMs: 80 });
-      const { load, pending } = manual();
-      const first = cache.get("k", load);
-      pending[0]?.resolve(1);
-      await first;
-      now = 90;
+      const { cache, load, pending, clock } = await primed(80);
+      clock.now = 90;
       expect(await cache.get("k", load)).toBe(1); // starts the refresh, which hangs
-      now = 100;
+      clock.now = 100;
       const waiting = cache.get("k", load); // expired: a caller waits for a load of its own
       expect(pending).toHaveLength(3);
       pending[2]?.resolve(3);
@@ -84,15 +87,8 @@ describe("TtlCache", () => {
     });
 
     it("a delete or clear during a refresh wins: the refreshed value is not put back", async () => {
-      let now = 0;
-      const cache = new TtlCache<string, number>(100, { now: () => now, refreshAfterMs: 50 });
-      const { load, pending } = manual();
-      for (const key of ["a", "b"]) {
-        const value = cache.get(key, load);
-        pending.at(-1)?.resolve(1);
-        await value;
-      }
-      now = 60;
+      const { cache, load, pending, clock } = await primed(50, ["a", "b"]);
+      clock.now = 60;
       await cache.get("a", load);
       await cache.get("b", load);
       expect(pending).toHaveLength(4);
@@ -106,20 +102,15 @@ describe("TtlCache", () => {
     });
 
     it("a failed refresh leaves the entry to serve out its time without a retry per hit, then a miss loads", async () => {
-      let now = 0;
-      const cache = new TtlCache<string, number>(100, { now: () => now, refreshAfterMs: 50 });
-      const { load, pending } = manual();
-      const first = cache.get("k", load);
-      pending[0]?.resolve(1);
-      await first;
-      now = 60;
+      const { cache, load, pending, clock } = await primed(50);
+      clock.now = 60;
       expect(await cache.get("k", load)).toBe(1);
       pending[1]?.reject(new Error("database away"));
       await settle();
-      now = 99;
+      clock.now = 99;
       expect(await cache.get("k", load)).toBe(1);
       expect(pending).toHaveLength(2);
-      now = 100;
+      clock.now = 100;
       const again = cache.get("k", load);
       expect(pending).toHaveLength(3);
       pending[2]?.resolve(5);
