@@ -85,6 +85,8 @@ export const hostileFilter: fc.Arbitrary<string> = fc
     f: fc.oneof(
       { depthSize: "small", withCrossShrink: true },
       fc.tuple(attrPath, compareOp, filterValue).map(([a, o, v]) => `${a} ${o} ${v}`),
+      // The IdPs' look-up has a path of its own (a prepared statement): its values need the same care.
+      fc.tuple(fc.constantFrom("userName", "USERNAME"), hostileString).map(([a, v]) => `${a} eq ${JSON.stringify(v)}`),
       attrPath.map((a) => `${a} pr`),
       fc.tuple(tie("f"), fc.constantFrom("and", "or", "AND", "Or"), tie("f")).map(([a, o, b]) => `${a} ${o} ${b}`),
       tie("f").map((f) => `not (${f})`),

@@ -9,7 +9,7 @@ type Value = Exclude<Compare["compValue"], null>;
 const ORDER_OPS: Partial<Record<Op, string>> = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" };
 
 /** Postgres refuses NUL and lone surrogates in text: refuse them here as a 400, never a 500. */
-function checkedString(value: string, name: string): string {
+export function checkedString(value: string, name: string): string {
   if (value.includes("\u0000") || !value.isWellFormed()) {
     throw invalidFilter(`the value compared with ${name} contains a NUL character or invalid Unicode`);
   }

@@ -40,6 +40,22 @@ describe("userNameSought: the look-up that takes the prepared statement", () => 
   it("a control character in the value is the same 400 the general path gives", () => {
     expect(() => userNameSought('userName eq "a\u0000b"')).toThrow(/U\+0000/);
   });
+
+  it.each([
+    ['userName eq "a\\u0000b"', "a NUL"],
+    ['userName eq "\\ud800"', "a lone high surrogate"],
+    ['userName eq "x\\udfffy"', "a lone low surrogate"],
+  ])("%s (%s, spelled as an escape) is 400 invalidFilter, as on the general path", (filter) => {
+    for (const compile of [userNameSought, compileUserFilter]) {
+      expect(() => compile(filter)).toThrow(
+        expect.objectContaining({
+          status: 400,
+          scimType: "invalidFilter",
+          detail: expect.stringMatching(/NUL character or invalid Unicode/),
+        }),
+      );
+    }
+  });
 });
 
 describe("identity-provider lookups", () => {

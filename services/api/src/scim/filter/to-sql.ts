@@ -3,7 +3,7 @@ import type { Compare, Filter, Suffix } from "scim2-parse-filter";
 import { ScimError } from "../errors.ts";
 import { type ResolvedPath, resolvePath } from "../resource/attribute-path.ts";
 import { type AttributeDef, findAttribute, type ResourceTypeName } from "../resource/schema.ts";
-import { comparison, presence } from "./compare.ts";
+import { checkedString, comparison, presence } from "./compare.ts";
 import { invalidFilter, parseScimFilter } from "./parse.ts";
 import { groupHasSchema, groupTarget, userHasSchema, userTarget } from "./resources.ts";
 import type { Complex, Fail, Scalar, Target } from "./target.ts";
@@ -120,7 +120,9 @@ const USER_NAME_EQ = /^\s*userName\s+eq\s+"(?:[^"\\]|\\.){0,256}"\s*$/i;
 export function userNameSought(filter: string): string | undefined {
   if (!USER_NAME_EQ.test(filter)) return undefined;
   const node = parseScimFilter(filter);
-  return node.op === "eq" && typeof node.compValue === "string" ? node.compValue : undefined;
+  // Escapes can spell what the filter's own text may not hold (\u0000, a lone \ud800): refused as
+  // the general path refuses them, before Postgres would (a 500).
+  return node.op === "eq" && typeof node.compValue === "string" ? checkedString(node.compValue, "userName") : undefined;
 }
 
 export function compileGroupFilter(filter: string): SQL {
