@@ -31,6 +31,17 @@ export type RequestLogOptions = {
 };
 
 /**
+ * Postgres text holds neither a NUL nor a lone surrogate. One such row (a refused create's userName, a
+ * detail quoting what a client sent) failed its whole batch, up to 2,000 lines of every tenant, at every
+ * flush until the buffer filled and the batch was dropped: meanwhile nobody's log showed anything. Each
+ * becomes U+FFFD.
+ */
+function pgText(text: string | null): string | null {
+  if (text === null || (text.isWellFormed() && !text.includes("\u0000"))) return text;
+  return text.toWellFormed().replaceAll("\u0000", "\ufffd");
+}
+
+/**
  * The request log is written off the request's path: a request only appends to a buffer (no I/O);
  * a timer writes the buffer in batches, one statement per batch (the rows and each token's last use),
  * and now and then removes rows past the retention. Losing a buffer to a crash loses log lines only,
@@ -122,12 +133,12 @@ export class RequestLog {
         token_id: e.tokenId,
         at: e.at.toISOString(),
         method: e.method,
-        path: e.path,
+        path: pgText(e.path),
         status: e.status,
         scim_type: e.scimType,
-        detail: e.detail,
+        detail: pgText(e.detail),
         user_id: e.userId,
-        user_name: e.userName,
+        user_name: pgText(e.userName),
         duration_ms: e.durationMs,
       })),
     );
