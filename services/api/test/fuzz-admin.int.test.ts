@@ -149,10 +149,14 @@ test("the snapshot the fuzz cases compare sees any one row changed, added or rem
       .catch(() => {});
     return after !== before;
   };
-  const one = `(select ctid from extension_pool where company_id = '${t.companyId}' and user_id is null limit 1)`;
-  expect(await seen((tx) => tx.unsafe(`update extension_pool set user_id = '${userId}' where ctid = ${one}`))).toBe(
+  // One row's assignment flipped: an assigned row freed if there is one (the fuzz cases may have given the
+  // user an extension, and a user holds one at most), else a free row given to the user.
+  const flip = `(select ctid from extension_pool where company_id = '${t.companyId}' order by user_id is null limit 1)`;
+  const flipped = `case when user_id is null then '${userId}'::uuid end`;
+  expect(await seen((tx) => tx.unsafe(`update extension_pool set user_id = ${flipped} where ctid = ${flip}`))).toBe(
     true,
   );
+  const one = `(select ctid from extension_pool where company_id = '${t.companyId}' and user_id is null limit 1)`;
   expect(
     await seen((tx) => tx.unsafe(`update extension_pool set extension = extension + 50000 where ctid = ${one}`)),
   ).toBe(true);

@@ -1,10 +1,15 @@
 import fc from "fast-check";
 
-/** Seeded and bounded: a failure prints its seed and path (middle of huge counterexamples cut), and reruns identically. */
+/**
+ * Seeded and bounded: a failure prints its seed and path (middle of huge counterexamples cut), and reruns
+ * identically. Fixed seeds keep CI repeatable. For an exploratory run, FUZZ_SEED (a number, or "random") and
+ * FUZZ_RUNS override them: `FUZZ_SEED=random FUZZ_RUNS=5000 pnpm exec vitest run --testTimeout=0 test/fuzz-`.
+ */
 export function fuzzOptions<T>(seed: number, numRuns = 300): fc.Parameters<T> {
+  const explore = process.env.FUZZ_SEED;
   return {
-    seed,
-    numRuns,
+    seed: explore === "random" ? Math.floor(Math.random() * 2 ** 31) : explore ? Number(explore) : seed,
+    numRuns: process.env.FUZZ_RUNS ? Number(process.env.FUZZ_RUNS) : numRuns,
     endOnFailure: true,
     reporter: (details) => {
       if (!details.failed) return;
