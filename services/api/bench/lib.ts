@@ -29,7 +29,7 @@ type Instance = {
   on(event: "response", cb: (client: unknown, status: number, bytes: number, latencyMs: number) => void): void;
 };
 type Run = (opts: Record<string, unknown>, cb?: (err: unknown, res: AutocannonResult) => void) => Instance;
-type AutocannonResult = {
+export type AutocannonResult = {
   requests: { total: number; average: number };
   latency: { p50: number; p97_5: number; p99: number; max: number; [k: string]: number };
   non2xx: number;
@@ -37,6 +37,11 @@ type AutocannonResult = {
   duration: number;
 };
 const autocannon = autocannonModule as Run;
+
+/** One autocannon run of any request, as autocannon reports it (`load` drives the door's unique creates). */
+export function hammer(opts: Record<string, unknown>): Promise<AutocannonResult> {
+  return new Promise((resolve, reject) => autocannon(opts, (err, res) => (err ? reject(err) : resolve(res))));
+}
 
 export const root = fileURLToPath(new URL("../../..", import.meta.url));
 
