@@ -61,6 +61,36 @@ describe("samlIdpInitiated", () => {
     });
   });
 
+  // Only the assertion is signed: the response around it is the poster's to write.
+  const wrapped = (response: string, inResponseTo: string) =>
+    Buffer.from(
+      Buffer.from(response, "base64")
+        .toString("utf8")
+        .replace("<samlp:Response ", `<samlp:Response InResponseTo="${inResponseTo}" `),
+    ).toString("base64");
+
+  test("off: an unsolicited assertion stays unsolicited when its unsigned wrapper names a pending request", async () => {
+    const { tenant, sp, respond } = await company(env, { samlIdpInitiated: false });
+    const login = await env().app.request(sp.loginUrl.replace("https://scimline.example.test", ""));
+    const { id } = readAuthnRequest(login.headers.get("location") ?? "");
+    expect(outcome(await postAcs(env(), tenant.companyId, wrapped(respond(), id)))).toEqual({
+      status: 401,
+      code: "SAML_UNSOLICITED",
+    });
+    // The request is still pending for the assertion that really answers it.
+    expect(outcome(await postAcs(env(), tenant.companyId, respond({ inResponseTo: id })))).toEqual({
+      status: 200,
+      code: "OK",
+    });
+  });
+
+  test("a NUL in the unsigned wrapper's InResponseTo is ignored, not a 500 that uses the assertion up", async () => {
+    const { tenant, respond } = await company(env);
+    const response = wrapped(respond(), "_a\u0000b");
+    expect(outcome(await postAcs(env(), tenant.companyId, response))).toEqual({ status: 200, code: "OK" });
+    expect(outcome(await postAcs(env(), tenant.companyId, response))).toEqual({ status: 401, code: "SAML_REPLAYED" });
+  });
+
   test("on (the default) and turned back on: IdP-initiated sign-in works", async () => {
     const { tenant, respond } = await company(env, { samlIdpInitiated: false });
     expect(outcome(await postAcs(env(), tenant.companyId, respond())).code).toBe("SAML_UNSOLICITED");

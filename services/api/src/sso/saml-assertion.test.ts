@@ -86,6 +86,23 @@ describe("checkAssertion (SAML profiles §4.1.4.3)", () => {
       { destination: ACS, inResponseTo: "_r2" },
       "SAML_INVALID",
     ],
+    ["an ID holding a NUL", (a) => ({ ...a, id: "_a\u0000" }), undefined, "SAML_INVALID"],
+    ["an ID with a lone surrogate", (a) => ({ ...a, id: "_a\ud800" }), undefined, "SAML_INVALID"],
+    ["an ID of 257 characters", (a) => ({ ...a, id: `_${"a".repeat(256)}` }), undefined, "SAML_INVALID"],
+    ["an ID of 256 characters", (a) => ({ ...a, id: `_${"a".repeat(255)}` }), undefined, "ok"],
+    ["a NameID holding a NUL", (a) => ({ ...a, nameId: "al\u0000ice@acme.example" }), undefined, "SAML_INVALID"],
+    [
+      "a NameID of 513 characters",
+      (a) => ({ ...a, nameId: `${"a".repeat(500)}@acme.example` }),
+      undefined,
+      "SAML_INVALID",
+    ],
+    [
+      "an InResponseTo holding a NUL",
+      (a) => ({ ...a, confirmations: [{ ...valid().confirmations[0], inResponseTo: "_r\u0000" }] }),
+      undefined,
+      "SAML_INVALID",
+    ],
   ])("%s", (_name, change, env, expected) => {
     expect(code(change(valid()), env)).toBe(expected);
   });
@@ -110,5 +127,17 @@ describe("checkAssertion (SAML profiles §4.1.4.3)", () => {
       inResponseTo: "_r1",
       keepUntil: new Date(now.getTime() + 960_000),
     });
+  });
+
+  test("the unsigned envelope's InResponseTo is not taken: an assertion without one stays unsolicited", () => {
+    const result = checkAssertion(valid(), { destination: ACS, inResponseTo: "_pending" }, context);
+    expect(result).toMatchObject({ type: "ok", inResponseTo: null });
+  });
+
+  test("an expiry past what a date can hold keeps the assertion until year 9999 (not an invalid date)", () => {
+    const far = "+275760-09-13T00:00:00.000Z";
+    const a = { ...valid(), conditions: { notBefore: at(-300), notOnOrAfter: far, audiences: [[SP]] } };
+    const result = checkAssertion(a, envelope, context);
+    expect(result).toMatchObject({ type: "ok", keepUntil: new Date("9999-12-31T23:59:59.999Z") });
   });
 });

@@ -15,7 +15,10 @@ export type AssertionView = {
   conditions?: { notBefore?: string; notOnOrAfter?: string; audiences: string[][] };
 };
 
-/** The unsigned envelope around it. */
+/**
+ * The envelope around it, unsigned when only the assertion is signed (the usual case): its Destination
+ * is checked, but nothing in it is trusted for more.
+ */
 export type ResponseEnvelope = { destination?: string; inResponseTo?: string };
 
 export type Expectations = { acsUrl: string; spEntityId: string; idpEntityId: string; now: Date; skewMs: number };
@@ -34,6 +37,15 @@ export type AssertionCheck =
   | { type: "rejected"; code: SamlRejectionCode; message: string };
 
 const BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+/** Longer IDs and NameIDs than any identity provider sends; the stores index them. */
+const MAX_ID = 256;
+const MAX_NAME_ID = 512;
+/** The last instant a Date (and Postgres's timestamptz through it) can hold here: 9999-12-31T23:59:59.999Z. */
+const LAST_KEEPABLE = 253_402_300_799_999;
+
+/** Postgres text holds neither NUL nor a lone surrogate: such a value is refused, not stored. */
+const storable = (value: string, max: number) =>
+  value.length <= max && value.isWellFormed() && !value.includes("\u0000");
 
 /** Reads node-saml's parse of the signed assertion (`profile.getAssertion()`). */
 export function readAssertion(parsed: XmlElement): AssertionView {
@@ -91,6 +103,11 @@ function checkConfirmation(c: AssertionView["confirmations"][number], env: Respo
 /** docs/RULES.md "Sign-in": signature aside (node-saml), everything that makes a signed assertion valid for this company now. */
 export function checkAssertion(a: AssertionView, env: ResponseEnvelope, e: Expectations): AssertionCheck {
   if (!a.id || !a.nameId) return reject("SAML_INVALID", "The assertion has no ID or no NameID");
+  if (!storable(a.id, MAX_ID) || !storable(a.nameId, MAX_NAME_ID))
+    return reject(
+      "SAML_INVALID",
+      `The assertion's ID or NameID is too long (over ${MAX_ID} or ${MAX_NAME_ID} characters) or holds a NUL or invalid Unicode`,
+    );
   if (a.issuer !== e.idpEntityId)
     return reject("SAML_ISSUER_MISMATCH", "The assertion's Issuer is not the configured identity provider");
   if (env.destination !== e.acsUrl)
@@ -112,6 +129,8 @@ export function checkAssertion(a: AssertionView, env: ResponseEnvelope, e: Expec
     firstError ??= error;
   }
   if (!confirmation) return firstError ?? reject("SAML_INVALID", "No usable SubjectConfirmation");
+  if (confirmation.inResponseTo !== undefined && !storable(confirmation.inResponseTo, MAX_ID))
+    return reject("SAML_INVALID", "The assertion's InResponseTo is too long or holds a NUL or invalid Unicode");
 
   if (!a.conditions) return reject("SAML_INVALID", "The assertion has no Conditions");
   const window = checkWindow(a.conditions.notBefore, a.conditions.notOnOrAfter, "The assertion", e);
@@ -129,7 +148,11 @@ export function checkAssertion(a: AssertionView, env: ResponseEnvelope, e: Expec
     type: "ok",
     assertionId: a.id,
     nameId: a.nameId,
-    inResponseTo: confirmation.inResponseTo ?? env.inResponseTo ?? null,
-    keepUntil: new Date(Math.max(...ends) + e.skewMs),
+    // Only the signed assertion says which request it answers. The envelope's InResponseTo is unsigned
+    // when only the assertion is signed: trusting it let anyone turn an unsolicited assertion into an
+    // answer to a request they had just started, past samlIdpInitiated: false.
+    inResponseTo: confirmation.inResponseTo ?? null,
+    // Kept against replay until it expires; an expiry past year 9999 is kept until then.
+    keepUntil: new Date(Math.min(Math.max(...ends) + e.skewMs, LAST_KEEPABLE)),
   };
 }

@@ -126,8 +126,9 @@ export async function recordSamlRequest(
 }
 
 /**
- * Uses an assertion once: its id is recorded (a second use is a replay), and an
- * SP-initiated one also uses up its AuthnRequest. Each step is a single atomic statement.
+ * Uses an assertion once (replay protection) and, for an SP-initiated sign-in, its pending request, in one
+ * transaction: a statement that fails leaves the assertion unused, for the identity provider to post again.
+ * An assertion naming an unknown request is still used up.
  */
 export async function consumeAssertion(
   database: Database,
@@ -135,27 +136,29 @@ export async function consumeAssertion(
   a: { assertionId: string; keepUntil: Date; inResponseTo: string | null },
   now: Date,
 ): Promise<"ok" | "replayed" | "unknown_request"> {
-  await database.db
-    .delete(samlAssertions)
-    .where(and(eq(samlAssertions.companyId, companyId), lte(samlAssertions.expiresAt, now)));
-  const fresh = await database.db
-    .insert(samlAssertions)
-    .values({ companyId, assertionId: a.assertionId, consumedAt: now, expiresAt: a.keepUntil })
-    .onConflictDoNothing()
-    .returning({ id: samlAssertions.assertionId });
-  if (fresh.length === 0) return "replayed";
-  if (a.inResponseTo === null) return "ok";
-  const request = await database.db
-    .delete(samlRequests)
-    .where(
-      and(
-        eq(samlRequests.companyId, companyId),
-        eq(samlRequests.requestId, a.inResponseTo),
-        gt(samlRequests.expiresAt, now),
-      ),
-    )
-    .returning({ id: samlRequests.requestId });
-  return request.length === 1 ? "ok" : "unknown_request";
+  return await database.db.transaction(async (tx) => {
+    await tx
+      .delete(samlAssertions)
+      .where(and(eq(samlAssertions.companyId, companyId), lte(samlAssertions.expiresAt, now)));
+    const fresh = await tx
+      .insert(samlAssertions)
+      .values({ companyId, assertionId: a.assertionId, consumedAt: now, expiresAt: a.keepUntil })
+      .onConflictDoNothing()
+      .returning({ id: samlAssertions.assertionId });
+    if (fresh.length === 0) return "replayed";
+    if (a.inResponseTo === null) return "ok";
+    const request = await tx
+      .delete(samlRequests)
+      .where(
+        and(
+          eq(samlRequests.companyId, companyId),
+          eq(samlRequests.requestId, a.inResponseTo),
+          gt(samlRequests.expiresAt, now),
+        ),
+      )
+      .returning({ id: samlRequests.requestId });
+    return request.length === 1 ? "ok" : "unknown_request";
+  });
 }
 
 export async function insertSession(
