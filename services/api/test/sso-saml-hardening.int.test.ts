@@ -91,6 +91,25 @@ describe("samlIdpInitiated", () => {
     expect(outcome(await postAcs(env(), tenant.companyId, response))).toEqual({ status: 401, code: "SAML_REPLAYED" });
   });
 
+  test("a failure while using the assertion leaves it unused: the identity provider's next post signs in", async () => {
+    const { tenant, sp, respond } = await company(env);
+    const login = await env().app.request(sp.loginUrl.replace("https://scimline.example.test", ""));
+    const { id } = readAuthnRequest(login.headers.get("location") ?? "");
+    const response = respond({ inResponseTo: id });
+    const sql = env().database.sql;
+    // Using up the pending request fails once, as a lost connection would.
+    await sql.unsafe(`create function refuse_request_use() returns trigger language plpgsql as $$
+      begin raise exception 'refused for the test'; end $$`);
+    await sql`create trigger refuse_request_use before delete on saml_requests for each row execute function refuse_request_use()`;
+    try {
+      expect((await postAcs(env(), tenant.companyId, response)).status).toBe(500);
+    } finally {
+      await sql`drop trigger refuse_request_use on saml_requests`;
+      await sql`drop function refuse_request_use()`;
+    }
+    expect(outcome(await postAcs(env(), tenant.companyId, response))).toEqual({ status: 200, code: "OK" });
+  });
+
   test("on (the default) and turned back on: IdP-initiated sign-in works", async () => {
     const { tenant, respond } = await company(env, { samlIdpInitiated: false });
     expect(outcome(await postAcs(env(), tenant.companyId, respond())).code).toBe("SAML_UNSOLICITED");
