@@ -54,6 +54,7 @@ export const hostileBody: fc.Arbitrary<Buffer> = fc.oneof(
 
 const attrPath = fc.constantFrom(
   "userName",
+  "schemas",
   "USERNAME",
   "name.givenName",
   "emails",

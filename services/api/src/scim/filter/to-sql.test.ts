@@ -46,7 +46,11 @@ describe("userNameSought: the look-up that takes the prepared statement", () => 
     ['userName eq "\\ud800"', "a lone high surrogate"],
     ['userName eq "x\\udfffy"', "a lone low surrogate"],
   ])("%s (%s, spelled as an escape) is 400 invalidFilter, as on the general path", (filter) => {
-    for (const compile of [userNameSought, compileUserFilter]) {
+    for (const compile of [
+      userNameSought,
+      compileUserFilter,
+      (f: string) => compileUserFilter(f.replace("userName", "schemas")),
+    ]) {
       expect(() => compile(filter)).toThrow(
         expect.objectContaining({
           status: 400,

@@ -68,7 +68,8 @@ function schemasExpression(node: Compare | Suffix, hasSchema: (urn: string) => S
   if ((node.op !== "eq" && node.op !== "ne") || typeof node.compValue !== "string") {
     return failFilter("schemas can only be compared with eq or ne and a schema URN");
   }
-  return node.op === "eq" ? hasSchema(node.compValue) : sql`not ${hasSchema(node.compValue)}`;
+  const urn = checkedString(node.compValue, "schemas");
+  return node.op === "eq" ? hasSchema(urn) : sql`not ${hasSchema(urn)}`;
 }
 
 function attributeExpression(node: Compare | Suffix, scope: Scope): SQL {
