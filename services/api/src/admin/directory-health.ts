@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
+import { isBigintText, isoInstant } from "./cursor-values.ts";
 import { findDirectory } from "./directory-store.ts";
 import { DirectoryParams, errors, Id, json, NOT_FOUND } from "./schemas.ts";
 import { validationHook } from "./validation.ts";
@@ -90,10 +91,13 @@ type LogRow = {
   duration_ms: number;
 };
 
+/** `at|id` in base64url: the instant as `toISOString` writes it, and the row's bigint id. */
 const cursorOf = (row: LogRow) => Buffer.from(`${new Date(row.at).toISOString()}|${row.id}`).toString("base64url");
 function parseCursor(cursor: string): { at: string; id: string } {
-  const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  if (!at || !id || Number.isNaN(Date.parse(at)) || !/^\d{1,18}$/.test(id)) {
+  const [rawAt, id, extra] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  // Strict: anything Postgres might refuse as `::timestamptz` or `::bigint` is a 400, not a 500.
+  const at = rawAt === undefined ? null : isoInstant(rawAt);
+  if (at === null || id === undefined || extra !== undefined || !isBigintText(id)) {
     throw new AdminError("VALIDATION_FAILED", "cursor: must be a nextCursor");
   }
   return { at, id };

@@ -1,5 +1,6 @@
-import { type Database, eventEnvelope, eventsAfter } from "@scimline/db";
+import { type Database, eventEnvelope, eventsAfter, FEED_START } from "@scimline/db";
 import type { EventType } from "@scimline/domain";
+import { decodePosition, isBigintText } from "./cursor-values.ts";
 import type { EventView } from "./event-schemas.ts";
 
 type Row = {
@@ -12,14 +13,18 @@ type Row = {
   txid: string;
 };
 
-/** Opaque cursors: base64url of the position, so clients never build or compare them. */
+/**
+ * Opaque cursors: base64url of the position, so clients never build or compare them. A user's list:
+ * `seq` (bigint); the feed: `txid:seq` (xid8, bigint). A value out of its type's range is no cursor
+ * (the query's cast would fail).
+ */
 const encode = (parts: string[]) => Buffer.from(parts.join(":")).toString("base64url");
-function decode(cursor: string, count: number): string[] | null {
-  const parts = Buffer.from(cursor, "base64url").toString("utf8").split(":");
-  return parts.length === count && parts.every((p) => /^\d{1,20}$/.test(p)) ? parts : null;
+function decodeUser(cursor: string): string | null {
+  const [seq, extra] = Buffer.from(cursor, "base64url").toString("utf8").split(":");
+  return seq !== undefined && extra === undefined && isBigintText(seq) ? seq : null;
 }
-export const isUserCursor = (cursor: string) => decode(cursor, 1) !== null;
-export const isFeedCursor = (cursor: string) => decode(cursor, 2) !== null;
+export const isUserCursor = (cursor: string) => decodeUser(cursor) !== null;
+export const isFeedCursor = (cursor: string) => decodePosition(cursor) !== null;
 
 /** A user's events, oldest first (a user's events are written under its row lock, so seq is their order). */
 export async function userEvents(
@@ -28,7 +33,7 @@ export async function userEvents(
   userId: string,
   page: { cursor?: string | undefined; limit: number },
 ): Promise<{ events: EventView[]; nextCursor: string | null }> {
-  const after = page.cursor ? (decode(page.cursor, 1)?.[0] ?? "0") : "0";
+  const after = page.cursor ? (decodeUser(page.cursor) ?? "0") : "0";
   const rows = await database.sql<Row[]>`
     select seq::text, id, at, type, user_id, data, txid::text from events
     where user_id = ${userId} and company_id = ${companyId} and seq > ${after}::bigint
@@ -60,8 +65,8 @@ export async function companyFeed(
   companyId: string,
   query: { after?: string | undefined; types?: EventType[] | undefined; limit: number },
 ): Promise<{ events: EventView[]; nextCursor: string }> {
-  const [txid = "0", seq = "0"] = query.after ? (decode(query.after, 2) ?? []) : [];
-  const rows = await eventsAfter(database.sql, companyId, { txid, seq }, { limit: query.limit, types: query.types });
+  const after = (query.after ? decodePosition(query.after) : null) ?? FEED_START;
+  const rows = await eventsAfter(database.sql, companyId, after, { limit: query.limit, types: query.types });
   const last = rows.at(-1);
   return {
     events: rows.map(eventEnvelope) as EventView[],

@@ -1,6 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { type Database, newId, sealWebhookSecret, type WebhookKeys } from "@scimline/db";
 import type { EventType } from "@scimline/domain";
+import { decodePosition } from "./cursor-values.ts";
 import type { DeliveryView, WebhookView } from "./webhook-schemas.ts";
 
 /** Endpoints per company: each one multiplies the delivery work of every event. */
@@ -91,11 +92,9 @@ type DeliveryRow = {
   last_attempt_at: string | null;
 };
 
+/** A delivery's position, `txid:seq` (xid8, bigint) in base64url; a value out of its type's range is no cursor. */
 const encode = (r: { txid: string; seq: string }) => Buffer.from(`${r.txid}:${r.seq}`).toString("base64url");
-function decode(cursor: string): { txid: string; seq: string } | null {
-  const [txid, seq, extra] = Buffer.from(cursor, "base64url").toString("utf8").split(":");
-  return txid && seq && extra === undefined && /^\d{1,20}$/.test(txid) && /^\d{1,19}$/.test(seq) ? { txid, seq } : null;
-}
+const decode = decodePosition;
 export const isDeliveryCursor = (cursor: string) => decode(cursor) !== null;
 
 /**
