@@ -21,3 +21,14 @@ export function newId(): string {
   }
   return v7({ random, msecs: lastMs, seq });
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A UUID in any case (how clients may send an id back). */
+export const isUuid = (id: string): boolean => UUID.test(id);
+
+/**
+ * An id as stored: a UUID in lower case (Postgres compares uuid values in any case, but JS maps and
+ * sets keyed by id do not), anything else unchanged (it will not be found).
+ */
+export const canonicalId = (id: string): string => (isUuid(id) ? id.toLowerCase() : id);

@@ -248,6 +248,47 @@ describe("Okta, request by request", () => {
     expect((await scim(env(), t.token, "GET", `/Groups/${gid}`)).status).toBe(404);
   });
 
+  test("an id in capitals names the same resource: reads, PATCH and PUT keep a group's members", async () => {
+    const t = await createTenant(env());
+    const [a = "", b = "", c = ""] = await Promise.all(
+      ["caps.a", "caps.b", "caps.c"].map(
+        async (name) =>
+          (await scim(env(), t.token, "POST", "/Users", oktaUser(`${name}@example.com`))).body.id as string,
+      ),
+    );
+    const gid = (
+      await scim(env(), t.token, "POST", "/Groups", { displayName: "Caps", members: [{ value: a }, { value: b }] })
+    ).body.id as string;
+    const GID = gid.toUpperCase();
+    const valuesOf = (body: Record<string, unknown>) =>
+      ((body.members as Array<{ value: string }> | undefined) ?? []).map((m) => m.value).sort();
+
+    const read = await scim(env(), t.token, "GET", `/Groups/${GID}`);
+    expect([read.status, read.body.id, valuesOf(read.body)]).toEqual([200, gid, [a, b].sort()]);
+    // Adding one member must not drop the others (it did: the members were looked up under the id as sent).
+    const added = await scim(env(), t.token, "PATCH", `/Groups/${GID}`, {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "add", path: "members", value: [{ value: c }] }],
+    });
+    expect([added.status, valuesOf(added.body)]).toEqual([200, [a, b, c].sort()]);
+    expect(valuesOf((await scim(env(), t.token, "GET", `/Groups/${gid}`)).body)).toEqual([a, b, c].sort());
+    const removed = await scim(env(), t.token, "PATCH", `/Groups/${GID}`, {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "remove", path: `members[value eq "${a}"]` }],
+    });
+    expect([removed.status, valuesOf(removed.body)]).toEqual([200, [b, c].sort()]);
+    const put = await scim(env(), t.token, "PUT", `/Groups/${GID}`, { displayName: "Caps 2", members: [{ value: c }] });
+    expect([put.status, put.body.id, valuesOf(put.body)]).toEqual([200, gid, [c]]);
+
+    const user = await scim(env(), t.token, "PATCH", `/Users/${b.toUpperCase()}`, {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "replace", path: "displayName", value: "B in caps" }],
+    });
+    expect([user.status, user.body.id, user.body.displayName]).toEqual([200, b, "B in caps"]);
+    expect((await scim(env(), t.token, "DELETE", `/Groups/${GID}`)).status).toBe(204);
+    expect((await scim(env(), t.token, "GET", `/Groups/${gid}`)).status).toBe(404);
+  });
+
   test("a group rename whose value carries another id is refused (mutability)", async () => {
     const t = await createTenant(env());
     const gid = (await scim(env(), t.token, "POST", "/Groups", { displayName: "Ops" })).body.id as string;

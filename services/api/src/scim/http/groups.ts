@@ -14,7 +14,7 @@ import { toScimGroup } from "../resource/group-resource.ts";
 import { parseAttributeList, projectResource } from "../resource/projection.ts";
 import { SCHEMA } from "../resource/schema.ts";
 import { etag } from "../resource/user-output.ts";
-import { checkIfMatch, pagination, readJson, scimBaseUrl } from "./request.ts";
+import { checkIfMatch, pagination, pathId, readJson, scimBaseUrl } from "./request.ts";
 import { scimJson } from "./respond.ts";
 
 /** Members are loaded only when the response will show them (Entra asks excludedAttributes=members). */
@@ -65,23 +65,20 @@ export function scimGroupsRoutes(deps: AppDeps) {
 
   app.post("/", async (c) => single(c, await createGroup(deps, c.get("principal"), await readJson(c)), 201));
 
-  app.get("/:id", async (c) => single(c, await getGroup(deps, c.get("principal"), c.req.param("id"), wantsMembers(c))));
+  app.get("/:id", async (c) => single(c, await getGroup(deps, c.get("principal"), pathId(c), wantsMembers(c))));
 
   app.put("/:id", async (c) => {
     const body = await readJson(c);
-    return single(
-      c,
-      await replaceGroup(deps, c.get("principal"), c.req.param("id"), body, ifMatch(c), wantsMembers(c)),
-    );
+    return single(c, await replaceGroup(deps, c.get("principal"), pathId(c), body, ifMatch(c), wantsMembers(c)));
   });
 
   app.patch("/:id", async (c) => {
     const body = await readJson(c);
-    return single(c, await patchGroup(deps, c.get("principal"), c.req.param("id"), body, ifMatch(c), wantsMembers(c)));
+    return single(c, await patchGroup(deps, c.get("principal"), pathId(c), body, ifMatch(c), wantsMembers(c)));
   });
 
   app.delete("/:id", async (c) => {
-    await removeGroup(deps, c.get("principal"), c.req.param("id"), ifMatch(c));
+    await removeGroup(deps, c.get("principal"), pathId(c), ifMatch(c));
     return c.body(null, 204);
   });
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { canonicalId } from "@scimline/db";
 import type { Context } from "hono";
 import { badRequest, ScimError } from "../errors.ts";
 
@@ -57,6 +58,11 @@ function integerParam(c: Context, name: string): number | undefined {
 }
 
 /** RFC 7644 §3.4.2.4: startIndex < 1 counts as 1; count < 0 as 0; we never return more than MAX_PAGE_SIZE. */
+/** The resource id in the path as ids are stored (a UUID in any case names the same resource). */
+export function pathId(c: Context): string {
+  return canonicalId(c.req.param("id") ?? "");
+}
+
 export function pagination(c: Context): { startIndex: number; count: number } {
   const startIndex = Math.max(1, integerParam(c, "startIndex") ?? 1);
   const count = Math.min(MAX_PAGE_SIZE, Math.max(0, integerParam(c, "count") ?? DEFAULT_PAGE_SIZE));

@@ -1,17 +1,18 @@
+import { isUuid } from "@scimline/db";
 import { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../../deps.ts";
 import type { ApiMetrics } from "../../ops/metrics.ts";
 import { logSubject } from "../../request-log/middleware.ts";
 import { ListCache } from "../../use-cases/users/list-cache.ts";
 import { UserInserter } from "../../use-cases/users/user-inserter.ts";
-import { findUser, findUserName, isUuid, listKey, listUsers, type UserRow } from "../../use-cases/users/user-store.ts";
+import { findUser, findUserName, listKey, listUsers, type UserRow } from "../../use-cases/users/user-store.ts";
 import { acceptCreateUser, checkVersion, patchUser, removeUser, replaceUser } from "../../use-cases/users/users.ts";
 import { ScimError } from "../errors.ts";
 import { compileUserFilter, compileUserSort, userNameSought } from "../filter/to-sql.ts";
 import { projectResource } from "../resource/projection.ts";
 import { SCHEMA } from "../resource/schema.ts";
 import { etag, toScimUser } from "../resource/user-output.ts";
-import { checkIfMatch, pagination, readJson, scimBaseUrl } from "./request.ts";
+import { checkIfMatch, pagination, pathId, readJson, scimBaseUrl } from "./request.ts";
 import { scimJson } from "./respond.ts";
 
 /** /scim/v2/Users (docs/RULES.md "The SCIM surface", RFC 7644 §3). */
@@ -86,14 +87,14 @@ export function scimUsersRoutes(deps: AppDeps, metrics?: Pick<ApiMetrics, "guard
 
   // The request log links a request by id to its user (it shows the user's current userName).
   app.use("/:id", async (c, next) => {
-    const id = c.req.param("id");
+    const id = pathId(c);
     if (isUuid(id)) logSubject(c, { userId: id });
     await next();
   });
 
   app.get("/:id", async (c) => {
-    const row = await findUser(deps.database, c.get("principal"), c.req.param("id"));
-    if (!row) throw new ScimError(404, undefined, `User ${c.req.param("id")} not found`);
+    const row = await findUser(deps.database, c.get("principal"), pathId(c));
+    if (!row) throw new ScimError(404, undefined, `User ${pathId(c)} not found`);
     const noneMatch = c.req.header("if-none-match");
     if (noneMatch?.split(",").some((t) => t.trim().replace(/^W\//, "") === `"${row.version}"`)) {
       return c.body(null, 304, { ETag: etag(row.version) });
@@ -102,17 +103,17 @@ export function scimUsersRoutes(deps: AppDeps, metrics?: Pick<ApiMetrics, "guard
   });
 
   app.put("/:id", async (c) => {
-    const row = await replaceUser(deps, c.get("principal"), c.req.param("id"), await readJson(c), ifMatch(c), held);
+    const row = await replaceUser(deps, c.get("principal"), pathId(c), await readJson(c), ifMatch(c), held);
     return single(c, row);
   });
 
   app.patch("/:id", async (c) => {
-    const row = await patchUser(deps, c.get("principal"), c.req.param("id"), await readJson(c), ifMatch(c), held);
+    const row = await patchUser(deps, c.get("principal"), pathId(c), await readJson(c), ifMatch(c), held);
     return single(c, row);
   });
 
   app.delete("/:id", async (c) => {
-    const gone = await removeUser(deps, c.get("principal"), c.req.param("id"), ifMatch(c), held);
+    const gone = await removeUser(deps, c.get("principal"), pathId(c), ifMatch(c), held);
     if (gone.erased) deps.requestLog?.forget(c.get("principal").companyId, gone.userName);
     changed(c.get("principal"));
     return c.body(null, 204);

@@ -1,5 +1,5 @@
 import type { Database } from "@scimline/db";
-import { schema } from "@scimline/db";
+import { isUuid, schema } from "@scimline/db";
 import { and, asc, count, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { ScimPrincipal } from "../../tenancy.ts";
 import { pageWithTotal, totalOver } from "../page.ts";
@@ -30,8 +30,6 @@ const groupColumns = {
 
 export const groupsVisibleTo = (p: ScimPrincipal): SQL =>
   and(eq(groups.companyId, p.companyId), eq(groups.directoryId, p.directoryId)) as SQL;
-
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
 export async function loadMembers(database: Database, groupIds: string[]): Promise<Map<string, MemberRow[]>> {
   const byGroup = new Map<string, MemberRow[]>(groupIds.map((id) => [id, []]));

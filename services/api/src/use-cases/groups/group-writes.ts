@@ -1,12 +1,10 @@
-import { type Database, newId, type TxSql } from "@scimline/db";
+import { type Database, isUuid, newId, type TxSql } from "@scimline/db";
 import { badRequest, ScimError } from "../../scim/errors.ts";
 import type { ScimPrincipal } from "../../tenancy.ts";
 import { isUniqueViolation } from "../pg-errors.ts";
 import { membersOf, owedToUsers, planWithValues } from "./membership-work.ts";
 
 export type GroupWrite = { displayName: string; externalId: string | null; memberIds: string[] };
-
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
 function uniqueness(error: unknown): ScimError | null {
   if (isUniqueViolation(error, "groups_directory_display_name")) {

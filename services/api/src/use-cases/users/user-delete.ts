@@ -1,5 +1,4 @@
-import { type Database, type Hold, holdDelete, markDeleted, type Sql, type TxSql } from "@scimline/db";
-import { isUuid } from "./user-store.ts";
+import { type Database, type Hold, holdDelete, isUuid, markDeleted, type Sql, type TxSql } from "@scimline/db";
 
 /** Whose user may be deleted: a directory's own (SCIM), or any of the company's (the admin API). */
 export type DeleteScope = { companyId: string; directoryId?: string };

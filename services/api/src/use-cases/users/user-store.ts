@@ -1,4 +1,4 @@
-import { type Database, insertUsers, newId, type RowEvent, schema } from "@scimline/db";
+import { type Database, insertUsers, isUuid, newId, type RowEvent, schema } from "@scimline/db";
 import type { OfficeHints } from "@scimline/domain";
 import { and, count, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
 import { ScimError } from "../../scim/errors.ts";
@@ -154,8 +154,6 @@ async function lookUp(database: Database, p: ScimPrincipal, key: LookupKey, valu
   });
   return (row as UserRow | undefined) ?? null;
 }
-
-export const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
 /** The create's userName is taken in the company: the door may resolve it (adoption) or explain who owns it. */
 export class UserNameTaken extends ScimError {
