@@ -55,12 +55,35 @@ const WEIRD = [
   "[object Object]",
 ];
 
+/** `length` printable ASCII characters from a seed (mulberry32): random, so Postgres cannot compress them. */
+function incompressible(length: number, seed: number): string {
+  let state = seed >>> 0;
+  let out = "";
+  for (let i = 0; i < length; i++) {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out += String.fromCharCode(0x21 + (((t ^ (t >>> 14)) >>> 0) % 94));
+  }
+  return out;
+}
+
+/**
+ * Long strings: a repeated character, over every length limit, and random text. "x".repeat(n) compresses
+ * to a few bytes, so only random text finds a value too long for a btree index entry (2,704 bytes), which
+ * Postgres refuses (54000) where a length check did not (userName, externalId, a group's displayName).
+ */
+const longString: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(17_000, 70_000).map((n) => "x".repeat(n)),
+  fc.tuple(fc.constantFrom(513, 3_000), fc.integer()).map(([n, seed]) => incompressible(n, seed)),
+);
+
 /** Strings an attacker or a broken client sends: unicode of all planes, lone surrogates, NUL, SQL, huge. */
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.string({ unit: "binary", maxLength: 40 }) },
   { weight: 2, arbitrary: fc.constantFrom(...SQLISH, ...WEIRD) },
   { weight: 1, arbitrary: fc.string({ unit: "grapheme-composite", maxLength: 20 }) },
-  { weight: 1, arbitrary: fc.constantFrom(17_000, 70_000).map((n) => "x".repeat(n)) },
+  { weight: 1, arbitrary: longString },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...SQLISH), fc.constantFrom(...WEIRD)).map(([a, b]) => a + b) },
 );
 
@@ -152,6 +175,7 @@ export const plausibleUser: fc.Arbitrary<Record<string, unknown>> = fc.record(
     userName: fc.tuple(acceptable, fc.nat()).map(([s, n]) => `${s.slice(0, 40)}.${n}@fuzz.example`),
     name: fc.record({ givenName: acceptable, familyName: acceptable, formatted: acceptable }, { requiredKeys: [] }),
     displayName: acceptable,
+    externalId: acceptable,
     title: acceptable,
     active: fc.boolean(),
     emails: fc.array(fc.record({ value: acceptable, type: fc.constantFrom("work", "home", "other") }), {

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { type ScimPatchOperation, type ScimResource, scimPatch } from "scim-patch";
 import { badRequest } from "../errors.ts";
-import { MAX_VALUES, maxValues } from "../resource/canonical.ts";
+import { checkString, MAX_VALUES, maxValues } from "../resource/canonical.ts";
 import { type AttributeDef, findAttribute } from "../resource/schema.ts";
 import { isEmpty, type ParsedOperation, parseOperations } from "./normalize.ts";
 import { compileFilter, formatPath, isObject, keyIn, type ParsedPath, seedOf } from "./path.ts";
@@ -176,7 +176,8 @@ function applyOne(ctx: Ctx, op: ParsedOperation): void {
     if (op.op === "remove" || typeof op.value !== "string" || op.value === "") {
       throw badRequest("invalidValue", "password can be replaced with a non-empty string, not removed");
     }
-    ctx.password = op.value; // writeOnly: handed to the caller, never kept in the document
+    // Checked as a POST's password is (NUL, lone surrogates, length), before it is sealed.
+    ctx.password = checkString(op.value, "password"); // writeOnly: handed to the caller, never kept in the document
     return;
   }
   const clearing = op.op === "remove" || isEmpty(op.value);

@@ -25,8 +25,22 @@ const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/**
+ * Values Postgres indexes with a btree (userName, externalId, a group's displayName): an index entry
+ * holds at most 2,704 bytes, and a longer value that does not compress failed the write (54000, a
+ * 500). 512 UTF-16 code units are at most 1,536 bytes of UTF-8, lower()-ed or not.
+ */
+export const MAX_INDEXED = 512;
+
+/** `value`, refused (400 invalidValue naming `name`) when longer than an index holds. */
+export function checkIndexed<T extends string | null>(value: T, name: string): T {
+  if (value !== null && value.length > MAX_INDEXED)
+    throw badRequest("invalidValue", `${name} is longer than ${MAX_INDEXED} characters`);
+  return value;
+}
+
 /** Postgres text and jsonb refuse NUL and lone surrogates: refuse them here as a 400, not a 500. */
-function checkString(value: string, where: string): string {
+export function checkString(value: string, where: string): string {
   if (value.length > MAX_STRING) throw badRequest("invalidValue", `${where} is longer than ${MAX_STRING} characters`);
   if (value.includes("\u0000") || !value.isWellFormed()) {
     throw badRequest("invalidValue", `${where} contains a NUL character or invalid Unicode`);

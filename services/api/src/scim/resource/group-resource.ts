@@ -1,6 +1,6 @@
 import type { GroupRow, GroupWrite } from "../../use-cases/groups/group-store.ts";
 import { badRequest } from "../errors.ts";
-import { canonicalize, MAX_MEMBERS } from "./canonical.ts";
+import { canonicalize, checkIndexed, MAX_MEMBERS } from "./canonical.ts";
 import { SCHEMA } from "./schema.ts";
 import { etag } from "./user-output.ts";
 
@@ -11,6 +11,8 @@ export function parseGroupInput(body: unknown): GroupWrite {
   if (typeof displayName !== "string" || displayName.trim() === "") {
     throw badRequest("invalidValue", "displayName is required and must be a non-empty string");
   }
+  checkIndexed(displayName, "displayName");
+  const externalId = checkIndexed(typeof document.externalId === "string" ? document.externalId : null, "externalId");
   const members = Array.isArray(document.members) ? document.members : [];
   if (members.length > MAX_MEMBERS) throw badRequest("invalidValue", `a group holds at most ${MAX_MEMBERS} members`);
   const memberIds: string[] = [];
@@ -21,7 +23,7 @@ export function parseGroupInput(body: unknown): GroupWrite {
   }
   return {
     displayName,
-    externalId: typeof document.externalId === "string" ? document.externalId : null,
+    externalId,
     memberIds: [...new Set(memberIds)],
   };
 }

@@ -1,6 +1,6 @@
 import type { OfficeHints } from "@scimline/domain";
 import { badRequest } from "../errors.ts";
-import { canonicalize } from "./canonical.ts";
+import { canonicalize, checkIndexed } from "./canonical.ts";
 import { SCHEMA } from "./schema.ts";
 
 /** What the door needs from a user body: the document plus the columns it is indexed and provisioned by. */
@@ -18,8 +18,6 @@ export type UserInput = {
   licenseTypeConflict: string | null;
   officeHints: OfficeHints;
 };
-
-const MAX_USERNAME = 512;
 
 type Entry = Record<string, unknown>;
 const entries = (value: unknown): Entry[] =>
@@ -67,9 +65,8 @@ export function parseUserInput(body: unknown): UserInput {
   if (typeof userName !== "string" || userName.trim() === "") {
     throw badRequest("invalidValue", "userName is required and must be a non-empty string");
   }
-  if (userName.length > MAX_USERNAME)
-    throw badRequest("invalidValue", `userName is longer than ${MAX_USERNAME} characters`);
-  const externalId = typeof document.externalId === "string" ? document.externalId : null;
+  checkIndexed(userName, "userName");
+  const externalId = checkIndexed(typeof document.externalId === "string" ? document.externalId : null, "externalId");
   if (document.active === undefined) document.active = true;
 
   const license = licenseTypeOf(document);
