@@ -274,10 +274,19 @@ describe("Okta, request by request", () => {
     expect(valuesOf((await scim(env(), t.token, "GET", `/Groups/${gid}`)).body)).toEqual([a, b, c].sort());
     const removed = await scim(env(), t.token, "PATCH", `/Groups/${GID}`, {
       schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-      Operations: [{ op: "remove", path: `members[value eq "${a}"]` }],
+      Operations: [{ op: "remove", path: `members[value eq "${a.toUpperCase()}"]` }],
     });
     expect([removed.status, valuesOf(removed.body)]).toEqual([200, [b, c].sort()]);
-    const put = await scim(env(), t.token, "PUT", `/Groups/${GID}`, { displayName: "Caps 2", members: [{ value: c }] });
+    // Members named in capitals: the one already there is not added twice.
+    const again = await scim(env(), t.token, "PATCH", `/Groups/${GID}`, {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "add", path: "members", value: [{ value: c.toUpperCase() }] }],
+    });
+    expect([again.status, valuesOf(again.body)]).toEqual([200, [b, c].sort()]);
+    const put = await scim(env(), t.token, "PUT", `/Groups/${GID}`, {
+      displayName: "Caps 2",
+      members: [{ value: c.toUpperCase() }],
+    });
     expect([put.status, put.body.id, valuesOf(put.body)]).toEqual([200, gid, [c]]);
 
     const user = await scim(env(), t.token, "PATCH", `/Users/${b.toUpperCase()}`, {

@@ -1,3 +1,4 @@
+import { canonicalId } from "@scimline/db";
 import { badRequest } from "../errors.ts";
 import { type AttributeDef, findAttribute, findExtension, type ResourceTypeName, SCHEMA } from "../resource/schema.ts";
 import { coerceBool, FORBIDDEN, formatPath, isObject, type ParsedPath, parsePath } from "./path.ts";
@@ -206,7 +207,21 @@ export function parseOperations(type: ResourceTypeName, body: unknown): ParsedOp
     if (out.length > MAX_EXPANDED)
       throw badRequest("invalidSyntax", `the PATCH expands to over ${MAX_EXPANDED} changes`);
   }
+  if (type === "Group") for (const op of out) canonicalMembers(op);
   return out;
+}
+
+/**
+ * A member is a user id: one in capitals names the same user (as the group's own id in the path does),
+ * so `members[value eq "…"]` and the members added compare with the stored ids, lower case.
+ */
+function canonicalMembers(op: ParsedOperation): void {
+  if (op.path.urn !== undefined || op.path.attr?.toLowerCase() !== "members") return;
+  const { filter } = op.path;
+  if (filter?.op === "eq" && filter.attrPath.toLowerCase() === "value" && typeof filter.compValue === "string")
+    op.path.filter = { ...filter, compValue: canonicalId(filter.compValue) };
+  const values = Array.isArray(op.value) ? op.value : [op.value];
+  for (const m of values) if (isObject(m) && typeof m.value === "string") m.value = canonicalId(m.value);
 }
 
 /** The operations as applyPatch runs them, with string paths; throws ScimError. */

@@ -1,3 +1,4 @@
+import { canonicalId } from "@scimline/db";
 import type { GroupRow, GroupWrite } from "../../use-cases/groups/group-store.ts";
 import { badRequest } from "../errors.ts";
 import { canonicalize, checkIndexed, MAX_MEMBERS } from "./canonical.ts";
@@ -19,7 +20,7 @@ export function parseGroupInput(body: unknown): GroupWrite {
   for (const [i, member] of members.entries()) {
     const value = (member as Record<string, unknown>).value;
     if (typeof value !== "string" || value === "") throw badRequest("invalidValue", `members[${i}].value is required`);
-    memberIds.push(value);
+    memberIds.push(canonicalId(value));
   }
   return {
     displayName,
