@@ -76,6 +76,22 @@ describe("companies bind their identity providers", () => {
   });
 });
 
+describe("claims Postgres cannot hold", () => {
+  test("an email, oid or sub with a NUL, invalid Unicode or over 512 characters is no claim: refused, never a 500", async () => {
+    await createUser(env(), tenant, "ivy@acme.example");
+    for (const bad of ["ivy@acme.example\u0000", "ivy\ud800@acme.example", `${"i".repeat(520)}@acme.example`]) {
+      for (const provider of ["microsoft", "google"] as const) {
+        const r = await oidcSignIn(provider, { email: bad });
+        expect(outcome(r)).toEqual({ status: 401, code: "INVALID_TOKEN", user: undefined });
+      }
+      expect(outcome(await oidcSignIn("microsoft", { email: "ivy@acme.example", oid: bad })).code).toBe(
+        "INVALID_TOKEN",
+      );
+      expect(outcome(await oidcSignIn("google", { email: "ivy@acme.example", sub: bad })).code).toBe("INVALID_TOKEN");
+    }
+  });
+});
+
 describe("accounts link at the first sign-in and match by subject afterwards", () => {
   test("the first sign-in links by email and records the provider's stable subject", async () => {
     const userId = await createUser(env(), tenant, "eve@acme.example");

@@ -9,9 +9,19 @@ const { signInIdentities, users } = schema;
 
 export type Provider = "google" | "microsoft";
 
+/** Longer than any provider's subject or email; the stores index them. */
+const MAX_CLAIM = 512;
+
+/**
+ * A string claim, trimmed. One Postgres cannot hold or index (a NUL, invalid Unicode, over 512
+ * characters) is no claim: the token is refused as lacking it, not answered with a 500.
+ */
 const claim = (payload: JWTPayload, name: string) => {
   const value = payload[name];
-  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+  if (typeof value !== "string") return undefined;
+  const trimmed = value.trim();
+  const storable = trimmed.length <= MAX_CLAIM && trimmed.isWellFormed() && !trimmed.includes("\u0000");
+  return trimmed !== "" && storable ? trimmed : undefined;
 };
 
 /**
@@ -27,8 +37,9 @@ export function boundSubject(provider: Provider, payload: JWTPayload, company: C
     return `${tid}/${oid}`;
   }
   const hd = claim(payload, "hd")?.toLowerCase();
-  if (!hd || !company.googleHostedDomains.includes(hd) || !payload.sub) return null;
-  return payload.sub;
+  const sub = claim(payload, "sub");
+  if (!hd || !company.googleHostedDomains.includes(hd) || !sub) return null;
+  return sub;
 }
 
 /** The email a first sign-in may link by: Google must vouch for it; Microsoft's comes from the bound tenant's directory. */
