@@ -139,6 +139,17 @@ export function isUnavailable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Postgres refused a value (class 22, data exception: a NUL, an out-of-range number or date, malformed
+ * text for its type; 54000: an index entry too large). Request input is checked before it is stored,
+ * so this is a check that is missing: the client is told its input was refused (400, not 500), and the
+ * log says which check to add. A value the server computed wrongly would be answered this way too.
+ */
+export function isValueRefused(error: unknown): boolean {
+  const code = pgError(error).code;
+  return code !== undefined && (code.startsWith("22") || code === "54000");
+}
+
 /** One mapping from failures to responses; anything unexpected is a logged 500 with the request id. */
 export function handleError(error: Error, c: Context<AppEnv>): Response {
   const scim = c.req.path.startsWith("/scim/");
@@ -155,6 +166,14 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
       ? new ScimError(503, undefined, "The service is temporarily unavailable; retry shortly", { "Retry-After": "5" })
       : new AdminError("UNAVAILABLE", "The service is temporarily unavailable; retry shortly");
     c.header("Retry-After", "5");
+  } else if (isValueRefused(error)) {
+    c.get("logger")?.warn(
+      { err: { message: error.message, code: pgError(error).code } },
+      "a value reached Postgres unchecked and was refused",
+    );
+    mapped = scim
+      ? new ScimError(400, "invalidValue", "A value in the request cannot be stored")
+      : new AdminError("VALIDATION_FAILED", "A value in the request cannot be stored");
   } else if (error instanceof HTTPException) {
     // Hono's JSON validator throws a bare 400 for a body that is not JSON.
     const badJson = error.status === 400 && /json/i.test(error.message);
