@@ -1,4 +1,4 @@
-import { checkInvariants } from "@scimline/db";
+import { checkInvariants, isUuid } from "@scimline/db";
 import { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { dashboardAuth } from "../middleware/dashboard-auth.ts";
@@ -9,7 +9,6 @@ import { loadOverview } from "./overview-data.ts";
 import { cached } from "./stats.ts";
 import { loadUserPage, renderUserPage } from "./user-page.ts";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Viewers within this share one reading of the page's figures (each refreshes every 10 s). */
 const OVERVIEW_CACHE_MS = 5000;
 /** Every company's invariants scan users and pools: at most twice a minute, however many viewers. */
@@ -47,7 +46,7 @@ export function overviewRoutes(deps: Pick<AppDeps, "config" | "database" | "queu
   });
   app.get("/admin/users/:userId", auth, async (c) => {
     const userId = c.req.param("userId");
-    const page = UUID.test(userId) ? await loadUserPage(deps.database, userId) : null;
+    const page = isUuid(userId) ? await loadUserPage(deps.database, userId) : null;
     if (!page) return c.text(`No user ${userId}.`, 404, noStore);
     return c.html(renderUserPage(page), 200, noStore);
   });

@@ -1,15 +1,13 @@
-import { type Database, schema } from "@scimline/db";
+import { type Database, isUuid, schema } from "@scimline/db";
 import { and, eq, gt, isNull, lte, sql } from "drizzle-orm";
 import type { SignInMethod } from "./policy.ts";
 import type { IdpSettings } from "./saml-idp.ts";
 
 const { companies, users, samlConfigs, samlRequests, samlAssertions, authSessions } = schema;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The company's sign-in policy; null for an unknown (or malformed) id. */
 export async function findCompanyPolicy(database: Database, companyId: string) {
-  if (!UUID.test(companyId)) return null;
+  if (!isUuid(companyId)) return null;
   const [row] = await database.db
     .select({
       id: companies.id,
