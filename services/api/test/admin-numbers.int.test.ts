@@ -54,6 +54,23 @@ describe("the number pool", () => {
     expect(code(await api("GET", `/companies/${randomUUID()}/numbers`))).toBe("COMPANY_NOT_FOUND");
   });
 
+  test("two uploads sharing numbers in opposite orders: one 201, one 409 NUMBER_EXISTS, never a deadlock's 500", async () => {
+    const t = await tenant();
+    for (let round = 0; round < 4; round++) {
+      const numbers = Array.from({ length: 2000 }, (_, i) => `+1628${round}${String(i).padStart(6, "0")}`);
+      const replies = await Promise.all(
+        [numbers, [...numbers].reverse()].map((n) => api("POST", `/companies/${t.companyId}/numbers`, { numbers: n })),
+      );
+      expect(replies.map((r) => [r.status, r.status === 201 ? "" : code(r)]).sort()).toEqual([
+        [201, ""],
+        [409, "NUMBER_EXISTS"],
+      ]);
+    }
+    const [stored] = await env().database.sql<{ n: number }[]>`
+      select count(*)::int as n from numbers where company_id = ${t.companyId}`;
+    expect(stored?.n).toBe(8000);
+  });
+
   test("the list pages in E.164 order with ?limit= and nextCursor, filters included", async () => {
     const t = await tenant();
     const numbers = ["+442071838750", "+14155550109", "+14155550110", "+33142685300", "+1415555011"];

@@ -95,12 +95,17 @@ export function numberRoutes(deps: AppDeps) {
     const inserted = await deps.database.sql.begin(async (tx) => {
       // docs/RULES.md DID rule 1: users waiting for a number continue, one per new number they can use.
       const waiting = await lockWaitingUsers(tx, id, "no_number_available", { officeId: input.officeId });
-      const rows = await tx<{ e164: string; office_id: string | null }[]>`
+      // In one fixed order, whatever the request's: two uploads sharing numbers in opposite orders each
+      // waited for a number the other had inserted (a deadlock, answered 500). The second now waits for
+      // the first and finds its numbers taken (409). The reply keeps the request's order.
+      const inserted = await tx<{ e164: string; office_id: string | null }[]>`
         insert into numbers (e164, company_id, office_id)
-        select n, ${id}, ${input.officeId ?? null}::uuid from unnest(${tx.array(unique)}::text[]) with ordinality as t(n, i)
-        order by i
+        select n, ${id}, ${input.officeId ?? null}::uuid from unnest(${tx.array(unique)}::text[]) as t(n)
+        order by n collate "C"
         on conflict do nothing
         returning e164, office_id`;
+      const byNumber = new Map(inserted.map((row) => [row.e164, row]));
+      const rows = unique.flatMap((n) => byNumber.get(n) ?? []);
       if (rows.length !== unique.length) {
         const added = new Set(rows.map((n) => n.e164));
         const taken = unique.filter((n) => !added.has(n));
