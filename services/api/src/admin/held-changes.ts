@@ -68,7 +68,9 @@ const decide = (verb: "confirm" | "reject") =>
         {
           404: NOT_FOUND.company,
           ...(verb === "reject"
-            ? { 409: "USERNAME_TAKEN: a held delete cannot be undone, its userName belongs to a new user; confirm it" }
+            ? {
+                409: "USERNAME_TAKEN or EXTERNAL_ID_TAKEN: a held delete cannot be undone, its userName or its externalId belongs to a new user; confirm it",
+              }
             : {}),
         },
         { body: true },
@@ -119,8 +121,30 @@ export async function decideHeld(
         "A held delete cannot be undone: its userName now belongs to another user of the company; confirm it instead",
       );
     }
+    if (isUniqueViolation(error, "users_directory_external_id")) {
+      const taken = await takenExternalIds(database, companyId, ids);
+      const which = taken.length > 0 ? ` ${taken.map((x) => `"${x}"`).join(", ")}` : "";
+      throw new AdminError(
+        "EXTERNAL_ID_TAKEN",
+        `A held delete cannot be undone: its externalId${which} now belongs to another user of its directory; confirm the delete instead`,
+      );
+    }
     throw error;
   }
+}
+
+/** For the message: the externalIds of the held deletes (all or those named) a live user of their directory now has. */
+async function takenExternalIds(database: Database, companyId: string, ids: readonly string[] | null) {
+  const q = database.sql;
+  const rows = await q<{ external_id: string }[]>`
+    select distinct u.external_id from held_changes h join users u on u.id = h.user_id
+    where h.company_id = ${companyId} and h.kind = 'delete' and u.external_id is not null
+      ${ids ? q`and h.id = any(${q.array([...ids])}::uuid[])` : q``}
+      and exists (
+        select 1 from users o where o.directory_id = u.directory_id and o.external_id = u.external_id
+          and o.deleted_at is null and o.id <> u.id)
+    order by u.external_id limit 5`;
+  return rows.map((r) => r.external_id);
 }
 
 /** GET …/held-changes, POST …/held-changes/confirm and …/reject (decision 0011). */

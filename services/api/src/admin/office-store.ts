@@ -44,21 +44,23 @@ const view = (
  * licenses the company already owns: no charge.
  */
 export async function createOffice(database: Database, companyId: string, input: z.infer<typeof OfficeCreate>) {
-  const catalogue = await database.db.select().from(licenseTypes).where(eq(licenseTypes.companyId, companyId));
-  const byName = new Map(catalogue.map((l) => [l.name, l]));
-  const unknown = Object.keys(input.seats ?? {}).filter((name) => !byName.has(name));
-  if (unknown.length > 0) {
-    const allowed = catalogue.map((l) => `"${l.name}"`).join(", ");
-    throw new AdminError(
-      "UNKNOWN_LICENSE_TYPE",
-      `Unknown license type(s) ${unknown.map((n) => `"${n}"`).join(", ")}; the company has ${allowed}`,
-    );
-  }
   const id = newId();
   try {
     const row = await database.db.transaction(async (tx) => {
       // One admin change of the company's offices at a time (see office-update.ts), so "main" stays unique.
+      // Catalogue changes take the same lock (license-type-store.ts), so the catalogue is read after it:
+      // a license type created meanwhile is either seen here or gives this office its seats row itself.
       await tx.execute(sql`select 1 from companies where id = ${companyId} for no key update`);
+      const catalogue = await tx.select().from(licenseTypes).where(eq(licenseTypes.companyId, companyId));
+      const known = new Set(catalogue.map((l) => l.name));
+      const unknown = Object.keys(input.seats ?? {}).filter((name) => !known.has(name));
+      if (unknown.length > 0) {
+        const allowed = catalogue.map((l) => `"${l.name}"`).join(", ");
+        throw new AdminError(
+          "UNKNOWN_LICENSE_TYPE",
+          `Unknown license type(s) ${unknown.map((n) => `"${n}"`).join(", ")}; the company has ${allowed}`,
+        );
+      }
       const existing = await tx
         .select({ id: offices.id })
         .from(offices)
