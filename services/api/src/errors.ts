@@ -124,13 +124,14 @@ const CONNECTION_CODES = new Set([
 ]);
 
 /**
- * Postgres is unreachable or shutting down, or cancelled a statement past API_STATEMENT_TIMEOUT_MS
- * (57014): the client should retry, nothing was written.
+ * Postgres is unreachable or shutting down, cancelled a statement past API_STATEMENT_TIMEOUT_MS
+ * (57014), or rolled a transaction back as a deadlock's victim (40P01) or a serialization failure
+ * (40001): the client should retry, nothing was written.
  */
 export function isUnavailable(error: unknown): boolean {
   const code = pgError(error).code;
-  if (code && (code.startsWith("08") || ["57014", "57P01", "57P02", "57P03", "53300", "25P03"].includes(code)))
-    return true;
+  const transient = ["57014", "57P01", "57P02", "57P03", "53300", "25P03", "40P01", "40001"];
+  if (code && (code.startsWith("08") || transient.includes(code))) return true;
   for (let e: unknown = error, depth = 0; e && typeof e === "object" && depth < 4; depth++) {
     const c = (e as { code?: unknown }).code;
     if (typeof c === "string" && CONNECTION_CODES.has(c)) return true;

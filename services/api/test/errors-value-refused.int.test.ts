@@ -22,6 +22,8 @@ const app = () => {
     // Random text does not compress: over a btree entry's 2,704 bytes.
     index: () => sql`insert into refused_wide values (${randomBytes(3000).toString("base64")})`,
     other: () => sql`select * from no_such_table`,
+    // A deadlock's victim: rolled back, nothing written; the client retries.
+    deadlock: () => sql`do $$ begin raise exception using errcode = '40P01', message = 'deadlock detected'; end $$`,
   };
   for (const [name, run] of Object.entries(refused)) {
     hono.get(`/scim/v2/${name}`, async (c) => c.json(await run()));
@@ -54,4 +56,11 @@ test.each(["nul", "date", "bigint", "uuid", "index"])(
 test("any other database error is still a 500", async () => {
   expect((await app().request("/scim/v2/other")).status).toBe(500);
   expect((await app().request("/api/v1/other")).status).toBe(500);
+});
+
+test("a deadlock's victim is 503 with Retry-After: retry, nothing was written", async () => {
+  for (const path of ["/scim/v2/deadlock", "/api/v1/deadlock"]) {
+    const res = await app().request(path);
+    expect([res.status, res.headers.get("retry-after")]).toEqual([503, "5"]);
+  }
 });
