@@ -143,15 +143,29 @@ export const awaitingGroupRules = (sql: Q): Fragment =>
 /**
  * The delete as the door records it: desired state "deleted", personal data scrubbed, memberships
  * gone, in one statement with its outbox row; the worker frees the user's resources and erases it.
+ *
+ * The users are locked first (FOR UPDATE, in id order), in a statement of their own in the same
+ * transaction: a group write that is adding one of them holds it FOR KEY SHARE (group-writes.ts), so
+ * the lock waits for that write to commit, and the delete's statement, started after it, sees the
+ * membership it added and removes it. A group write that comes after the lock waits for this delete and
+ * finds the user deleted. (In one statement the delete would wait on the row and still read
+ * group_members as of before the wait, leaving the new membership of a deleted user behind.)
  */
-export function markDeleted(sql: Q, where: Fragment): postgres.PendingQuery<{ id: string }[]> {
-  return updateDesiredState(sql, {
-    set: sql`${scrubbed(sql)}, deleted_at = now()`,
-    where: sql`${where} and deleted_at is null`,
-    also: sql`m as (delete from group_members where user_id in (select id from u)),
-      h as (delete from held_changes where user_id in (select id from u)),
-      ${forgetNames(sql, sql`${where} and deleted_at is null`)}`,
-  });
+export async function markDeleted(sql: Q, where: Fragment): Promise<{ id: string }[]> {
+  const run = async (tx: TxSql): Promise<{ id: string }[]> => {
+    const locked = await tx<{ id: string }[]>`
+      select id from users where ${where} and deleted_at is null order by id for update`;
+    if (locked.length === 0) return [];
+    const these = tx`id = any(${tx.array(locked.map((r) => r.id))}::uuid[]) and deleted_at is null`;
+    return updateDesiredState(tx, {
+      set: tx`${scrubbed(tx)}, deleted_at = now()`,
+      where: these,
+      also: tx`m as (delete from group_members where user_id in (select id from u)),
+        h as (delete from held_changes where user_id in (select id from u)),
+        ${forgetNames(tx, these)}`,
+    });
+  };
+  return "savepoint" in sql ? run(sql) : sql.begin(run);
 }
 
 /**

@@ -16,7 +16,14 @@ function uniqueness(error: unknown): ScimError | null {
   return null;
 }
 
-/** Members must be users this directory provisioned (the master: any of the company's) and has not deleted. */
+/**
+ * Members must be users this directory provisioned (the master: any of the company's) and has not deleted.
+ * They stay so until the write commits: each is locked FOR KEY SHARE (in id order, as the user delete
+ * locks them), the lock the insert's foreign key check takes anyway, so concurrent group writes of the
+ * same user and the user's own updates do not wait for each other, but a delete (FOR UPDATE, markDeleted)
+ * does. A delete that locked the user first makes this lock wait for it and then find the user deleted
+ * (the 400 below); one that comes after waits for this write and removes the memberships it added.
+ */
 async function checkMembers(tx: TxSql, p: ScimPrincipal, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   const candidates = ids.filter(isUuid);
@@ -24,7 +31,8 @@ async function checkMembers(tx: TxSql, p: ScimPrincipal, ids: string[]): Promise
     ? await tx<{ id: string }[]>`
         select u.id from unnest(${tx.array(candidates)}::uuid[]) as m(id) join users u on u.id = m.id
         where (${p.master}::boolean or u.directory_id = ${p.directoryId}) and u.company_id = ${p.companyId}
-          and u.deleted_at is null`
+          and u.deleted_at is null
+        order by u.id for key share of u`
     : [];
   const known = new Set(found.map((r) => r.id));
   const missing = ids.filter((id) => !known.has(id));

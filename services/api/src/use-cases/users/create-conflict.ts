@@ -49,11 +49,16 @@ export async function resolveCreateConflict(
     );
   }
   // As a PUT would: every writable attribute replaced; a deactivation ignores license and office values.
+  // Only as an adoption: modifyUser re-reads the user on each attempt, and once a concurrent create has
+  // adopted it (this directory owns it now) this create is the duplicate a sequential one would be, the
+  // plain 409, not a replace of the user just adopted.
   return modifyUser(
     deps,
     p,
     owner.id,
-    () => {},
+    (current) => {
+      if (current.directoryId === p.directoryId) throw conflict;
+    },
     () => ({ input, deactivating: !input.active, licenseRemoved: false }),
   );
 }
