@@ -5,6 +5,7 @@ import { applyPatch } from "../../scim/patch/apply.ts";
 import { groupDocument, parseGroupInput } from "../../scim/resource/group-resource.ts";
 import { etag } from "../../scim/resource/user-output.ts";
 import type { ScimPrincipal } from "../../tenancy.ts";
+import { OneAtATime } from "../one-at-a-time.ts";
 import { findGroup, type GroupRow, listGroups } from "./group-store.ts";
 import { deleteGroup, insertGroup, updateGroup } from "./group-writes.ts";
 
@@ -34,8 +35,22 @@ export async function createGroup(deps: AppDeps, p: ScimPrincipal, body: unknown
   return getGroup(deps, p, id, true);
 }
 
-/** Read-modify-write on meta.version, retried when a concurrent change wins. */
-async function modify(
+/** This process's writes to one group, one at a time (another process's are retried below). */
+const writes = new OneAtATime();
+
+/** Read-modify-write on meta.version, retried when a concurrent change (another process's) wins. */
+function modify(
+  deps: AppDeps,
+  p: ScimPrincipal,
+  id: string,
+  ifMatch: IfMatch,
+  withMembers: boolean,
+  next: (current: GroupRow) => GroupWrite | null,
+): Promise<GroupRow> {
+  return writes.run(id, () => modifyNow(deps, p, id, ifMatch, withMembers, next));
+}
+
+async function modifyNow(
   deps: AppDeps,
   p: ScimPrincipal,
   id: string,

@@ -4,6 +4,7 @@ import type { AppDeps } from "../../deps.ts";
 import { badRequest, ScimError } from "../../scim/errors.ts";
 import { licenseTypeOf, type UserInput } from "../../scim/resource/user-input.ts";
 import type { CompanyContext, ScimPrincipal } from "../../tenancy.ts";
+import { OneAtATime } from "../one-at-a-time.ts";
 import { type GatedWrite, throughBreaker } from "./breaker.ts";
 import { decideIdpLicense, keepIdpValues, type LicenseState } from "./idp-values.ts";
 import { resolveLicenseType } from "./license.ts";
@@ -82,19 +83,32 @@ function idpLicenseOf(company: CompanyContext, current: UserRow, change: Change,
 }
 
 const MAX_ATTEMPTS = 5;
+/** This process's writes to one user, one at a time (another process's are retried in modifyNow). */
+const writes = new OneAtATime();
 
 /**
  * Read-modify-write with optimistic concurrency on meta.version: a concurrent change makes the update
  * miss, and the change is recomputed on the fresh row. A directory's first write to a user it sees by
  * adoption takes the user over; the master's write to another directory's user marks it as the master's.
  */
-export async function modifyUser(
+export function modifyUser(
   deps: AppDeps,
   p: ScimPrincipal,
   id: string,
   ifMatch: (current: UserRow) => void,
   change: (current: UserRow) => Change | null,
   /** Told when the breaker held the request (for the metric). */
+  onHeld?: (kind: HeldKind) => void,
+): Promise<UserRow> {
+  return writes.run(id, () => modifyNow(deps, p, id, ifMatch, change, onHeld));
+}
+
+async function modifyNow(
+  deps: AppDeps,
+  p: ScimPrincipal,
+  id: string,
+  ifMatch: (current: UserRow) => void,
+  change: (current: UserRow) => Change | null,
   onHeld?: (kind: HeldKind) => void,
 ): Promise<UserRow> {
   const company = await companyOf(deps, p);
