@@ -53,13 +53,15 @@ test("fault 3: the app's Postgres connections killed mid-burst: 503 with Retry-A
   // Recovered without a restart: no 503 later than moments after the kills stopped.
   expect(stats.last503 ?? 0).toBeLessThan(killUntil + 3000);
   // A create whose commit raced the kill may have been answered 503 although written: the
-  // client's retry then meets 409 and looks the user up, as IdPs do (counted as ambiguous).
-  const statuses = Object.keys(stats.byStatus).filter((s) => s !== "503" && s !== "409");
+  // client's retry then meets 409 and looks the user up, as IdPs do (counted as ambiguous). A delete
+  // likewise: its retry meets 404, the user already gone.
+  const statuses = Object.keys(stats.byStatus).filter((s) => s !== "503" && s !== "409" && s !== "404");
   expect({ statuses: statuses.sort(), network: stats.network }).toEqual({
     statuses: ["200", "201", "204"],
     network: [],
   });
   expect(stats.byStatus["409"] ?? 0).toBe(stats.ambiguous);
+  expect(stats.byStatus["404"] ?? 0).toBe(stats.ambiguousDeletes);
   await verifyAfterFault(env(), fleet, tenant, before, result, {
     fault: "pg_terminate_backend of API and worker backends",
     killWindowMs: KILL_MS,

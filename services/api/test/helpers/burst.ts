@@ -10,6 +10,8 @@ export type BurstStats = {
   retried: number;
   /** Creates answered 409 after an unanswered attempt: the first attempt had been written (IdPs then look it up). */
   ambiguous: number;
+  /** DELETEs answered 404 on a retry after a 503: the first attempt's commit raced the fault. */
+  ambiguousDeletes: number;
   /** 503s without an integer Retry-After or without a SCIM error body. */
   bad503: number;
   /** Milliseconds since the start of the first and the last 503. */
@@ -84,6 +86,7 @@ export function startBurst(o: BurstOptions): Burst {
     byStatus: {},
     retried: 0,
     ambiguous: 0,
+    ambiguousDeletes: 0,
     bad503: 0,
     first503: null,
     last503: null,
@@ -185,6 +188,7 @@ export function startBurst(o: BurstOptions): Burst {
       else stats.unexpected.push(`deactivate ${id}: ${change?.reply.status} ${JSON.stringify(change?.reply.body)}`);
     } else if (i % 10 === 7) {
       const gone = await definite(i, "DELETE", `/Users/${id}`);
+      if (gone?.reply.status === 404 && gone.uncertain) stats.ambiguousDeletes++;
       if (gone?.reply.status === 204 || (gone?.reply.status === 404 && gone.uncertain)) user.desired = "deleted";
       else stats.unexpected.push(`delete ${id}: ${gone?.reply.status} ${JSON.stringify(gone?.reply.body)}`);
     }
