@@ -1,8 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { office } from "./office-match-fixtures.ts";
 import {
+  boundedHint,
   findClosestOffice,
   isOfficeLikeName,
+  MAX_HINT_LENGTH,
   OFFICE_SIMILARITY_THRESHOLD,
   officeNameSimilarity,
 } from "./office-similarity.ts";
@@ -30,6 +32,26 @@ describe("officeNameSimilarity", () => {
 
   test("the threshold is documented at 0.75", () => {
     expect(OFFICE_SIMILARITY_THRESHOLD).toBe(0.75);
+  });
+
+  test("a long value is compared by its first 256 characters: it names an office in its first words", () => {
+    const filler = Array.from({ length: 3000 }, (_, i) => `word${i}`).join(" ");
+    expect(officeNameSimilarity(`Berlin Office, ${filler}`, "Berlin").score).toBe(1);
+    expect(officeNameSimilarity(`${filler} Berlin`, "Berlin").score).toBeLessThan(OFFICE_SIMILARITY_THRESHOLD);
+  });
+});
+
+describe("boundedHint", () => {
+  test.each([
+    ["Berlin Office", "berlin office"],
+    [`${"a".repeat(300)}`, "a".repeat(MAX_HINT_LENGTH)],
+    [`${"abc ".repeat(100)}`, "abc ".repeat(64).trim()],
+    [`${"é".repeat(2000)}`, "e".repeat(MAX_HINT_LENGTH)],
+    [`${"-".repeat(5000)}Berlin`, ""],
+  ])("%#: normalised, at most 256 characters, cut at a word's end", (value, expected) => {
+    const hint = boundedHint(value);
+    expect(hint).toBe(expected);
+    expect(hint.length).toBeLessThanOrEqual(MAX_HINT_LENGTH);
   });
 });
 

@@ -46,6 +46,22 @@ export function isOfficeLikeName(value: string): boolean {
   return normalized !== "" && !PLACEHOLDERS.has(normalized.replaceAll(" ", ""));
 }
 
+/**
+ * How much of an office-like value is compared: office names are short, and every office is compared
+ * with every value (the whole, then each run of words), so a value of thousands of words cost the
+ * worker about a second a user against 200 offices (three 16,000-character values); cut to its first
+ * 256 characters, a millisecond or two. A value names its office in its first words.
+ */
+export const MAX_HINT_LENGTH = 256;
+
+/** The value as compared: normalised, its first MAX_HINT_LENGTH characters, cut at a word's end. */
+export function boundedHint(value: string): string {
+  const hint = normalizeForDistance(value.slice(0, MAX_HINT_LENGTH * 4));
+  if (hint.length <= MAX_HINT_LENGTH) return hint;
+  const cut = hint.lastIndexOf(" ", MAX_HINT_LENGTH);
+  return hint.slice(0, cut > 0 ? cut : MAX_HINT_LENGTH);
+}
+
 const ratio = (a: string, b: string): number => {
   const length = Math.max(a.length, b.length);
   return length === 0 ? 0 : 1 - distance(a, b) / length;
@@ -63,7 +79,7 @@ export type Similarity = {
  * against each run of words of the value as long as the name ("Berlin Office", "Berlin, DE").
  */
 export function officeNameSimilarity(value: string, officeName: string): Similarity {
-  const hint = normalizeForDistance(value);
+  const hint = boundedHint(value);
   const name = normalizeForDistance(officeName);
   const whole = ratio(hint, name);
   const words = hint.split(" ");
