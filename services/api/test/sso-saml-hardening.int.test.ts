@@ -118,6 +118,22 @@ describe("samlIdpInitiated", () => {
   });
 });
 
+test("a SAMLResponse of thousands of elements or namespace declarations is refused before any XML is parsed", async () => {
+  const { tenant, respond } = await company(env);
+  const normal = Buffer.from(respond(), "base64").toString("utf8");
+  const siblings = normal.replace("</samlp:Response>", `${"<a/>".repeat(5000)}</samlp:Response>`);
+  const declarations = normal.replace(
+    "<samlp:Response ",
+    `<samlp:Response ${Array.from({ length: 150 }, (_, i) => `xmlns:n${i}="urn:x:${i}"`).join(" ")} `,
+  );
+  for (const xml of [siblings, declarations]) {
+    const res = await postAcs(env(), tenant.companyId, Buffer.from(xml).toString("base64"));
+    expect(res.status).toBe(400);
+    expect((res.body.error as { message: string }).message).toContain("XML elements");
+  }
+  expect(outcome(await postAcs(env(), tenant.companyId, respond()))).toEqual({ status: 200, code: "OK" });
+});
+
 test("a SAMLResponse over 256 KiB is refused before any XML is parsed", async () => {
   const { tenant } = await company(env);
   const huge = Buffer.from(`<samlp:Response>${"<a x='1'/>".repeat(30_000)}</samlp:Response>`).toString("base64");

@@ -8,6 +8,25 @@ export type XmlElement = { [key: string]: unknown };
 const isElement = (value: unknown): value is XmlElement =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
+/**
+ * Elements and namespace declarations in XML text, counted in one pass without parsing, stopping
+ * once either passes its limit: a start tag is `<` before a name, a declaration an `xmlns` attribute.
+ * (An upper bound: the same characters inside a comment or CDATA count too.)
+ */
+export function xmlShapeWithin(xml: string, limits: { elements: number; namespaces: number }): boolean {
+  let elements = 0;
+  let namespaces = 0;
+  for (let i = xml.indexOf("<"); i !== -1; i = xml.indexOf("<", i + 1)) {
+    const next = xml.charCodeAt(i + 1);
+    // Not an end tag, a comment, a declaration or a processing instruction.
+    if (next !== 0x2f && next !== 0x21 && next !== 0x3f && ++elements > limits.elements) return false;
+  }
+  for (let i = xml.indexOf("xmlns"); i !== -1; i = xml.indexOf("xmlns", i + 5)) {
+    if (++namespaces > limits.namespaces) return false;
+  }
+  return true;
+}
+
 /** Parses a document; the root element is the only key of the result (null when it is not XML). */
 export async function parseXml(xml: string): Promise<{ name: string; root: XmlElement } | null> {
   const { parseXml2JsFromString } = await nodeSamlXml();
