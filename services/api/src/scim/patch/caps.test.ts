@@ -5,7 +5,7 @@ import {
   SAMPLE_USER_ID,
   sampleUser as user,
 } from "../../../test/fixtures/fixtures.ts";
-import { canonicalize, MAX_MEMBERS, MAX_VALUES } from "../resource/canonical.ts";
+import { canonicalize, MAX_KEYS, MAX_MEMBERS, MAX_VALUES } from "../resource/canonical.ts";
 import { applyPatch } from "./apply.ts";
 
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -78,6 +78,29 @@ describe("multi-valued attributes are capped", () => {
   });
 });
 
+describe(`an object holds at most ${MAX_KEYS} attributes`, () => {
+  const keys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 0]));
+  it("in a body: the resource, an extension, an entry, a free object", () => {
+    const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    for (const body of [
+      { userName: "x", ...keys(MAX_KEYS) },
+      { userName: "x", [ENTERPRISE]: keys(MAX_KEYS + 1) },
+      { userName: "x", emails: [{ value: "a@b.c", ...keys(MAX_KEYS) }] },
+      { userName: "x", custom: keys(MAX_KEYS + 1) },
+    ]) {
+      expect(() => canonicalize("User", body)).toThrow(new RegExp(`more than ${MAX_KEYS} attributes`));
+    }
+    expect(() => canonicalize("User", { userName: "x", custom: keys(MAX_KEYS) })).not.toThrow();
+  });
+
+  it("in a PATCH value without a path (each key an operation, matched against the document)", () => {
+    expect(() => onUser(patch({ op: "add", value: keys(MAX_KEYS + 1) }))).toThrow(/more than 1000 attributes/);
+    expect(Object.keys(onUser(patch({ op: "add", value: keys(MAX_KEYS - 10) })).document).length).toBeGreaterThan(
+      MAX_KEYS - 10,
+    );
+  });
+});
+
 describe("a PATCH value over the cap is refused before it is applied", () => {
   it("an array of 20,000 values for an attribute the schema does not know (scim-patch would compare them all)", () => {
     const value = Array.from({ length: 20_000 }, (_, i) => ({ display: `m${i}` }));
@@ -91,8 +114,19 @@ describe("value filters a PATCH may test are bounded", () => {
     const members = Array.from({ length: 1000 }, (_, i) => ({ value: `u${i}`, display: `m${i}` }));
     const removes = (n: number) =>
       patch(...Array.from({ length: n }, (_, i) => ({ op: "remove", path: `members[display eq "m${i}"]` })));
-    expect(() => onGroup(removes(1000), { ...group(), members })).toThrow(/value filters would test more than/);
+    expect(() => onGroup(removes(1000), { ...group(), members })).toThrow(/value filters would cost more than/);
     expect(onGroup(removes(100), { ...group(), members }).document.members).toHaveLength(900);
+  });
+
+  it("entries of many attributes under filters of many comparisons count by both (each comparison scans the keys)", () => {
+    const wide = Object.fromEntries(Array.from({ length: 999 }, (_, i) => [`x${i}`, "v"]));
+    const base = { ...user(), emails: [{ value: "a@b.c", ...wide }] };
+    // Absent attributes (each a scan of the entry's keys), then one that matches.
+    const terms = [...Array.from({ length: 99 }, (_, i) => `z${i} pr`), "value pr"].join(" or ");
+    const replaces = (n: number) =>
+      patch(...Array.from({ length: n }, () => ({ op: "replace", path: `emails[${terms}].display`, value: "d" })));
+    expect(() => onUser(replaces(20), base)).toThrow(/value filters would cost more than/);
+    expect(onUser(replaces(5), base).document.emails).toHaveLength(1);
   });
 
   it("Okta's and Entra's removes by value are applied by id and not counted", () => {

@@ -1,5 +1,6 @@
 import { canonicalId } from "@scimline/db";
 import { badRequest } from "../errors.ts";
+import { checkKeyCount } from "../resource/canonical.ts";
 import { type AttributeDef, findAttribute, findExtension, type ResourceTypeName, SCHEMA } from "../resource/schema.ts";
 import { coerceBool, FORBIDDEN, formatPath, isObject, type ParsedPath, parsePath } from "./path.ts";
 
@@ -30,6 +31,8 @@ function checkValue(value: unknown, where: string, depth = 0): void {
   if (depth > MAX_DEPTH) throw badRequest("invalidValue", `${where} is nested too deeply`);
   if (Array.isArray(value)) for (const v of value) checkValue(v, where, depth + 1);
   else if (isObject(value)) {
+    // Each key of a value without a path is an operation of its own, matched against the document.
+    checkKeyCount(value, where);
     for (const [k, v] of Object.entries(value)) {
       if (FORBIDDEN.has(k)) throw badRequest("invalidValue", `attribute name "${k}" is not allowed in ${where}`);
       checkValue(v, where, depth + 1);
