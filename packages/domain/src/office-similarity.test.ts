@@ -39,6 +39,12 @@ describe("officeNameSimilarity", () => {
     expect(officeNameSimilarity(`Berlin Office, ${filler}`, "Berlin").score).toBe(1);
     expect(officeNameSimilarity(`${filler} Berlin`, "Berlin").score).toBeLessThan(OFFICE_SIMILARITY_THRESHOLD);
   });
+
+  test("runs of words are tried within a value's first 16 words", () => {
+    const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(" ");
+    expect(officeNameSimilarity(`${words(15)} Berlin`, "Berlin").score).toBe(1);
+    expect(officeNameSimilarity(`${words(16)} Berlin`, "Berlin").score).toBeLessThan(OFFICE_SIMILARITY_THRESHOLD);
+  });
 });
 
 describe("boundedHint", () => {

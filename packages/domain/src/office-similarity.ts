@@ -74,21 +74,33 @@ export type Similarity = {
   whole: number;
 };
 
+/** A value made ready to compare with every office: normalised and cut once, its first words split. */
+type Hint = { text: string; words: string[] };
+
+/** Runs of words tried per value: a value names its office in its first words. */
+const MAX_RUN_WORDS = 16;
+
+function prepare(value: string): Hint {
+  const text = boundedHint(value);
+  return { text, words: text.split(" ").slice(0, MAX_RUN_WORDS) };
+}
+
+function similarityTo(hint: Hint, name: string): Similarity {
+  const whole = ratio(hint.text, name);
+  const size = name.split(" ").length;
+  let score = whole;
+  for (let i = 0; i + size <= hint.words.length && hint.words.length > size; i++) {
+    score = Math.max(score, ratio(hint.words.slice(i, i + size).join(" "), name));
+  }
+  return { score, whole };
+}
+
 /**
  * How well a value names an office: Levenshtein similarity of the normalised strings, also
  * against each run of words of the value as long as the name ("Berlin Office", "Berlin, DE").
  */
 export function officeNameSimilarity(value: string, officeName: string): Similarity {
-  const hint = boundedHint(value);
-  const name = normalizeForDistance(officeName);
-  const whole = ratio(hint, name);
-  const words = hint.split(" ");
-  const size = name.split(" ").length;
-  let score = whole;
-  for (let i = 0; i + size <= words.length && words.length > size; i++) {
-    score = Math.max(score, ratio(words.slice(i, i + size).join(" "), name));
-  }
-  return { score, whole };
+  return similarityTo(prepare(value), normalizeForDistance(officeName));
 }
 
 const better = (a: Similarity, b: Similarity): boolean =>
@@ -103,11 +115,13 @@ export function findClosestOffice(
   offices: readonly Office[],
   values: readonly string[],
 ): { office: Office; value: string; similarity: Similarity } | null {
-  const names = values.filter(isOfficeLikeName);
+  // Each value and each name normalised once, not once per pair.
+  const hints = values.filter(isOfficeLikeName).map((value) => ({ value, hint: prepare(value) }));
   let best: { office: Office; value: string; similarity: Similarity } | null = null;
   for (const office of offices) {
-    for (const value of names) {
-      const similarity = officeNameSimilarity(value, office.name);
+    const name = normalizeForDistance(office.name);
+    for (const { value, hint } of hints) {
+      const similarity = similarityTo(hint, name);
       if (similarity.score < OFFICE_SIMILARITY_THRESHOLD) continue;
       if (best === null || better(similarity, best.similarity)) best = { office, value, similarity };
     }
