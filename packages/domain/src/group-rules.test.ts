@@ -1,5 +1,13 @@
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { decideGroupRules, type GroupRule, matchingRules, ruleMatchesGroup, type UserGroup } from "./group-rules.ts";
+import {
+  byPrecedence,
+  decideGroupRules,
+  type GroupRule,
+  matchingRules,
+  ruleMatchesGroup,
+  type UserGroup,
+} from "./group-rules.ts";
 
 const at = (day: number) => new Date(Date.UTC(2026, 0, day));
 const rule = (id: string, over: Partial<GroupRule> = {}): GroupRule => ({
@@ -134,5 +142,50 @@ describe("matchingRules", () => {
       rule("other", { group: { displayName: "Other" }, officeId: "c", priority: 99 }),
     ];
     expect(matchingRules(rules, [g("g1", "Sales")]).map((m) => m.rule.id)).toEqual(["high", "low"]);
+  });
+});
+
+describe("matchingRules indexes a user's groups", () => {
+  /** The definition: every rule in precedence order, against the groups in id order, the first that matches. */
+  const naive = (rules: GroupRule[], groups: UserGroup[]) => {
+    const sorted = [...groups].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return [...rules].sort(byPrecedence).flatMap((r) => {
+      const group = sorted.find((g) => ruleMatchesGroup(r, g));
+      return group ? [{ rule: r, group }] : [];
+    });
+  };
+  const name = fc.constantFrom("Sales", "sales ", " SALES", "Berlin", "berlin", "Ops");
+  const groupId = fc.constantFrom("g1", "g2", "g3", "g4");
+  const rules = fc.uniqueArray(
+    fc.record({
+      id: fc.string({ minLength: 1, maxLength: 3 }),
+      group: fc.oneof(
+        name.map((displayName) => ({ displayName })),
+        groupId.map((id) => ({ id })),
+      ),
+      officeId: fc.option(fc.constant("o1"), { nil: null }),
+      licenseTypeId: fc.option(fc.constant("l1"), { nil: null }),
+      priority: fc.integer({ min: 0, max: 3 }),
+      createdAt: fc.integer({ min: 1, max: 5 }).map(at),
+    }),
+    { selector: (r) => r.id, maxLength: 12 },
+  );
+  const groups = fc.array(fc.record({ id: groupId, displayName: name }), { maxLength: 8 });
+
+  test("gives what scanning every group for every rule gives", () => {
+    fc.assert(
+      fc.property(rules, groups, (rs, gs) => {
+        expect(matchingRules(rs, gs)).toEqual(naive(rs, gs));
+      }),
+      { numRuns: 500, seed: 4242 },
+    );
+  });
+
+  test("the same list of rules asked again after it grew is sorted again", () => {
+    const list: GroupRule[] = [rule("a", { priority: 1 })];
+    const sales = [{ id: "g1", displayName: "Sales" }];
+    expect(matchingRules(list, sales).map((m) => m.rule.id)).toEqual(["a"]);
+    list.push(rule("b", { priority: 2 }));
+    expect(matchingRules(list, sales).map((m) => m.rule.id)).toEqual(["b", "a"]);
   });
 });

@@ -40,12 +40,37 @@ export function byPrecedence(a: GroupRule, b: GroupRule): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** The rules that apply to a user, best first; a rule matching several of its groups counts once. */
+/**
+ * A company's rules in precedence order, sorted once per list rather than once per user: a batch or a
+ * preview asks for every user with the same list (1,000 rules sorted for each of 20,000 users was most
+ * of a preview's seconds). A list whose length changed is sorted again.
+ */
+const inPrecedence = new WeakMap<readonly GroupRule[], GroupRule[]>();
+function precedenceOrder(rules: readonly GroupRule[]): GroupRule[] {
+  let sorted = inPrecedence.get(rules);
+  if (sorted?.length !== rules.length) {
+    sorted = [...rules].sort(byPrecedence);
+    inPrecedence.set(rules, sorted);
+  }
+  return sorted;
+}
+
+/**
+ * The rules that apply to a user, best first; a rule matching several of its groups counts once (the
+ * group with the lowest id). The user's groups are indexed by id and by name once: rules + groups, not
+ * rules × groups.
+ */
 export function matchingRules(rules: readonly GroupRule[], groups: readonly UserGroup[]): RuleMatch[] {
-  const sortedGroups = [...groups].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const byId = new Map<string, UserGroup>();
+  const byName = new Map<string, UserGroup>();
+  for (const group of [...groups].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    if (!byId.has(group.id)) byId.set(group.id, group);
+    const name = fold(group.displayName);
+    if (!byName.has(name)) byName.set(name, group);
+  }
   const matches: RuleMatch[] = [];
-  for (const rule of [...rules].sort(byPrecedence)) {
-    const group = sortedGroups.find((g) => ruleMatchesGroup(rule, g));
+  for (const rule of precedenceOrder(rules)) {
+    const group = "id" in rule.group ? byId.get(rule.group.id) : byName.get(fold(rule.group.displayName));
     if (group) matches.push({ rule, group });
   }
   return matches;
