@@ -105,13 +105,23 @@ async function locateUsers(text: string, slicer: Slicer): Promise<Users | null> 
   return locator.broken ? null : locator.found;
 }
 
-/** Whether the JSON string at [start, end) is "users" (escapes included, as JSON.parse reads it). */
+/** The longest spelling of the key "users" in JSON: every letter escaped as \uXXXX, quotes included. */
+const LONGEST_USERS_KEY = '"\\u0075\\u0073\\u0065\\u0072\\u0073"'.length;
+
+/**
+ * Whether the JSON string at [start, end) is "users" (escapes included, as JSON.parse reads it).
+ * Reads at most LONGEST_USERS_KEY characters of the key and nothing past it: this runs at every
+ * colon of the top level, so looking further (once, a search for a backslash to the end of the
+ * body) made a body of many keys quadratic.
+ */
 function isUsersKey(text: string, [start, end]: [number, number]): boolean {
-  if (end - start === 7 && text.startsWith('"users"', start)) return true;
-  const slash = text.indexOf("\\", start);
-  if (slash === -1 || slash >= end) return false;
+  const length = end - start;
+  if (length === 7) return text.startsWith('"users"', start);
+  if (length > LONGEST_USERS_KEY) return false;
+  const key = text.slice(start, end);
+  if (!key.includes("\\")) return false;
   try {
-    return JSON.parse(text.slice(start, end)) === "users";
+    return JSON.parse(key) === "users";
   } catch {
     return false;
   }
