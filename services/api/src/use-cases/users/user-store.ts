@@ -262,6 +262,31 @@ export async function findUserName(
   return { total: 1, rows: page.offset === 0 && page.limit > 0 ? [row] : [] };
 }
 
+/**
+ * Bytes of users one list page may carry, counted as Postgres sends them (each resource's JSON text,
+ * which the driver reads and parses whole). A page stops before the user that would pass it (the
+ * first user always comes): fewer items than `count`, which RFC 7644 §3.4.2.4 allows, and the
+ * client's next startIndex picks up the rest. So a page of large users (a resource may be ~1 MiB,
+ * a page up to 1,000 of them) never loads them all.
+ *
+ * The text's length, not pg_column_size: the stored size is compressed (1 MiB of one repeated
+ * character is kept in 11 KB) and jsonb prints numbers in full (`1e308` is 309 digits), so it may
+ * be a hundredth of what the process would read. Postgres works it out for the page's rows only.
+ */
+export const MAX_LIST_BYTES = 8 * 1024 * 1024;
+
+/** A resource's size as MAX_LIST_BYTES counts it. */
+const resourceBytes = sql`octet_length(${users.resource}::text)`;
+
+/**
+ * Of a page's users (`page`: a query of their `id`, their place `ord`, their `bytes` and anything
+ * else it carries), those a page keeps within MAX_LIST_BYTES: the subquery `kept`, same columns.
+ */
+const withinBudget = (page: SQL): SQL => sql`(
+  select * from (select page.*, sum(page.bytes) over (order by page.ord) as carried from (${page}) as page) as counted
+  where counted.carried <= ${MAX_LIST_BYTES} or counted.carried = counted.bytes
+) as kept`;
+
 export async function listUsers(
   database: Database,
   p: ScimPrincipal,
@@ -271,14 +296,31 @@ export async function listUsers(
   if (!query.where && !query.orderBy) return listDirectory(database, p, query, cache);
   const where = query.where ? and(lookupVisibleTo(p), query.where) : visibleTo(p);
   const countAll = async () => (await database.db.select({ total: count() }).from(users).where(where))[0]?.total ?? 0;
+  const order = [...(query.orderBy ? [query.orderBy] : []), users.id];
+  // The page's ids in order with the total, then the rows of those within MAX_LIST_BYTES.
+  const ordered = database.db
+    .select({
+      id: users.id,
+      ord: sql`row_number() over (order by ${sql.join(order, sql`, `)})`.as("ord"),
+      total: totalOver(),
+    })
+    .from(users)
+    .where(where)
+    .orderBy(...order)
+    .offset(query.offset)
+    .limit(query.limit);
   const page = () =>
     database.db
-      .select({ ...userColumns, total: totalOver() })
+      .select({ ...userColumns, total: sql<number>`kept.total`.mapWith(Number) })
       .from(users)
-      .where(where)
-      .orderBy(...(query.orderBy ? [query.orderBy] : []), users.id)
-      .offset(query.offset)
-      .limit(query.limit);
+      // Sized after the offset and limit: Postgres would otherwise print every skipped row's resource.
+      .innerJoin(
+        withinBudget(
+          sql`select page.*, ${resourceBytes} as bytes from (${ordered}) as page join ${users} on ${users.id} = page.id`,
+        ),
+        sql`kept.id = ${users.id}`,
+      )
+      .orderBy(sql`kept.ord`);
   const { total, rows } = await pageWithTotal(query, page, countAll);
   return { total, rows: rows as UserRow[] };
 }
@@ -286,7 +328,7 @@ export async function listUsers(
 /**
  * An import page (no filter, no sort): ids from an index-only scan of users_directory_list
  * (the directory implies the company), continuing from where the previous page ended when
- * known; then the 100 full rows by id. The master's pages walk the company's users by id.
+ * known; then the 100 full rows by id (fewer past MAX_LIST_BYTES). The master's pages walk the company's users by id.
  */
 async function listDirectory(
   database: Database,
@@ -324,16 +366,21 @@ async function listDirectory(
     (r) => r.id,
   );
   if (ids.length === 0) return { total, rows: [] };
-  const byIds = prepared(database, `users_by_ids_${v}`, () =>
-    database.db
+  // Those within MAX_LIST_BYTES: the page ends, and the next one continues, at the last one kept.
+  const byIds = prepared(database, `users_by_ids_within_${v}`, () => {
+    const inPage = database.db
+      .select({ id: users.id, ord: sql`${users.id}`.as("ord"), bytes: resourceBytes.as("bytes") })
+      .from(users)
+      .where(and(seen(v, placeholders), sql`${users.id} = any(${sql.placeholder("ids")}::uuid[])`));
+    return database.db
       .select(userColumns)
       .from(users)
-      .where(and(seen(v, placeholders), sql`${users.id} = any(${sql.placeholder("ids")}::uuid[])`))
-      .orderBy(users.id),
-  );
+      .innerJoin(withinBudget(inPage.getSQL()), sql`kept.id = ${users.id}`)
+      .orderBy(users.id);
+  });
   const rows = (await byIds.execute({ ...scope, ids })) as UserRow[];
-  const last = ids.at(-1);
-  if (last) cache.rememberBoundary(key, query.offset + ids.length, last);
+  const last = rows.at(-1)?.id ?? ids.at(-1);
+  if (last) cache.rememberBoundary(key, query.offset + ids.indexOf(last) + 1, last);
   return { total, rows };
 }
 
