@@ -106,3 +106,28 @@ describe("canonicalize: refusals name where the bad value is", () => {
     expect(refusal(input)).toContain(detail);
   });
 });
+
+describe("canonicalize: numbers are those stored as short as sent", () => {
+  // jsonb writes numbers out in full: 1e308 would read back as 309 digits, 1e-300 as 302 characters.
+  it.each([
+    [0, true],
+    [-0, true],
+    [42, true],
+    [-3.5, true],
+    [1e-6, true],
+    [9.99e20, true],
+    [1e21, false],
+    [-1e21, false],
+    [1e308, false],
+    [9e-7, false],
+    [5e-324, false],
+  ])("%d: %s", (n, accepted) => {
+    for (const body of [
+      { userName: "x", custom: n },
+      { userName: "x", custom: [{ deep: [n] }] },
+    ]) {
+      if (accepted) expect(() => canonicalize("User", body)).not.toThrow();
+      else expect(() => canonicalize("User", body)).toThrow(/not a number in the range stored/);
+    }
+  });
+});
