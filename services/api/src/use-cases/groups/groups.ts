@@ -47,28 +47,19 @@ function modify(
   withMembers: boolean,
   next: (current: GroupRow) => GroupWrite | null,
 ): Promise<GroupRow> {
-  return writes.run(id, () => modifyNow(deps, p, id, ifMatch, withMembers, next));
-}
-
-async function modifyNow(
-  deps: AppDeps,
-  p: ScimPrincipal,
-  id: string,
-  ifMatch: IfMatch,
-  withMembers: boolean,
-  next: (current: GroupRow) => GroupWrite | null,
-): Promise<GroupRow> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await getGroup(deps, p, id, true);
-    ifMatch(etag(current.version));
-    const write = next(current);
-    if (write === null || unchanged(current, write)) return current;
-    const members = new Set((current.members ?? []).map((m) => m.value));
-    if (await updateGroup(deps.database, p, id, current.version, write, members)) {
-      return getGroup(deps, p, id, withMembers);
+  return writes.run(id, async () => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await getGroup(deps, p, id, true);
+      ifMatch(etag(current.version));
+      const write = next(current);
+      if (write === null || unchanged(current, write)) return current;
+      const members = new Set((current.members ?? []).map((m) => m.value));
+      if (await updateGroup(deps.database, p, id, current.version, write, members)) {
+        return getGroup(deps, p, id, withMembers);
+      }
     }
-  }
-  throw new ScimError(409, undefined, `Group ${id} is being changed concurrently; retry the request`);
+    throw new ScimError(409, undefined, `Group ${id} is being changed concurrently; retry the request`);
+  });
 }
 
 /**

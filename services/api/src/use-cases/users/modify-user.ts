@@ -83,7 +83,7 @@ function idpLicenseOf(company: CompanyContext, current: UserRow, change: Change,
 }
 
 const MAX_ATTEMPTS = 5;
-/** This process's writes to one user, one at a time (another process's are retried in modifyNow). */
+/** This process's writes to one user, one at a time (another process's are retried in modifyUser). */
 const writes = new OneAtATime();
 
 /**
@@ -100,74 +100,65 @@ export function modifyUser(
   /** Told when the breaker held the request (for the metric). */
   onHeld?: (kind: HeldKind) => void,
 ): Promise<UserRow> {
-  return writes.run(id, () => modifyNow(deps, p, id, ifMatch, change, onHeld));
-}
-
-async function modifyNow(
-  deps: AppDeps,
-  p: ScimPrincipal,
-  id: string,
-  ifMatch: (current: UserRow) => void,
-  change: (current: UserRow) => Change | null,
-  onHeld?: (kind: HeldKind) => void,
-): Promise<UserRow> {
-  const company = await companyOf(deps, p);
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await findUser(deps.database, p, id);
-    if (!current) throw new ScimError(404, undefined, `User ${id} not found`);
-    ifMatch(current);
-    const parsed = change(current);
-    const foreign = current.directoryId !== p.directoryId;
-    const adopting = foreign && !p.master;
-    if (parsed === null && !adopting) return current;
-    const noop = parsed === null || changesNothing(current, parsed.input);
-    // Taking a user over is a change of its own: a user the master changed is not adopted (an admin moves it).
-    const kind = parsed?.deactivating ? "deactivate" : noop && !adopting ? "noop" : "change";
-    const masterChanged = current.masterChangedAt !== null;
-    if (!ownerMayWrite({ writerIsMaster: p.master, masterChanged, kind })) throw masterWins(current);
-    if (parsed === null) {
-      const row = (await adoptUser(deps.database.sql, p, current)) ? await findUser(deps.database, p, id) : null;
-      if (row) return row;
-      continue;
-    }
-    const next = parsed.input;
-    const domain = userDomain(next.userName, next.email);
-    if (domain !== userDomain(current.userName, current.email) && !createsInDomain(p.domains, domain)) {
-      throw outsideDomains(p, next.userName);
-    }
-    const values = {
-      userName: next.userName,
-      externalId: next.externalId,
-      displayName: next.displayName,
-      email: next.email,
-      active: next.active,
-      document: parsed.deactivating ? keepIdpValues(next.document, current.resource) : next.document,
-      passwordSealed: seal(deps, next.password),
-      idpLicenseTypeId: idpLicenseOf(company, current, parsed, adopting),
-      ...(adopting ? { adoptInto: p.directoryId, events: [adoptedEvent(current.directoryId)] } : {}),
-      masterChanged: p.master && foreign && !noop,
-    };
-    // A deactivation goes through the company's breaker (held beyond its threshold); a reactivation
-    // of a user whose deactivation is held withdraws the hold (the work never saw it).
-    const deactivates = current.active && !next.active;
-    const release = current.heldKind === "deactivate" && next.active;
-    const write: GatedWrite = (q, held) =>
-      updateUser(q, p, id, current.version, {
-        ...values,
-        reconcile: !held && !release && next.active !== current.active,
-        ...(held ? { hold: { id: newId(), directoryId: p.directoryId, kind: "deactivate" } } : {}),
-        release,
-      });
-    const outcome = deactivates
-      ? await throughBreaker(deps, company, write)
-      : { applied: await write(deps.database.sql, false), held: false };
-    if (outcome.applied) {
-      const row = await findUser(deps.database, p, id);
-      if (row) {
-        if (outcome.held) onHeld?.("deactivate");
-        return row;
+  return writes.run(id, async () => {
+    const company = await companyOf(deps, p);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const current = await findUser(deps.database, p, id);
+      if (!current) throw new ScimError(404, undefined, `User ${id} not found`);
+      ifMatch(current);
+      const parsed = change(current);
+      const foreign = current.directoryId !== p.directoryId;
+      const adopting = foreign && !p.master;
+      if (parsed === null && !adopting) return current;
+      const noop = parsed === null || changesNothing(current, parsed.input);
+      // Taking a user over is a change of its own: a user the master changed is not adopted (an admin moves it).
+      const kind = parsed?.deactivating ? "deactivate" : noop && !adopting ? "noop" : "change";
+      const masterChanged = current.masterChangedAt !== null;
+      if (!ownerMayWrite({ writerIsMaster: p.master, masterChanged, kind })) throw masterWins(current);
+      if (parsed === null) {
+        const row = (await adoptUser(deps.database.sql, p, current)) ? await findUser(deps.database, p, id) : null;
+        if (row) return row;
+        continue;
+      }
+      const next = parsed.input;
+      const domain = userDomain(next.userName, next.email);
+      if (domain !== userDomain(current.userName, current.email) && !createsInDomain(p.domains, domain)) {
+        throw outsideDomains(p, next.userName);
+      }
+      const values = {
+        userName: next.userName,
+        externalId: next.externalId,
+        displayName: next.displayName,
+        email: next.email,
+        active: next.active,
+        document: parsed.deactivating ? keepIdpValues(next.document, current.resource) : next.document,
+        passwordSealed: seal(deps, next.password),
+        idpLicenseTypeId: idpLicenseOf(company, current, parsed, adopting),
+        ...(adopting ? { adoptInto: p.directoryId, events: [adoptedEvent(current.directoryId)] } : {}),
+        masterChanged: p.master && foreign && !noop,
+      };
+      // A deactivation goes through the company's breaker (held beyond its threshold); a reactivation
+      // of a user whose deactivation is held withdraws the hold (the work never saw it).
+      const deactivates = current.active && !next.active;
+      const release = current.heldKind === "deactivate" && next.active;
+      const write: GatedWrite = (q, held) =>
+        updateUser(q, p, id, current.version, {
+          ...values,
+          reconcile: !held && !release && next.active !== current.active,
+          ...(held ? { hold: { id: newId(), directoryId: p.directoryId, kind: "deactivate" } } : {}),
+          release,
+        });
+      const outcome = deactivates
+        ? await throughBreaker(deps, company, write)
+        : { applied: await write(deps.database.sql, false), held: false };
+      if (outcome.applied) {
+        const row = await findUser(deps.database, p, id);
+        if (row) {
+          if (outcome.held) onHeld?.("deactivate");
+          return row;
+        }
       }
     }
-  }
-  throw new ScimError(409, undefined, `User ${id} is being changed concurrently; retry the request`);
+    throw new ScimError(409, undefined, `User ${id} is being changed concurrently; retry the request`);
+  });
 }
