@@ -108,6 +108,15 @@ test("a forgotten userName is dropped from the entries before the forget, whatev
   expect((await other.rows()).map((r) => r.user_name)).toEqual(["jo@acme.com"]);
 });
 
+test("a full buffer drops new lines (counted) rather than hold up the door", async () => {
+  const d = directory();
+  const log = new RequestLog(env().database.sql, silent, { maxBuffered: 2 });
+  for (let i = 0; i < 5; i++) log.record(d.entry({ userName: "a@b.c" }));
+  expect(log.dropped).toBe(3);
+  await log.flush();
+  expect(await d.rows()).toHaveLength(2);
+});
+
 test("a batch the database refuses is kept and written by a later flush", async () => {
   const d = directory();
   const sql = env().database.sql;
