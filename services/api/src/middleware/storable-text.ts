@@ -2,7 +2,8 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
 
-const storable = (s: string) => !s.includes("\u0000") && s.isWellFormed();
+/** Postgres text (and jsonb) holds neither a NUL nor a lone surrogate. */
+export const storable = (s: string): boolean => !s.includes("\u0000") && s.isWellFormed();
 
 /**
  * Where in a JSON value a string or key Postgres cannot store (NUL, a lone surrogate) sits, or

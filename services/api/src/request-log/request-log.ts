@@ -1,5 +1,6 @@
 import type { Sql } from "@scimline/db";
 import type { Logger } from "pino";
+import { storable } from "../middleware/storable-text.ts";
 
 /** One SCIM request as the directory's request log keeps it: no body, query string, password or token. */
 export type RequestLogEntry = {
@@ -37,7 +38,7 @@ export type RequestLogOptions = {
  * becomes U+FFFD.
  */
 function pgText(text: string | null): string | null {
-  if (text === null || (text.isWellFormed() && !text.includes("\u0000"))) return text;
+  if (text === null || storable(text)) return text;
   return text.toWellFormed().replaceAll("\u0000", "\ufffd");
 }
 

@@ -2,6 +2,7 @@ import { type Database, schema } from "@scimline/db";
 import { and, eq } from "drizzle-orm";
 import type { JWTPayload } from "jose";
 import { AdminError } from "../errors.ts";
+import { storable } from "../middleware/storable-text.ts";
 import { signInErrors } from "./policy.ts";
 import { type CompanyPolicy, findUserByIdentity, type SignInUser } from "./store.ts";
 
@@ -20,8 +21,7 @@ const claim = (payload: JWTPayload, name: string) => {
   const value = payload[name];
   if (typeof value !== "string") return undefined;
   const trimmed = value.trim();
-  const storable = trimmed.length <= MAX_CLAIM && trimmed.isWellFormed() && !trimmed.includes("\u0000");
-  return trimmed !== "" && storable ? trimmed : undefined;
+  return trimmed !== "" && trimmed.length <= MAX_CLAIM && storable(trimmed) ? trimmed : undefined;
 };
 
 /**

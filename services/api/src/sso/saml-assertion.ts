@@ -1,3 +1,4 @@
+import { storable } from "../middleware/storable-text.ts";
 import { attr, child, children, root, text, type XmlElement } from "./xml.ts";
 
 /** The parts of a verified assertion the Web Browser SSO profile (SAML profiles §4.1.4) makes us check. */
@@ -43,9 +44,8 @@ const MAX_NAME_ID = 512;
 /** The last instant a Date (and Postgres's timestamptz through it) can hold here: 9999-12-31T23:59:59.999Z. */
 const LAST_KEEPABLE = 253_402_300_799_999;
 
-/** Postgres text holds neither NUL nor a lone surrogate: such a value is refused, not stored. */
-const storable = (value: string, max: number) =>
-  value.length <= max && value.isWellFormed() && !value.includes("\u0000");
+/** A value the stores can hold and index: refused otherwise, not stored. */
+const storableWithin = (value: string, max: number) => value.length <= max && storable(value);
 
 /** Reads node-saml's parse of the signed assertion (`profile.getAssertion()`). */
 export function readAssertion(parsed: XmlElement): AssertionView {
@@ -103,7 +103,7 @@ function checkConfirmation(c: AssertionView["confirmations"][number], env: Respo
 /** docs/RULES.md "Sign-in": signature aside (node-saml), everything that makes a signed assertion valid for this company now. */
 export function checkAssertion(a: AssertionView, env: ResponseEnvelope, e: Expectations): AssertionCheck {
   if (!a.id || !a.nameId) return reject("SAML_INVALID", "The assertion has no ID or no NameID");
-  if (!storable(a.id, MAX_ID) || !storable(a.nameId, MAX_NAME_ID))
+  if (!storableWithin(a.id, MAX_ID) || !storableWithin(a.nameId, MAX_NAME_ID))
     return reject(
       "SAML_INVALID",
       `The assertion's ID or NameID is too long (over ${MAX_ID} or ${MAX_NAME_ID} characters) or holds a NUL or invalid Unicode`,
@@ -129,7 +129,7 @@ export function checkAssertion(a: AssertionView, env: ResponseEnvelope, e: Expec
     firstError ??= error;
   }
   if (!confirmation) return firstError ?? reject("SAML_INVALID", "No usable SubjectConfirmation");
-  if (confirmation.inResponseTo !== undefined && !storable(confirmation.inResponseTo, MAX_ID))
+  if (confirmation.inResponseTo !== undefined && !storableWithin(confirmation.inResponseTo, MAX_ID))
     return reject("SAML_INVALID", "The assertion's InResponseTo is too long or holds a NUL or invalid Unicode");
 
   if (!a.conditions) return reject("SAML_INVALID", "The assertion has no Conditions");

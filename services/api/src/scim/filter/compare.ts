@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Compare } from "scim2-parse-filter";
+import { storable } from "../../middleware/storable-text.ts";
 import { invalidFilter } from "./parse.ts";
 import type { Scalar } from "./target.ts";
 
@@ -10,7 +11,7 @@ const ORDER_OPS: Partial<Record<Op, string>> = { eq: "=", gt: ">", ge: ">=", lt:
 
 /** Postgres refuses NUL and lone surrogates in text: refuse them here as a 400, never a 500. */
 export function checkedString(value: string, name: string): string {
-  if (value.includes("\u0000") || !value.isWellFormed()) {
+  if (!storable(value)) {
     throw invalidFilter(`the value compared with ${name} contains a NUL character or invalid Unicode`);
   }
   return value;

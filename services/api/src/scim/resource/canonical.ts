@@ -1,3 +1,4 @@
+import { storable } from "../../middleware/storable-text.ts";
 import { badRequest } from "../errors.ts";
 import {
   type AttributeDef,
@@ -57,7 +58,7 @@ export function checkIndexed<T extends string | null>(value: T, name: string): T
 /** Postgres text and jsonb refuse NUL and lone surrogates: refuse them here as a 400, not a 500. */
 export function checkString(value: string, where: string): string {
   if (value.length > MAX_STRING) throw badRequest("invalidValue", `${where} is longer than ${MAX_STRING} characters`);
-  if (value.includes("\u0000") || !value.isWellFormed()) {
+  if (!storable(value)) {
     throw badRequest("invalidValue", `${where} contains a NUL character or invalid Unicode`);
   }
   return value;
