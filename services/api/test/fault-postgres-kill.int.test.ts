@@ -55,6 +55,7 @@ test("fault 3: the app's Postgres connections killed mid-burst: 503 with Retry-A
   // A create whose commit raced the kill may have been answered 503 although written: the
   // client's retry then meets 409 and looks the user up, as IdPs do (counted as ambiguous). A delete
   // likewise: its retry meets 404, the user already gone.
+  expect(stats.unexpected).toEqual([]); // names the request, before the counts below
   const statuses = Object.keys(stats.byStatus).filter((s) => s !== "503" && s !== "409" && s !== "404");
   expect({ statuses: statuses.sort(), network: stats.network }).toEqual({
     statuses: ["200", "201", "204"],

@@ -125,12 +125,15 @@ export function startBurst(o: BurstOptions): Burst {
   /** Sends until the door gives a definite answer; `uncertain` says an earlier attempt may have been written. */
   const definite = async (i: number, method: string, path: string, body?: unknown) => {
     let uncertain = false;
+    /** Each attempt's status and when it was answered (ms into the burst), for a failure's message. */
+    const attempts: string[] = [];
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const reply = await send(i, method, path, body);
       count(reply ? String(reply.status) : "network");
+      attempts.push(`${reply ? reply.status : "network"}@${Date.now() - started}`);
       if (reply && reply.status < 500 && reply.status !== 429) {
         if (attempt > 1) stats.retried++;
-        return { reply, uncertain };
+        return { reply, uncertain, attempts: attempts.join(" ") };
       }
       if (reply?.status === 503) {
         const t = Date.now() - started;
@@ -185,12 +188,20 @@ export function startBurst(o: BurstOptions): Burst {
             })
           : await definite(i, "PUT", `/Users/${id}`, userBody(o.tag, i, false));
       if (change?.reply.status === 200) user.desired = "suspended";
-      else stats.unexpected.push(`deactivate ${id}: ${change?.reply.status} ${JSON.stringify(change?.reply.body)}`);
+      else {
+        const tried = `create ${create.attempts}, then ${change?.attempts}`;
+        stats.unexpected.push(
+          `deactivate ${id} (${tried}): ${change?.reply.status} ${JSON.stringify(change?.reply.body)}`,
+        );
+      }
     } else if (i % 10 === 7) {
       const gone = await definite(i, "DELETE", `/Users/${id}`);
       if (gone?.reply.status === 404 && gone.uncertain) stats.ambiguousDeletes++;
       if (gone?.reply.status === 204 || (gone?.reply.status === 404 && gone.uncertain)) user.desired = "deleted";
-      else stats.unexpected.push(`delete ${id}: ${gone?.reply.status} ${JSON.stringify(gone?.reply.body)}`);
+      else {
+        const tried = `create ${create.attempts}, then ${gone?.attempts}`;
+        stats.unexpected.push(`delete ${id} (${tried}): ${gone?.reply.status} ${JSON.stringify(gone?.reply.body)}`);
+      }
     }
   };
 
