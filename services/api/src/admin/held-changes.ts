@@ -116,35 +116,49 @@ export async function decideHeld(
     return await database.sql.begin((tx) => (verb === "confirm" ? confirmHeld : rejectHeld)(tx, companyId, ids));
   } catch (error) {
     if (isUniqueViolation(error, "users_company_username")) {
+      const taken = await takenValues(database, companyId, ids, "userName");
       throw new AdminError(
         "USERNAME_TAKEN",
-        "A held delete cannot be undone: its userName now belongs to another user of the company; confirm it instead",
+        `A held delete cannot be undone: its userName${quoted(taken)} now belongs to another user of the company; confirm the delete instead`,
       );
     }
     if (isUniqueViolation(error, "users_directory_external_id")) {
-      const taken = await takenExternalIds(database, companyId, ids);
-      const which = taken.length > 0 ? ` ${taken.map((x) => `"${x}"`).join(", ")}` : "";
+      const taken = await takenValues(database, companyId, ids, "externalId");
       throw new AdminError(
         "EXTERNAL_ID_TAKEN",
-        `A held delete cannot be undone: its externalId${which} now belongs to another user of its directory; confirm the delete instead`,
+        `A held delete cannot be undone: its externalId${quoted(taken)} now belongs to another user of its directory; confirm the delete instead`,
       );
     }
     throw error;
   }
 }
 
-/** For the message: the externalIds of the held deletes (all or those named) a live user of their directory now has. */
-async function takenExternalIds(database: Database, companyId: string, ids: readonly string[] | null) {
+const quoted = (values: string[]) => (values.length > 0 ? ` ${values.map((x) => `"${x}"`).join(", ")}` : "");
+
+/**
+ * For the message: the userNames (taken in the company, whatever their case) or the externalIds (taken
+ * in the directory) of the held deletes, all or those named, that a live user now has; five at most.
+ */
+async function takenValues(
+  database: Database,
+  companyId: string,
+  ids: readonly string[] | null,
+  attribute: "userName" | "externalId",
+) {
   const q = database.sql;
-  const rows = await q<{ external_id: string }[]>`
-    select distinct u.external_id from held_changes h join users u on u.id = h.user_id
-    where h.company_id = ${companyId} and h.kind = 'delete' and u.external_id is not null
+  const clash =
+    attribute === "userName"
+      ? q`o.company_id = u.company_id and lower(o.user_name) = lower(u.user_name)`
+      : q`o.directory_id = u.directory_id and o.external_id = u.external_id`;
+  const rows = await q<{ value: string }[]>`
+    select distinct ${attribute === "userName" ? q`u.user_name` : q`u.external_id`} as value
+    from held_changes h join users u on u.id = h.user_id
+    where h.company_id = ${companyId} and h.kind = 'delete'
+      ${attribute === "externalId" ? q`and u.external_id is not null` : q``}
       ${ids ? q`and h.id = any(${q.array([...ids])}::uuid[])` : q``}
-      and exists (
-        select 1 from users o where o.directory_id = u.directory_id and o.external_id = u.external_id
-          and o.deleted_at is null and o.id <> u.id)
-    order by u.external_id limit 5`;
-  return rows.map((r) => r.external_id);
+      and exists (select 1 from users o where ${clash} and o.deleted_at is null and o.id <> u.id)
+    order by value limit 5`;
+  return rows.map((r) => r.value);
 }
 
 /** GET …/held-changes, POST …/held-changes/confirm and …/reject (decision 0011). */

@@ -23,7 +23,7 @@ async function tenant(externalIds: string[]) {
   return { t, ids };
 }
 
-describe("deciding a held change after its externalId was reused", () => {
+describe("deciding a held change after its userName or externalId was reused", () => {
   test("rejecting a held delete whose externalId a new user took: 409 EXTERNAL_ID_TAKEN, nothing decided; confirming works", async () => {
     const { t, ids } = await tenant(["X1", "X2"]);
     const [first, second] = ids as [string, string];
@@ -79,6 +79,21 @@ describe("deciding a held change after its externalId was reused", () => {
     expect(one.body).toEqual({ rejected: 1 });
     expect((await scim(env(), t.token, "GET", `/Users/${y1}`)).body.active).toBe(true);
     expect((await held(t)).map((h) => h.userId)).toEqual([y2]);
+  });
+
+  test("rejecting a held delete whose userName a new user took (another case): 409 USERNAME_TAKEN naming it", async () => {
+    const { t, ids } = await tenant(["W0", "W1"]);
+    const [w0, w1] = ids as [string, string];
+    await scim(env(), t.token, "DELETE", `/Users/${w0}`);
+    await scim(env(), t.token, "DELETE", `/Users/${w1}`); // held: user.1@acme.com
+    const taker = await scim(env(), t.token, "POST", "/Users", oktaUser("USER.1@acme.com", { externalId: "W9" }));
+    expect(taker.status).toBe(201);
+
+    const reply = await api("POST", `/companies/${t.companyId}/held-changes/reject`);
+    expect([reply.status, code(reply)]).toEqual([409, "USERNAME_TAKEN"]);
+    expect(message(reply)).toContain('"user.1@acme.com"');
+    expect(message(reply)).toContain("confirm");
+    expect((await held(t)).map((h) => h.userId)).toEqual([w1]);
   });
 
   test("a held delete whose userName and externalId are both free again is undone as before", async () => {
