@@ -151,10 +151,21 @@ export async function requeueRuleMembers(tx: TxSql, companyId: string, groups: R
   await owedToUsers(tx, companyId, await membersOf(tx, companyId, { ids, names }));
 }
 
+/**
+ * Rule changes of a company, one at a time: each locks the company's row, FOR NO KEY UPDATE as the other
+ * admin changes of the company do, and then the users it requeues (in id order, owedToUsers). FOR UPDATE
+ * would also block the foreign key checks of rows that reference the company: a worker batch holding
+ * some of those users inserts a charge (or a seats row) for a seat it buys, which would then wait for this
+ * change while this change waits for the batch's users (a deadlock, answered 503).
+ */
+async function lockRuleChanges(tx: TxSql, companyId: string): Promise<void> {
+  await tx`select id from companies where id = ${companyId} for no key update`;
+}
+
 export async function insertRule(sql: Sql, companyId: string, fields: RuleFields): Promise<GroupRuleView> {
   return sql.begin(async (tx) => {
-    // One rule change at a time per company: the count below stays true.
-    await tx`select id from companies where id = ${companyId} for update`;
+    // One rule change at a time per company: the count below stays true (lockRuleChanges).
+    await lockRuleChanges(tx, companyId);
     const [{ count } = { count: 0 }] = await tx<{ count: number }[]>`
       select count(*)::int as count from group_rules where company_id = ${companyId}`;
     if (count >= MAX_RULES) {
@@ -182,7 +193,7 @@ export async function updateRule(
   merge: (current: GroupRuleView) => RuleFields,
 ): Promise<GroupRuleView | null> {
   return sql.begin(async (tx) => {
-    await tx`select id from companies where id = ${companyId} for update`;
+    await lockRuleChanges(tx, companyId);
     const current = await findRule(tx, companyId, ruleId);
     if (!current) return null;
     const rule = await resolveFields(tx, companyId, merge(current));
@@ -200,7 +211,7 @@ export async function updateRule(
 /** Deleting a rule moves nobody by itself; its members are reconciled against the rules that remain. */
 export async function deleteRule(sql: Sql, companyId: string, ruleId: string): Promise<boolean> {
   return sql.begin(async (tx) => {
-    await tx`select id from companies where id = ${companyId} for update`;
+    await lockRuleChanges(tx, companyId);
     const current = await findRule(tx, companyId, ruleId);
     if (!current) return false;
     await tx`delete from group_rules where id = ${ruleId}`;

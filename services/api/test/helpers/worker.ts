@@ -16,6 +16,8 @@ export function startWorker(
     webhooks?: Partial<WebhookOptions>;
     /** Share a queue prefix with another worker (several worker processes); default: one of its own. */
     prefix?: string;
+    /** Not started: no relay, jobs or loops; the test calls its parts (runtime.sweep.sweepOnce()) itself. */
+    idle?: boolean;
   } = {},
 ): Runtime {
   const runtime = createRuntime({
@@ -48,7 +50,7 @@ export function startWorker(
       : {}),
     ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
   });
-  runtime.start();
+  if (!options.idle) runtime.start();
   return runtime;
 }
 

@@ -2,7 +2,7 @@ import { type Database, isUuid, newId, type TxSql } from "@scimline/db";
 import { badRequest, ScimError } from "../../scim/errors.ts";
 import type { ScimPrincipal } from "../../tenancy.ts";
 import { isUniqueViolation } from "../pg-errors.ts";
-import { membersOf, owedToUsers, planWithValues } from "./membership-work.ts";
+import { lockUsersInIdOrder, membersOf, owedToUsers, planWithValues } from "./membership-work.ts";
 
 export type GroupWrite = { displayName: string; externalId: string | null; memberIds: string[] };
 
@@ -23,6 +23,7 @@ function uniqueness(error: unknown): ScimError | null {
  * same user and the user's own updates do not wait for each other, but a delete (FOR UPDATE, markDeleted)
  * does. A delete that locked the user first makes this lock wait for it and then find the user deleted
  * (the 400 below); one that comes after waits for this write and removes the memberships it added.
+ * (A write of a ruled group has locked them already, more strongly: see lockTouched.)
  */
 async function checkMembers(tx: TxSql, p: ScimPrincipal, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
@@ -47,23 +48,48 @@ const fold = (name: string) => name.trim().toLowerCase();
 /**
  * A membership change of a group some rule of the company names (by id, or by the old or new name)
  * is provisioning work for the users it touches: a new generation and an outbox row each, in the same
- * transaction; the plan decides what the rules now say. A rename touches every member. Without a
- * rule, groups stay what they were before rules existed: stored, no effect.
+ * transaction (requeueTouched); the plan decides what the rules now say. A rename touches every member.
+ * Without a rule, groups stay what they were before rules existed: stored, no effect.
  */
-async function requeueTouched(
-  tx: TxSql,
-  companyId: string,
-  group: { id: string; names: string[] },
-  touched: string[],
-  everyMember: boolean,
-): Promise<void> {
+async function isRuled(tx: TxSql, companyId: string, group: { id: string; names: string[] }): Promise<boolean> {
   const names = [...new Set(group.names.map(fold))];
   const [ruled] = await tx<{ ruled: boolean }[]>`
     select exists (select 1 from group_rules where company_id = ${companyId}
       and (group_id = ${group.id} or lower(btrim(group_display_name)) = any(${tx.array(names)}::text[]))) as ruled`;
-  if (!ruled?.ruled) return;
-  const members = everyMember ? await membersOf(tx, companyId, { ids: [group.id], names: [] }) : [];
-  await owedToUsers(tx, companyId, [...touched, ...members]);
+  return ruled?.ruled === true;
+}
+
+/**
+ * A write of a ruled group locks the users it will touch (those it adds, those it removes, every member
+ * on a rename or a delete) in id order, as strongly as requeueTouched's update will, before it changes
+ * any membership row. The order is the one every writer of users and memberships keeps: users first, in
+ * id order, then group_members rows. The user delete (markDeleted) and the worker's erasure lock the
+ * users and then delete their memberships; had this write removed a membership first and then waited
+ * for its user, each would hold what the other waits for (a deadlock, answered 503). The group's own
+ * row is locked before the users (the UPDATE or DELETE of it came first): nothing that writes users
+ * ever waits for a group row.
+ */
+async function lockTouched(
+  tx: TxSql,
+  companyId: string,
+  groupId: string,
+  touched: string[],
+  everyMember: boolean,
+): Promise<void> {
+  const members = everyMember ? await membersOf(tx, companyId, { ids: [groupId], names: [] }) : [];
+  await lockUsersInIdOrder(tx, companyId, [...touched, ...members]);
+}
+
+/** The work the write owes the users it touched (locked by lockTouched). */
+async function requeueTouched(
+  tx: TxSql,
+  companyId: string,
+  groupId: string,
+  touched: string[],
+  everyMember: boolean,
+): Promise<void> {
+  const members = everyMember ? await membersOf(tx, companyId, { ids: [groupId], names: [] }) : [];
+  await owedToUsers(tx, companyId, [...touched, ...members], { locked: true });
 }
 
 /**
@@ -90,12 +116,14 @@ export async function insertGroup(database: Database, p: ScimPrincipal, g: Group
   try {
     await database.sql.begin(async (tx) => {
       await planWithValues(tx);
+      const ruled = await isRuled(tx, p.companyId, { id, names: [g.displayName] });
+      if (ruled) await lockTouched(tx, p.companyId, id, g.memberIds, false);
       await checkMembers(tx, p, g.memberIds);
       await tx`
         insert into groups (id, company_id, directory_id, display_name, external_id)
         values (${id}, ${p.companyId}, ${p.directoryId}, ${g.displayName}, ${g.externalId})`;
       const added = await writeMembers(tx, id, g.memberIds, g.memberIds);
-      await requeueTouched(tx, p.companyId, { id, names: [g.displayName] }, added, false);
+      if (ruled) await requeueTouched(tx, p.companyId, id, added, false);
     });
   } catch (error) {
     throw uniqueness(error) ?? error;
@@ -117,6 +145,8 @@ export async function updateGroup(
   currentMembers: ReadonlySet<string>,
 ): Promise<boolean> {
   const added = g.memberIds.filter((member) => !currentMembers.has(member));
+  const kept = new Set(g.memberIds);
+  const removed = [...currentMembers].filter((member) => !kept.has(member));
   try {
     return await database.sql.begin(async (tx) => {
       await planWithValues(tx);
@@ -128,10 +158,12 @@ export async function updateGroup(
           and groups.version = ${expectedVersion}
         returning o.old_name`;
       if (!before) return false;
+      const renamed = fold(before.old_name) !== fold(g.displayName);
+      const ruled = await isRuled(tx, p.companyId, { id, names: [before.old_name, g.displayName] });
+      if (ruled) await lockTouched(tx, p.companyId, id, [...added, ...removed], renamed);
       await checkMembers(tx, p, added);
       const touched = await writeMembers(tx, id, g.memberIds, added);
-      const renamed = fold(before.old_name) !== fold(g.displayName);
-      await requeueTouched(tx, p.companyId, { id, names: [before.old_name, g.displayName] }, touched, renamed);
+      if (ruled) await requeueTouched(tx, p.companyId, id, touched, renamed);
       return true;
     });
   } catch (error) {
@@ -144,12 +176,20 @@ export async function deleteGroup(database: Database, p: ScimPrincipal, id: stri
   if (!isUuid(id)) return false;
   return database.sql.begin(async (tx) => {
     await planWithValues(tx);
+    // The group's row first (as the DELETE below locks it), then its members if a rule names it.
+    const [group] = await tx<{ display_name: string }[]>`
+      select display_name from groups
+      where id = ${id} and company_id = ${p.companyId} and directory_id = ${p.directoryId}
+      for update`;
+    if (!group) return false;
+    const ruled = await isRuled(tx, p.companyId, { id, names: [group.display_name] });
+    if (ruled) await lockTouched(tx, p.companyId, id, [], true);
     const [gone] = await tx<{ display_name: string; members: string[] }[]>`
       with m as (select user_id from group_members where group_id = ${id})
       delete from groups where id = ${id} and company_id = ${p.companyId} and directory_id = ${p.directoryId}
       returning display_name, array(select user_id from m)::text[] as members`;
     if (!gone) return false;
-    await requeueTouched(tx, p.companyId, { id, names: [gone.display_name] }, gone.members, false);
+    if (ruled) await requeueTouched(tx, p.companyId, id, gone.members, false);
     return true;
   });
 }
