@@ -1,5 +1,7 @@
-import { request } from "node:http";
-import type { AddressInfo } from "node:net";
+import { Agent, type IncomingMessage, request, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ScimFirstRouter } from "../src/http/router.ts";
@@ -151,5 +153,53 @@ describe("routing", () => {
     expect((await send("GET", "/scim/v2/Nothing", { Authorization: `Bearer ${tenant.token}` })).status).toBe(404);
     expect((await send("GET", "/healthz", {})).status).toBe(200);
     expect((await send("GET", "/api/v1/docs/assets/init.js", {})).status).toBe(200);
+  });
+});
+
+describe("memory", () => {
+  test("an idle keep-alive connection does not keep the body it sent", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    // As main.ts does: each connection holds its latest response (and so its request) while it stays open.
+    const latest = Symbol("latest response");
+    const hold = (req: IncomingMessage, res: ServerResponse) => {
+      (req.socket as Socket & { [latest]?: ServerResponse })[latest] = res;
+    };
+    server?.on("request", hold);
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    // A userName of ~1 MiB: refused (400), the connection kept open for the next request. One buffer for
+    // every request: what the client side keeps of it counts once.
+    const body = Buffer.from(`{"userName":"${"u".repeat(1_000_000)}"}`);
+    const refused = () =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          {
+            host: "127.0.0.1",
+            port,
+            method: "POST",
+            path: "/scim/v2/Users",
+            agent,
+            headers: { Authorization: `Bearer ${tenant.token}`, "Content-Type": "application/scim+json" },
+          },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      });
+    try {
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      expect(await Promise.all(Array.from({ length: 8 }, refused))).toEqual(Array(8).fill(400));
+      await new Promise((r) => setTimeout(r, 100));
+      gc();
+      // The body reader's listeners stayed on each request, and through them its text: 8 MiB.
+      expect(process.memoryUsage().heapUsed - before).toBeLessThan(3 * 1024 * 1024);
+    } finally {
+      agent.destroy();
+      server?.off("request", hold);
+    }
   });
 });

@@ -2,11 +2,12 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
+import { type Parsed, parseBody } from "../preview/admit.ts";
 import { MAX_PREVIEW_USERS, usersFromCsv } from "../preview/csv.ts";
 import { usersFromJson } from "../preview/json-users.ts";
 import { previewOnboarding } from "../preview/preview.ts";
 import { previewStream } from "../preview/respond.ts";
-import { Slicer } from "../preview/slices.ts";
+import { mapInSlices, Slicer } from "../preview/slices.ts";
 import { companyNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
 import { CSV_EXAMPLE, PreviewJsonBody, PreviewResult } from "./preview-schemas.ts";
@@ -85,13 +86,14 @@ export function previewRoutes(deps: AppDeps) {
       if (!(await findCompany(deps.database, id))) throw companyNotFound(id);
       const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
       const slicer = new Slicer();
-      let bodies: unknown[];
-      if (type === "text/csv") bodies = await usersFromCsv(await c.req.text(), slicer);
+      let parsed: Parsed[];
+      if (type === "text/csv")
+        parsed = await mapInSlices(await usersFromCsv(await c.req.text(), slicer), parseBody, slicer);
       else if (type !== undefined && /^application\/([\w.-]+\+)?json$/.test(type)) {
-        bodies = await usersFromJson(await c.req.text(), slicer);
+        parsed = await usersFromJson(await c.req.text(), slicer, parseBody);
       } else throw new AdminError("UNSUPPORTED_MEDIA_TYPE", "Send application/json or text/csv");
       const today = deps.clock().toISOString().slice(0, 10);
-      const result = await previewOnboarding(deps.database, id, bodies, today, slicer);
+      const result = await previewOnboarding(deps.database, id, parsed, today, slicer);
       if (!result) throw companyNotFound(id);
       const stream = previewStream(result, () => running--);
       streaming = true;

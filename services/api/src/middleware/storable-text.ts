@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
+import { jsonShapePasses, MAX_BODY_SHAPE } from "../http/json-shape.ts";
 
 /** Postgres text (and jsonb) holds neither a NUL nor a lone surrogate. */
 export const storable = (s: string): boolean => !s.includes("\u0000") && s.isWellFormed();
@@ -43,6 +44,14 @@ export function refuseUnstorableText(): MiddlewareHandler<AppEnv> {
     if (/json/i.test(c.req.header("content-type") ?? "") && c.req.method !== "GET") {
       // Hono caches the text for the route's validator; a failed read (413) propagates as it is.
       const text = await c.req.text();
+      const passed = jsonShapePasses(text, MAX_BODY_SHAPE);
+      if (passed)
+        throw new AdminError(
+          "VALIDATION_FAILED",
+          passed === "depth"
+            ? `body: nests arrays and objects deeper than ${MAX_BODY_SHAPE.depth} levels`
+            : `body: holds more than ${MAX_BODY_SHAPE.values.toLocaleString("en")} JSON values (counted as its {, [, : and , outside strings)`,
+        );
       let body: unknown;
       try {
         body = JSON.parse(text);

@@ -21,7 +21,10 @@ export type Admission =
     }
   | { type: "refused"; userName: string | null; licenseType: string | null; refusal: Refusal };
 
-export type Parsed = { type: "parsed"; input: UserInput } | Extract<Admission, { type: "refused" }>;
+/** What the admission reads of a user: its document and password are not kept (10,000 of them per preview). */
+export type AdmissionInput = Omit<UserInput, "document" | "password">;
+
+export type Parsed = { type: "parsed"; input: AdmissionInput } | Extract<Admission, { type: "refused" }>;
 
 const refusalOf = (error: unknown): Refusal => {
   if (error instanceof ScimError) return { code: error.scimType ?? "invalidValue", detail: error.detail };
@@ -36,7 +39,8 @@ const userNameOf = (body: unknown): string | null => {
 /** The door's validation and conversion of a SCIM User body (schema, types, userName, license hints). */
 export function parseBody(body: unknown): Parsed {
   try {
-    return { type: "parsed", input: parseUserInput(body) };
+    const { document: _, password: __, ...input } = parseUserInput(body);
+    return { type: "parsed", input };
   } catch (error) {
     return { type: "refused", userName: userNameOf(body), licenseType: null, refusal: refusalOf(error) };
   }

@@ -1,6 +1,6 @@
 import { type Database, loadPlanSnapshot } from "@scimline/db";
 import { type PlanUser, planInChunks, type UserPlan } from "@scimline/domain";
-import { type Admission, Admitter, parseBody } from "./admit.ts";
+import { type Admission, Admitter, type Parsed } from "./admit.ts";
 import { mapInSlices, Slicer } from "./slices.ts";
 import { type Preview, previewUser, totalsOf, unmatchedValues } from "./summary.ts";
 
@@ -32,18 +32,19 @@ const planUser = (id: string, companyId: string, a: Extract<Admission, { type: "
 });
 
 /**
- * What creating these users (SCIM User bodies) would do now, written nowhere: the door's checks, then
- * the worker's own plan over the company's current state, as if one batch took them all in file order.
- * Cooperative: every stretch of work is short, so other requests are served meanwhile. Null: no company.
+ * What creating these users would do now, written nowhere: the door's checks, then the worker's own
+ * plan over the company's current state, as if one batch took them all in file order. `parsed`: each
+ * user's SCIM body as parseBody reads it (done as each is read, so that the bodies themselves are not
+ * all held at once). Cooperative: every stretch of work is short, so other requests are served
+ * meanwhile. Null: no company.
  */
 export async function previewOnboarding(
   database: Database,
   companyId: string,
-  bodies: readonly unknown[],
+  parsed: readonly Parsed[],
   today: string,
   slicer = new Slicer(),
 ): Promise<Preview | null> {
-  const parsed = await mapInSlices(bodies, parseBody, slicer);
   const userNames = parsed.flatMap((p) => (p.type === "parsed" ? [p.input.userName] : []));
   const snapshot = await loadPlanSnapshot(database.sql, companyId, { users: parsed.length, userNames });
   if (!snapshot) return null;

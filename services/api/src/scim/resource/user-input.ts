@@ -1,6 +1,6 @@
 import type { OfficeHints } from "@scimline/domain";
 import { badRequest } from "../errors.ts";
-import { canonicalize, checkIndexed } from "./canonical.ts";
+import { canonicalize, checkIndexed, checkResourceSize } from "./canonical.ts";
 import { SCHEMA } from "./schema.ts";
 
 /** What the door needs from a user body: the document plus the columns it is indexed and provisioned by. */
@@ -54,13 +54,15 @@ export function licenseTypeOf(document: Entry): { value: string | null; conflict
 }
 
 /** The licenseType a request asks for; two different ones are refused. */
-export function requestedLicenseType(input: UserInput): string | null {
+export function requestedLicenseType(input: Pick<UserInput, "licenseType" | "licenseTypeConflict">): string | null {
   if (input.licenseTypeConflict !== null) throw badRequest("invalidValue", input.licenseTypeConflict);
   return input.licenseType;
 }
 
-export function parseUserInput(body: unknown): UserInput {
+/** `current`: the stored resource a PATCH applied to (see checkResourceSize). */
+export function parseUserInput(body: unknown, current?: Record<string, unknown>): UserInput {
   const { document, password } = canonicalize("User", body);
+  checkResourceSize(document, current);
   const userName = document.userName;
   if (typeof userName !== "string" || userName.trim() === "") {
     throw badRequest("invalidValue", "userName is required and must be a non-empty string");

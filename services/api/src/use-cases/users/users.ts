@@ -112,7 +112,7 @@ export function patchUser(
   const change = (current: UserRow) => {
     const result = applyPatch({ type: "User", id, document: current.resource }, body);
     if (!result.changed && result.password === undefined) return null;
-    const input = parseUserInput(result.document);
+    const input = parseUserInput(result.document, current.resource);
     if (result.password !== undefined) input.password = result.password;
     const licenseRemoved = input.licenseType === null && licenseTypeOf(current.resource).value !== null;
     return { input, deactivating: result.activeSet === false, licenseRemoved };
