@@ -181,11 +181,35 @@ describe("matchingRules indexes a user's groups", () => {
     );
   });
 
+  test("decideGroupRules gives, per attribute, the first rule of that definition that sets it, with its group", () => {
+    fc.assert(
+      fc.property(rules, groups, (rs, gs) => {
+        const matches = naive(rs, gs);
+        const office = matches.find((m) => m.rule.officeId !== null);
+        const license = matches.find((m) => m.rule.licenseTypeId !== null);
+        expect(decideGroupRules(rs, gs)).toEqual({
+          office: office ? { ...office, officeId: office.rule.officeId } : null,
+          license: license ? { ...license, licenseTypeId: license.rule.licenseTypeId } : null,
+          any: matches.length > 0,
+        });
+      }),
+      { numRuns: 1000, seed: 4243 },
+    );
+  });
+
   test("the same list of rules asked again after it grew is sorted again", () => {
     const list: GroupRule[] = [rule("a", { priority: 1 })];
     const sales = [{ id: "g1", displayName: "Sales" }];
     expect(matchingRules(list, sales).map((m) => m.rule.id)).toEqual(["a"]);
     list.push(rule("b", { priority: 2 }));
     expect(matchingRules(list, sales).map((m) => m.rule.id)).toEqual(["b", "a"]);
+  });
+
+  test("the same list of rules asked again after it grew is indexed again: a rule naming another group applies", () => {
+    const list: GroupRule[] = [rule("a", { officeId: "ber" })];
+    const groups = [g("g1", "Sales"), g("g2", "London")];
+    expect(decideGroupRules(list, groups).office?.rule.id).toBe("a");
+    list.push(rule("b", { group: { id: "g2" }, officeId: "lon", priority: 1 }));
+    expect(decideGroupRules(list, groups).office).toMatchObject({ officeId: "lon", group: { id: "g2" } });
   });
 });

@@ -40,53 +40,84 @@ export function byPrecedence(a: GroupRule, b: GroupRule): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** A rule and its place in the company's precedence order (0 is the best). */
+type Ranked = { rule: GroupRule; rank: number };
+
 /**
- * A company's rules in precedence order, sorted once per list rather than once per user: a batch or a
- * preview asks for every user with the same list (1,000 rules sorted for each of 20,000 users was most
- * of a preview's seconds). A list whose length changed is sorted again.
+ * A company's rules indexed by the group they name: by id, and by folded name. A user then looks up
+ * only its own groups (a handful of rules each) instead of walking every rule: a preview or a batch asks
+ * for thousands of users with the same list, and folding 1,000 rule names for each of 20,000 users (twice,
+ * the plan and the preview's listing) held the API's event loop for seconds. Built once per list and kept
+ * with it; a list whose length changed is indexed again.
  */
-const inPrecedence = new WeakMap<readonly GroupRule[], GroupRule[]>();
-function precedenceOrder(rules: readonly GroupRule[]): GroupRule[] {
-  let sorted = inPrecedence.get(rules);
-  if (sorted?.length !== rules.length) {
-    sorted = [...rules].sort(byPrecedence);
-    inPrecedence.set(rules, sorted);
+type RuleIndex = { size: number; byGroupId: Map<string, Ranked[]>; byName: Map<string, Ranked[]> };
+const indexes = new WeakMap<readonly GroupRule[], RuleIndex>();
+function indexOf(rules: readonly GroupRule[]): RuleIndex {
+  const known = indexes.get(rules);
+  if (known?.size === rules.length) return known;
+  const index: RuleIndex = { size: rules.length, byGroupId: new Map(), byName: new Map() };
+  [...rules].sort(byPrecedence).forEach((rule, rank) => {
+    const [map, key] =
+      "id" in rule.group ? [index.byGroupId, rule.group.id] : [index.byName, fold(rule.group.displayName)];
+    const list = map.get(key);
+    if (list) list.push({ rule, rank });
+    else map.set(key, [{ rule, rank }]);
+  });
+  indexes.set(rules, index);
+  return index;
+}
+
+/**
+ * Each rule that applies to a user with the group through which it applies: the user's groups are
+ * visited in id order, so a rule matching several of them is met first through the one with the lowest
+ * id. A rule is met once per group it matches; callers keep the first meeting.
+ */
+function visitMatches(
+  rules: readonly GroupRule[],
+  groups: readonly UserGroup[],
+  visit: (ranked: Ranked, group: UserGroup) => void,
+): void {
+  if (rules.length === 0 || groups.length === 0) return;
+  const { byGroupId, byName } = indexOf(rules);
+  for (const group of [...groups].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    for (const ranked of byGroupId.get(group.id) ?? []) visit(ranked, group);
+    if (byName.size > 0) for (const ranked of byName.get(fold(group.displayName)) ?? []) visit(ranked, group);
   }
-  return sorted;
 }
 
 /**
  * The rules that apply to a user, best first; a rule matching several of its groups counts once (the
- * group with the lowest id). The user's groups are indexed by id and by name once: rules + groups, not
- * rules × groups.
+ * group with the lowest id). Only the rules naming the user's groups are looked at.
  */
 export function matchingRules(rules: readonly GroupRule[], groups: readonly UserGroup[]): RuleMatch[] {
-  const byId = new Map<string, UserGroup>();
-  const byName = new Map<string, UserGroup>();
-  for (const group of [...groups].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    if (!byId.has(group.id)) byId.set(group.id, group);
-    const name = fold(group.displayName);
-    if (!byName.has(name)) byName.set(name, group);
-  }
-  const matches: RuleMatch[] = [];
-  for (const rule of precedenceOrder(rules)) {
-    const group = "id" in rule.group ? byId.get(rule.group.id) : byName.get(fold(rule.group.displayName));
-    if (group) matches.push({ rule, group });
-  }
-  return matches;
+  const first = new Map<number, RuleMatch>();
+  visitMatches(rules, groups, ({ rule, rank }, group) => {
+    if (!first.has(rank)) first.set(rank, { rule, group });
+  });
+  return [...first].sort((a, b) => a[0] - b[0]).map(([, match]) => match);
 }
 
 /**
  * The office comes from the best matching rule that names an office, the license type from the best
  * one that names a license type: a "Berlin" group can place users while a "Sales" group licenses them.
+ * Only a strictly better rule replaces one already found, so each keeps the group with the lowest id.
  */
 export function decideGroupRules(rules: readonly GroupRule[], groups: readonly UserGroup[]): RuleDecision {
-  const matches = matchingRules(rules, groups);
   let office: RuleDecision["office"] = null;
+  let officeRank = Number.POSITIVE_INFINITY;
   let license: RuleDecision["license"] = null;
-  for (const m of matches) {
-    if (office === null && m.rule.officeId !== null) office = { ...m, officeId: m.rule.officeId };
-    if (license === null && m.rule.licenseTypeId !== null) license = { ...m, licenseTypeId: m.rule.licenseTypeId };
-  }
-  return { office, license, any: matches.length > 0 };
+  let licenseRank = Number.POSITIVE_INFINITY;
+  let any = false;
+  visitMatches(rules, groups, ({ rule, rank }, group) => {
+    any = true;
+    if (rule.officeId !== null && rank < officeRank) {
+      office = { rule, group, officeId: rule.officeId };
+      officeRank = rank;
+    }
+    if (rule.licenseTypeId !== null && rank < licenseRank) {
+      license = { rule, group, licenseTypeId: rule.licenseTypeId };
+      licenseRank = rank;
+    }
+  });
+  return { office, license, any };
 }

@@ -7,6 +7,7 @@ describe("public API", () => {
     "normalizeCountry",
     "matchOffice",
     "planBatch",
+    "planBatchInSlices",
     "planNeeds",
     "planInChunks",
     "remedyOf",

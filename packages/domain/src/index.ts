@@ -44,7 +44,7 @@ export {
   sandboxCarrierNumber,
 } from "./numbers.ts";
 export { matchOffice, matchOfficeByName } from "./office-match.ts";
-export { planBatch, planNeeds } from "./plan/plan-batch.ts";
+export { planBatch, planBatchInSlices, planNeeds } from "./plan/plan-batch.ts";
 export { planInChunks } from "./plan/plan-chunks.ts";
 export type {
   AdminRequest,

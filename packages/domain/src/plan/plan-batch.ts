@@ -1,5 +1,5 @@
-import { planNumberAssignments } from "../numbers.ts";
 import { decideSeats } from "../seats.ts";
+import { assignNumbers } from "./assign-numbers.ts";
 import { finishUser } from "./finish.ts";
 import { type Intent, intend, type SeatRef } from "./intend.ts";
 import { spendBudget } from "./spend.ts";
@@ -51,6 +51,22 @@ export function planNeeds(input: Omit<PlanInput, "resources">): PlanNeeds {
  * Pure and deterministic: the worker applies it, a preview only reads it.
  */
 export function planBatch(input: PlanInput): Plan {
+  const steps = planBatchInSlices(input, Number.POSITIVE_INFINITY);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * planBatch, pausing after every `sliceSize` users of its per-user steps (what each user needs, its seat,
+ * its number, its own plan), for a caller that plans thousands of users on an event loop others share:
+ * the group-rule preview plans up to 20,000 existing users at once, whose seats must be decided together
+ * (one user's freed seat serves another), so it cannot plan them in separate batches. It resumes the
+ * generator when it likes and gets exactly what planBatch gives: planBatch is this generator run through.
+ */
+export function* planBatchInSlices(input: PlanInput, sliceSize: number): Generator<void, Plan, void> {
+  const pacer = new Pacer(sliceSize);
   const plan: Plan = {
     users: [],
     seats: [],
@@ -61,16 +77,41 @@ export function planBatch(input: PlanInput): Plan {
     erased: [],
     events: [],
   };
-  for (const [companyId, intents] of byCompany(input.users.map((u) => intend(u, input)))) {
+  const intents: Intent[] = [];
+  for (const u of input.users) {
+    intents.push(intend(u, input));
+    if (pacer.due()) yield;
+  }
+  for (const [companyId, companyIntents] of byCompany(intents)) {
     const resources = input.resources.get(companyId) ?? NO_RESOURCES;
     const decisions = new Decisions();
-    refuseBeyondExtensions(intents, resources.extensions.length);
-    decideCompanySeats(input, intents, resources, decisions, plan);
-    assignExtensions(intents, resources.extensions, decisions);
-    assignNumbers(intents, resources, decisions, plan);
-    for (const it of intents) finishUser(it, decisions, plan);
+    refuseBeyondExtensions(companyIntents, resources.extensions.length);
+    yield* decideCompanySeats(input, companyIntents, resources, decisions, plan, pacer);
+    assignExtensions(companyIntents, resources.extensions, decisions);
+    yield* assignNumbers(companyIntents, resources, decisions, plan, pacer);
+    for (const it of companyIntents) {
+      finishUser(it, decisions, plan);
+      if (pacer.due()) yield;
+    }
   }
   return plan;
+}
+
+/** Counts units of per-user work: due once every `sliceSize` of them (never when it is infinite). */
+export class Pacer {
+  private count = 0;
+
+  constructor(private readonly sliceSize: number) {
+    if (sliceSize !== Number.POSITIVE_INFINITY && (!Number.isSafeInteger(sliceSize) || sliceSize < 1)) {
+      throw new RangeError(`sliceSize must be a positive integer, got ${sliceSize}`);
+    }
+  }
+
+  due(): boolean {
+    if (++this.count < this.sliceSize) return false;
+    this.count = 0;
+    return true;
+  }
 }
 
 /** Per user, what the company-wide steps gave it. */
@@ -91,13 +132,14 @@ function refuseBeyondExtensions(intents: Intent[], available: number): void {
 }
 
 /** Freed seats are reused before new ones are bought; with auto-purchase off the rest wait. */
-function decideCompanySeats(
+function* decideCompanySeats(
   input: PlanInput,
   intents: Intent[],
   resources: PlanResources,
   decisions: Decisions,
   plan: Plan,
-): void {
+  pacer: Pacer,
+): Generator<void, void, void> {
   const rows = resources.seats;
   const budget = spendBudget(input, intents[0]?.company, resources);
   const pairs = new Map<string, { ref: SeatRef; releases: number; requesters: Intent[] }>();
@@ -110,6 +152,7 @@ function decideCompanySeats(
   for (const it of intents) {
     if (it.releaseSeat) pair(it.releaseSeat).releases++;
     if (it.wantSeat && !it.failure) pair(it.wantSeat).requesters.push(it);
+    if (pacer.due()) yield;
   }
   for (const { ref, releases, requesters } of pairs.values()) {
     const company = requesters[0]?.company ?? intents[0]?.company;
@@ -127,9 +170,9 @@ function decideCompanySeats(
       ...(budget ? { maxPurchases: budget.seatsFor(price) } : {}),
     });
     budget?.spend(price, result.bought);
-    result.decisions.forEach((decision, i) => {
+    for (const [i, decision] of result.decisions.entries()) {
       const it = requesters[i];
-      if (!it) return;
+      if (!it) continue;
       if (decision.type === "fail") {
         it.failure = decision.code;
         decisions.seats.set(it.user.id, { type: "refused", ...ref, code: decision.code });
@@ -150,7 +193,8 @@ function decideCompanySeats(
           idempotencyKey: `seat_${it.user.id}_g${it.user.generation}`,
         });
       }
-    });
+      if (pacer.due()) yield;
+    }
     if (company && (result.purchasedAfter !== (row?.purchased ?? 0) || result.usedAfter !== (row?.used ?? 0))) {
       plan.seats.push({
         companyId: company.id,
@@ -173,64 +217,5 @@ function assignExtensions(intents: Intent[], free: readonly number[], decisions:
       const extension = free[next++];
       if (extension !== undefined) decisions.extensions.set(it.user.id, extension);
     }
-  }
-}
-
-/**
- * A number bought for this need is used first (it is paid for); then the office's pool, then numbers
- * bound to no office; the rest are ordered from the carrier in the company's default area code.
- */
-function assignNumbers(intents: Intent[], resources: PlanResources, decisions: Decisions, plan: Plan): void {
-  const fromPool: Intent[] = [];
-  for (const it of intents) {
-    const key = `did_${it.user.id}_${it.didAllocations}`;
-    const orders = resources.carrierOrders.get(it.user.id) ?? [];
-    const wantsAny = !it.failure && it.wantDid?.type === "pool";
-    const bought = orders.find((o) => o.key === key && o.status === "completed" && o.e164 !== null);
-    if (wantsAny && bought?.e164) {
-      decisions.numbers.set(it.user.id, { type: "assigned", e164: bought.e164, source: "carrier" });
-      plan.numbers.added.push({
-        e164: bought.e164,
-        companyId: it.user.companyId,
-        officeId: it.office?.officeId ?? null,
-        userId: it.user.id,
-      });
-    } else if (wantsAny) fromPool.push(it);
-    // A number bought for a need that is gone (deleted, suspended, no DID any more) joins the pool.
-    const stillNeeded = it.kind === "activate" && (it.wantDid?.type === "pool" || it.failure !== null);
-    for (const order of orders) {
-      if (order.status !== "completed" || order.e164 === null) continue;
-      if (order.key === key && stillNeeded) continue;
-      plan.numbers.added.push({
-        e164: order.e164,
-        companyId: it.user.companyId,
-        officeId: it.office?.officeId ?? it.user.officeId,
-        userId: null,
-      });
-    }
-    if (!it.failure && it.wantDid?.type === "request") {
-      const { e164, officeId } = it.wantDid;
-      const source = officeId === null ? "unboundPool" : "officePool";
-      decisions.numbers.set(it.user.id, { type: "assigned", e164, source });
-    }
-  }
-  const assignment = planNumberAssignments(
-    fromPool.map((it) => ({ userId: it.user.id, officeId: it.office?.officeId ?? "" })),
-    resources.numbers,
-  );
-  for (const a of assignment.assignments) {
-    decisions.numbers.set(a.userId, {
-      type: "assigned",
-      e164: a.e164,
-      source: a.source === "office_pool" ? "officePool" : "unboundPool",
-    });
-  }
-  const byId = new Map(fromPool.map((it) => [it.user.id, it]));
-  for (const userId of assignment.needCarrier) {
-    const it = byId.get(userId);
-    if (!it?.company) continue;
-    const key = `did_${userId}_${it.didAllocations}`;
-    decisions.numbers.set(userId, { type: "order", areaCode: it.company.defaultAreaCode, key });
-    plan.carrierOrders.push({ key, companyId: it.user.companyId, userId, areaCode: it.company.defaultAreaCode });
   }
 }

@@ -1,5 +1,4 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
-import type { Preview } from "./summary.ts";
 
 /** Users serialised per turn of the event loop: a few milliseconds of JSON.stringify. */
 const USERS_PER_CHUNK = 500;
@@ -9,7 +8,10 @@ const USERS_PER_CHUNK = 500;
  * event loop: one JSON.stringify of 10,000 users (megabytes) would hold it for tens of milliseconds.
  * `done` runs once, when the last byte is queued or the client goes away.
  */
-export function previewStream(preview: Preview, done: () => void): ReadableStream<Uint8Array> {
+export function previewStream(
+  preview: { users: readonly unknown[]; totals: unknown },
+  done: () => void,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let next = -1;
   let finished = false;
