@@ -2,6 +2,7 @@ import type postgres from "postgres";
 import type { Sql, TxSql } from "./client.ts";
 import { forgetNames, type RowEvent, scrubbed, updateDesiredState } from "./desired-state.ts";
 import type { HeldKind } from "./schema/users.ts";
+import { lockUsersInIdOrder } from "./user-locks.ts";
 
 export type { HeldKind };
 
@@ -52,6 +53,17 @@ const picked = (sql: Q, companyId: string, ids: readonly string[] | null, kind: 
     select user_id from held_changes
     where company_id = ${companyId} and kind = ${kind} ${ids ? sql`and id = any(${sql.array([...ids])}::uuid[])` : sql``})`;
 
+/**
+ * The users of both kinds' statements, locked in id order before the first (lockUsersInIdOrder): a worker
+ * batch or the retention sweep may hold some of them, and each statement alone would lock them in its
+ * plan's order.
+ */
+const lockDecided = (tx: TxSql, companyId: string, ids: readonly string[] | null): Promise<void> =>
+  lockUsersInIdOrder(
+    tx,
+    tx`(${picked(tx, companyId, ids, "deactivate")}) or (${picked(tx, companyId, ids, "delete")})`,
+  );
+
 const dropRecord = (sql: Q): Fragment => sql`d as (delete from held_changes where user_id in (select id from u))`;
 
 /**
@@ -59,6 +71,7 @@ const dropRecord = (sql: Q): Fragment => sql`d as (delete from held_changes wher
  * held delete is done as SCIM DELETE does it (scrubbed, then erased by the worker). Returns how many.
  */
 export async function confirmHeld(tx: TxSql, companyId: string, ids: readonly string[] | null): Promise<number> {
+  await lockDecided(tx, companyId, ids);
   const deactivations = await updateDesiredState(tx, {
     set: tx`held_kind = null, held_active = null, version = version + 1, updated_at = now()`,
     where: picked(tx, companyId, ids, "deactivate"),
@@ -80,6 +93,7 @@ export async function confirmHeld(tx: TxSql, companyId: string, ids: readonly st
  * undone), which is what the work already read, so nothing is owed. Returns how many.
  */
 export async function rejectHeld(tx: TxSql, companyId: string, ids: readonly string[] | null): Promise<number> {
+  await lockDecided(tx, companyId, ids);
   const restore = tx`active = held_active, held_kind = null, held_active = null, version = version + 1, updated_at = now()`;
   const deactivations = await updateDesiredState(tx, {
     set: restore,

@@ -15,4 +15,5 @@ export { loadChargedCents, lockSpend, lockSpendOf } from "./provisioning/spend.t
 export * as schema from "./schema/index.ts";
 export * from "./secrets.ts";
 export * from "./statistics.ts";
+export * from "./user-locks.ts";
 export * from "./webhook-secrets.ts";

@@ -2,7 +2,7 @@ import { type Database, isUuid, newId, type TxSql } from "@scimline/db";
 import { badRequest, ScimError } from "../../scim/errors.ts";
 import type { ScimPrincipal } from "../../tenancy.ts";
 import { isUniqueViolation } from "../pg-errors.ts";
-import { lockUsersInIdOrder, membersOf, owedToUsers, planWithValues } from "./membership-work.ts";
+import { lockCompanyUsers, membersOf, owedToUsers, planWithValues } from "./membership-work.ts";
 
 export type GroupWrite = { displayName: string; externalId: string | null; memberIds: string[] };
 
@@ -77,7 +77,7 @@ async function lockTouched(
   everyMember: boolean,
 ): Promise<void> {
   const members = everyMember ? await membersOf(tx, companyId, { ids: [groupId], names: [] }) : [];
-  await lockUsersInIdOrder(tx, companyId, [...touched, ...members]);
+  await lockCompanyUsers(tx, companyId, [...touched, ...members]);
 }
 
 /** The work the write owes the users it touched (locked by lockTouched). */

@@ -1,4 +1,4 @@
-import { isUuid, type Sql, type TxSql, updateDesiredState } from "@scimline/db";
+import { isUuid, lockUsersInIdOrder, type Sql, type TxSql, updateDesiredState } from "@scimline/db";
 import { AWAITING_GROUP_RULES } from "@scimline/domain";
 
 /**
@@ -14,26 +14,23 @@ export async function planWithValues(tx: TxSql): Promise<void> {
 
 /**
  * Locks these live users of the company in id order, FOR NO KEY UPDATE (the lock owedToUsers' update
- * takes), until COMMIT. The user delete (markDeleted, and the retention sweep through it), the worker's
- * batches and the admin's retries lock users in id order too, and before any group_members row. An
- * UPDATE alone locks rows in the order its plan happens to visit them (the table's, or some index's), so
- * a rule change and the sweep erasing the same users could each hold a user the other waits for (a
- * deadlock: Postgres rolls one back after a second, a 503 for the admin). Ids that are not UUIDs are
- * skipped: the caller refuses them as it always did.
+ * takes), until COMMIT, as every writer of many users locks them (lockUsersInIdOrder says why): a rule
+ * change's update alone would lock them in the order its plan visits them, and the sweep erasing the same
+ * users could hold one it waits for while it holds one the sweep waits for (a deadlock, answered 503).
+ * Ids that are not UUIDs are skipped: the caller refuses them as it always did.
  */
-export async function lockUsersInIdOrder(tx: TxSql, companyId: string, userIds: readonly string[]): Promise<void> {
+export async function lockCompanyUsers(tx: TxSql, companyId: string, userIds: readonly string[]): Promise<void> {
   const ids = [...new Set(userIds)].filter(isUuid);
   if (ids.length === 0) return;
-  await tx`
-    select count(*) from (
-      select id from users
-      where company_id = ${companyId} and deleted_at is null and id = any(${tx.array(ids)}::uuid[])
-      order by id for no key update) as locked`;
+  await lockUsersInIdOrder(
+    tx,
+    tx`company_id = ${companyId} and deleted_at is null and id = any(${tx.array(ids)}::uuid[])`,
+  );
 }
 
 /**
  * Provisioning work for these users of the company: a new generation and an outbox row each. The users
- * are locked in id order first (lockUsersInIdOrder), unless the caller has locked them all (`locked`).
+ * are locked in id order first (lockCompanyUsers), unless the caller has locked them all (`locked`).
  */
 export async function owedToUsers(
   tx: TxSql,
@@ -42,7 +39,7 @@ export async function owedToUsers(
   options: { locked?: boolean } = {},
 ): Promise<void> {
   if (userIds.length === 0) return;
-  if (!options.locked) await lockUsersInIdOrder(tx, companyId, userIds);
+  if (!options.locked) await lockCompanyUsers(tx, companyId, userIds);
   await updateDesiredState(tx, {
     where: tx`company_id = ${companyId} and deleted_at is null and id = any(${tx.array([...new Set(userIds)])}::uuid[])`,
   });
@@ -62,10 +59,18 @@ export async function membersOf(
   return rows.map((r) => r.user_id);
 }
 
-/** The directory's users waiting for their group memberships are reconciled again (a new hold window). */
+/**
+ * The directory's users waiting for their group memberships are reconciled again (a new hold window). They
+ * are locked in id order first, in the same transaction (lockUsersInIdOrder): a worker batch may hold some
+ * of them, and the update alone would lock them in its plan's order (a scan of the table, for a directory
+ * holding most of it).
+ */
 export async function reconsiderAwaiting(sql: Sql, directoryId: string): Promise<void> {
-  await updateDesiredState(sql, {
-    where: sql`directory_id = ${directoryId} and status = 'provisioning' and error_code = ${AWAITING_GROUP_RULES}
-               and deleted_at is null`,
+  await sql.begin(async (tx) => {
+    const waiting = () => tx`
+      directory_id = ${directoryId} and status = 'provisioning' and error_code = ${AWAITING_GROUP_RULES}
+      and deleted_at is null`;
+    await lockUsersInIdOrder(tx, waiting());
+    await updateDesiredState(tx, { where: waiting() });
   });
 }
