@@ -33,6 +33,7 @@ export const MAX_BODY_SHAPE: JsonShapeLimits = { values: 200_000, depth: 64 };
 export function jsonShapePasses(text: string, limits: JsonShapeLimits): "values" | "depth" | null {
   const maxValues = limits.values;
   const maxDepth = limits.depth;
+  if (text.length <= maxValues && openingsAtMost(text, maxDepth)) return null;
   let values = 0;
   let depth = 0;
   const length = text.length;
@@ -60,4 +61,18 @@ export function jsonShapePasses(text: string, limits: JsonShapeLimits): "values"
     }
   }
   return null;
+}
+
+/**
+ * Whether `text` holds at most `max` of `[` and `{`, strings included. Then neither limit can be passed by
+ * a text no longer than the values limit (each value counted is a character of its own, and nesting needs
+ * an opening bracket per level): an Okta user (~700 characters, a dozen brackets) is let through by a few
+ * indexOf calls instead of a walk over each character, which cost half as much as its JSON.parse.
+ */
+function openingsAtMost(text: string, max: number): boolean {
+  let count = 0;
+  for (const bracket of ["[", "{"]) {
+    for (let i = text.indexOf(bracket); i !== -1; i = text.indexOf(bracket, i + 1)) if (++count > max) return false;
+  }
+  return true;
 }
