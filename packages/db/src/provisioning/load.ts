@@ -193,13 +193,16 @@ export async function loadCompanies(tx: TxSql, companyIds: readonly string[]): P
 
 /**
  * The pushed groups each user belongs to that some rule of its company names (the plan decides which
- * rule applies; this only keeps the rows few), or all of them (`ruledOnly: false`: a preview of rules
- * not saved yet). Users of companies without rules are not looked up.
+ * rule applies; this only keeps the rows few), and those `also` names (a preview's rule, not saved yet:
+ * by id, or by name trimmed and lower-cased); or all of them (`ruledOnly: false`).
  */
 export async function loadUserGroups(
   tx: TxSql,
   userIds: readonly string[],
-  { ruledOnly = true } = {},
+  {
+    ruledOnly = true,
+    also = { ids: [], names: [] },
+  }: { ruledOnly?: boolean; also?: { ids: readonly string[]; names: readonly string[] } } = {},
 ): Promise<Map<string, UserGroup[]>> {
   const byUser = new Map<string, UserGroup[]>();
   if (userIds.length === 0) return byUser;
@@ -208,7 +211,9 @@ export async function loadUserGroups(
     from group_members gm join groups g on g.id = gm.group_id
     where gm.user_id = any(${tx.array([...userIds])}::uuid[])
       and (not ${ruledOnly} or exists (select 1 from group_rules r where r.company_id = g.company_id
-                  and (r.group_id = g.id or lower(btrim(r.group_display_name)) = lower(btrim(g.display_name)))))`;
+                  and (r.group_id = g.id or lower(btrim(r.group_display_name)) = lower(btrim(g.display_name))))
+           or g.id = any(${tx.array([...also.ids])}::uuid[])
+           or lower(btrim(g.display_name)) = any(${tx.array([...also.names])}::text[]))`;
   for (const r of rows) {
     const list = byUser.get(r.user_id) ?? [];
     list.push({ id: r.id, displayName: r.display_name });
