@@ -198,3 +198,30 @@ test("statement and idle-in-transaction timeouts apply to every connection of a 
     await bounded.close();
   }
 });
+
+// porsager/postgres#1119, #1181: the connection counted the rows of a query that failed while they were
+// streaming (a statement timeout, a cancel, an error in a later row) and never reset the count, so the
+// next query on that connection (any caller's) resolved with that many holes before its own rows.
+test("a query that fails after some of its rows arrived leaves the next query on its connection whole", async () => {
+  if (!testDb) throw new Error("no database");
+  const one = createDb(testDb.url, { max: 1 });
+  try {
+    for (let round = 0; round < 3; round++) {
+      // Rows 1..999 go out, row 1000 divides by zero.
+      await expect(one.sql`select i, 1 / (1000 - i) as x from generate_series(1, 2000) as i`).rejects.toMatchObject({
+        code: "22012",
+      });
+      const rows = await one.sql<{ n: number }[]>`select n from generate_series(1, 3) as n`;
+      expect({ length: rows.length, rows: [...rows] }).toEqual({ length: 3, rows: [{ n: 1 }, { n: 2 }, { n: 3 }] });
+      // Pipelined behind the failing query, on the same connection.
+      const [failed, next] = await Promise.allSettled([
+        one.sql`select i, 1 / (1000 - i) as x from generate_series(1, 2000) as i`,
+        one.sql<{ n: number }[]>`select n from generate_series(1, 2) as n`,
+      ]);
+      expect(failed.status).toBe("rejected");
+      expect(next.status === "fulfilled" ? [...next.value] : next.reason).toEqual([{ n: 1 }, { n: 2 }]);
+    }
+  } finally {
+    await one.close();
+  }
+});
