@@ -3,6 +3,8 @@ import { describe, expect, test } from "vitest";
 import {
   byPrecedence,
   decideGroupRules,
+  foldGroupName,
+  GROUP_NAME_BLANKS,
   type GroupRule,
   matchingRules,
   ruleMatchesGroup,
@@ -211,5 +213,36 @@ describe("matchingRules indexes a user's groups", () => {
     expect(decideGroupRules(list, groups).office?.rule.id).toBe("a");
     list.push(rule("b", { group: { id: "g2" }, officeId: "lon", priority: 1 }));
     expect(decideGroupRules(list, groups).office).toMatchObject({ officeId: "lon", group: { id: "g2" } });
+  });
+});
+
+describe("foldGroupName and GROUP_NAME_BLANKS (what SQL passes to btrim)", () => {
+  test("GROUP_NAME_BLANKS holds exactly the characters String.prototype.trim removes", () => {
+    const trimmed: string[] = [];
+    // No white space lies outside the Basic Multilingual Plane; the whole of it is checked.
+    for (let code = 0; code <= 0xffff; code++) {
+      if (code >= 0xd800 && code <= 0xdfff) continue;
+      const c = String.fromCharCode(code);
+      if (`${c}x${c}`.trim() === "x") trimmed.push(c);
+    }
+    expect([...GROUP_NAME_BLANKS].sort()).toEqual(trimmed.sort());
+  });
+
+  test("a name folds to the same key with any blanks around it and in any case", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 20 }).filter((s) => s.trim() === s && s !== ""),
+        fc.array(fc.constantFrom(...GROUP_NAME_BLANKS), { maxLength: 4 }),
+        fc.array(fc.constantFrom(...GROUP_NAME_BLANKS), { maxLength: 4 }),
+        (name, before, after) => {
+          const padded = `${before.join("")}${name.toUpperCase()}${after.join("")}`;
+          expect(foldGroupName(padded)).toBe(foldGroupName(name.toUpperCase()));
+          expect(ruleMatchesGroup(rule("r", { group: { displayName: padded } }), g("g", name.toUpperCase()))).toBe(
+            true,
+          );
+        },
+      ),
+      { numRuns: 500, seed: 4244 },
+    );
   });
 });

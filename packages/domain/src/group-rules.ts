@@ -26,10 +26,23 @@ export type RuleDecision = {
   any: boolean;
 };
 
-const fold = (name: string) => name.trim().toLowerCase();
+/**
+ * The characters String.prototype.trim removes (ECMAScript's WhiteSpace and LineTerminator: tab, line
+ * feed, vertical tab, form feed, carriage return, space, no-break space, the other Unicode space
+ * separators, the line and paragraph separators, the byte-order mark). SQL that folds a group name as this
+ * module does passes them to btrim: btrim alone trims only spaces, so a pushed " Sales\t" (or one with a
+ * no-break space, as names pasted from a web page carry) would match a rule here and never be read there.
+ */
+export const GROUP_NAME_BLANKS =
+  "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff";
+
+/** A group's name as rules compare it: trimmed (GROUP_NAME_BLANKS) and lower-cased. */
+export const foldGroupName = (name: string) => name.trim().toLowerCase();
 
 export function ruleMatchesGroup(rule: GroupRule, group: UserGroup): boolean {
-  return "id" in rule.group ? rule.group.id === group.id : fold(rule.group.displayName) === fold(group.displayName);
+  return "id" in rule.group
+    ? rule.group.id === group.id
+    : foldGroupName(rule.group.displayName) === foldGroupName(group.displayName);
 }
 
 /** Higher priority first; on a tie the rule created first; the id keeps the order total. */
@@ -58,7 +71,7 @@ function indexOf(rules: readonly GroupRule[]): RuleIndex {
   const index: RuleIndex = { size: rules.length, byGroupId: new Map(), byName: new Map() };
   [...rules].sort(byPrecedence).forEach((rule, rank) => {
     const [map, key] =
-      "id" in rule.group ? [index.byGroupId, rule.group.id] : [index.byName, fold(rule.group.displayName)];
+      "id" in rule.group ? [index.byGroupId, rule.group.id] : [index.byName, foldGroupName(rule.group.displayName)];
     const list = map.get(key);
     if (list) list.push({ rule, rank });
     else map.set(key, [{ rule, rank }]);
@@ -81,7 +94,7 @@ function visitMatches(
   const { byGroupId, byName } = indexOf(rules);
   for (const group of [...groups].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     for (const ranked of byGroupId.get(group.id) ?? []) visit(ranked, group);
-    if (byName.size > 0) for (const ranked of byName.get(fold(group.displayName)) ?? []) visit(ranked, group);
+    if (byName.size > 0) for (const ranked of byName.get(foldGroupName(group.displayName)) ?? []) visit(ranked, group);
   }
 }
 

@@ -30,6 +30,8 @@ export {
 export {
   byPrecedence,
   decideGroupRules,
+  foldGroupName,
+  GROUP_NAME_BLANKS,
   type GroupRule,
   matchingRules,
   type RuleDecision,

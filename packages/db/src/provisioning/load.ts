@@ -1,12 +1,13 @@
-import type {
-  CarrierOrderState,
-  GroupRule,
-  LicenseType,
-  OfficeHints,
-  PlanCompany,
-  PlanUser,
-  UserGroup,
-  UserStatus,
+import {
+  type CarrierOrderState,
+  GROUP_NAME_BLANKS,
+  type GroupRule,
+  type LicenseType,
+  type OfficeHints,
+  type PlanCompany,
+  type PlanUser,
+  type UserGroup,
+  type UserStatus,
 } from "@scimline/domain";
 import type { TxSql } from "../client.ts";
 import { desiredActive, desiredDeleted } from "../desired-state.ts";
@@ -194,7 +195,7 @@ export async function loadCompanies(tx: TxSql, companyIds: readonly string[]): P
 /**
  * The pushed groups each user belongs to that some rule of its company names (the plan decides which
  * rule applies; this only keeps the rows few), and those `also` names (a preview's rule, not saved yet:
- * by id, or by name trimmed and lower-cased); or all of them (`ruledOnly: false`).
+ * by id, or by name, folded here as the rules fold it: foldGroupName); or all of them (`ruledOnly: false`).
  */
 export async function loadUserGroups(
   tx: TxSql,
@@ -206,14 +207,15 @@ export async function loadUserGroups(
 ): Promise<Map<string, UserGroup[]>> {
   const byUser = new Map<string, UserGroup[]>();
   if (userIds.length === 0) return byUser;
+  const blanks = GROUP_NAME_BLANKS;
   const rows = await tx<{ user_id: string; id: string; display_name: string }[]>`
     select gm.user_id, g.id, g.display_name
     from group_members gm join groups g on g.id = gm.group_id
     where gm.user_id = any(${tx.array([...userIds])}::uuid[])
       and (not ${ruledOnly} or exists (select 1 from group_rules r where r.company_id = g.company_id
-                  and (r.group_id = g.id or lower(btrim(r.group_display_name)) = lower(btrim(g.display_name))))
+                  and (r.group_id = g.id or lower(btrim(r.group_display_name, ${blanks})) = lower(btrim(g.display_name, ${blanks}))))
            or g.id = any(${tx.array([...also.ids])}::uuid[])
-           or lower(btrim(g.display_name)) = any(${tx.array([...also.names])}::text[]))`;
+           or lower(btrim(g.display_name, ${blanks})) in (select lower(btrim(n, ${blanks})) from unnest(${tx.array([...also.names])}::text[]) as n))`;
   for (const r of rows) {
     const list = byUser.get(r.user_id) ?? [];
     list.push({ id: r.id, displayName: r.display_name });

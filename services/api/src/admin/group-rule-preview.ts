@@ -88,7 +88,7 @@ async function readChange(tx: TxSql, companyId: string, change: RuleChange): Pro
   const groups: RuleGroupRef[] = [before?.group, after?.group].filter((g): g is RuleGroupRef => g !== undefined);
   const named = {
     ids: groups.flatMap((g) => ("id" in g ? [g.id] : [])),
-    names: groups.flatMap((g) => ("displayName" in g ? [g.displayName.trim().toLowerCase()] : [])),
+    names: groups.flatMap((g) => ("displayName" in g ? [g.displayName] : [])),
   };
   const members = await membersOf(tx, companyId, named);
   if (members.length > MAX_RULE_PREVIEW_USERS) {

@@ -146,7 +146,7 @@ export async function resolveFields(
  */
 export async function requeueRuleMembers(tx: TxSql, companyId: string, groups: RuleGroupRef[]): Promise<void> {
   const ids = groups.flatMap((g) => ("id" in g ? [g.id] : []));
-  const names = groups.flatMap((g) => ("displayName" in g ? [g.displayName.trim().toLowerCase()] : []));
+  const names = groups.flatMap((g) => ("displayName" in g ? [g.displayName] : []));
   await planWithValues(tx);
   await owedToUsers(tx, companyId, await membersOf(tx, companyId, { ids, names }));
 }

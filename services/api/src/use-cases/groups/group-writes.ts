@@ -1,4 +1,5 @@
 import { type Database, isUuid, newId, type TxSql } from "@scimline/db";
+import { foldGroupName, GROUP_NAME_BLANKS } from "@scimline/domain";
 import { badRequest, ScimError } from "../../scim/errors.ts";
 import type { ScimPrincipal } from "../../tenancy.ts";
 import { isUniqueViolation } from "../pg-errors.ts";
@@ -43,8 +44,6 @@ async function checkMembers(tx: TxSql, p: ScimPrincipal, ids: string[]): Promise
   }
 }
 
-const fold = (name: string) => name.trim().toLowerCase();
-
 /**
  * A membership change of a group some rule of the company names (by id, or by the old or new name)
  * is provisioning work for the users it touches: a new generation and an outbox row each, in the same
@@ -52,10 +51,10 @@ const fold = (name: string) => name.trim().toLowerCase();
  * Without a rule, groups stay what they were before rules existed: stored, no effect.
  */
 async function isRuled(tx: TxSql, companyId: string, group: { id: string; names: string[] }): Promise<boolean> {
-  const names = [...new Set(group.names.map(fold))];
   const [ruled] = await tx<{ ruled: boolean }[]>`
     select exists (select 1 from group_rules where company_id = ${companyId}
-      and (group_id = ${group.id} or lower(btrim(group_display_name)) = any(${tx.array(names)}::text[]))) as ruled`;
+      and (group_id = ${group.id} or lower(btrim(group_display_name, ${GROUP_NAME_BLANKS}))
+           in (select lower(btrim(n, ${GROUP_NAME_BLANKS})) from unnest(${tx.array(group.names)}::text[]) as n))) as ruled`;
   return ruled?.ruled === true;
 }
 
@@ -158,7 +157,7 @@ export async function updateGroup(
           and groups.version = ${expectedVersion}
         returning o.old_name`;
       if (!before) return false;
-      const renamed = fold(before.old_name) !== fold(g.displayName);
+      const renamed = foldGroupName(before.old_name) !== foldGroupName(g.displayName);
       const ruled = await isRuled(tx, p.companyId, { id, names: [before.old_name, g.displayName] });
       if (ruled) await lockTouched(tx, p.companyId, id, [...added, ...removed], renamed);
       await checkMembers(tx, p, added);
