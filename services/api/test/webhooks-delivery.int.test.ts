@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type AdminClient, createTenant, oktaUser, scim, type Tenant } from "./helpers/clients.ts";
 import { useTestEnv } from "./helpers/env.ts";
 import { apiClient, call } from "./helpers/openapi.ts";
+import { signal } from "./helpers/signal.ts";
 import { type Receiver, startReceiver, verifies } from "./helpers/webhook-receiver.ts";
 import { eventually, startWorker, stopWorker } from "./helpers/worker.ts";
 
@@ -120,21 +121,15 @@ describe("signed deliveries", () => {
 
   test("only events committed after the webhook was created are sent, even while an older transaction runs", async () => {
     const t = await tenant();
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let started = () => {};
-    const open = new Promise<void>((resolve) => {
-      started = resolve;
-    });
+    const held = signal();
+    const open = signal();
     // Holds the feed (and the new webhook's cursor) before the early event.
     const older = env().database.sql.begin(async (tx) => {
       await tx`select pg_current_xact_id()`;
-      started();
-      await held;
+      open.fire();
+      await held.fired;
     });
-    await open;
+    await open.fired;
     let h: Awaited<ReturnType<typeof hook>>;
     try {
       await env().database.sql`
@@ -145,7 +140,7 @@ describe("signed deliveries", () => {
         insert into events (company_id, user_id, type, data)
         values (${t.companyId}, null, 'capacity.numbers_low', ${JSON.stringify({ officeId: null, free: 0, threshold: 2 })}::jsonb)`;
     } finally {
-      release();
+      held.fire();
       await older;
     }
     const [got] = await arrived(h.path, 1);

@@ -1,6 +1,6 @@
 import { newId, type Sql, type TxSql } from "@scimline/db";
 import { AdminError } from "../errors.ts";
-import { membersOf, owedToUsers, planWithValues } from "../use-cases/groups/membership-work.ts";
+import { gateRuleChanges, membersOf, owedToUsers, planWithValues } from "../use-cases/groups/membership-work.ts";
 
 export type RuleGroupRef = { displayName: string } | { id: string };
 export type GroupRuleView = {
@@ -156,10 +156,13 @@ export async function requeueRuleMembers(tx: TxSql, companyId: string, groups: R
  * admin changes of the company do, and then the users it requeues (in id order, owedToUsers). FOR UPDATE
  * would also block the foreign key checks of rows that reference the company: a worker batch holding
  * some of those users inserts a charge (or a seats row) for a seat it buys, which would then wait for this
- * change while this change waits for the batch's users (a deadlock, answered 503).
+ * change while this change waits for the batch's users (a deadlock, answered 503). Then the gate every
+ * group write of the company holds shared (gateRuleChanges): the change waits for the group writes in
+ * flight, so the members it reads include theirs, and a group write begun after it sees the rule.
  */
 async function lockRuleChanges(tx: TxSql, companyId: string): Promise<void> {
   await tx`select id from companies where id = ${companyId} for no key update`;
+  await gateRuleChanges(tx, companyId, "ruleChange");
 }
 
 export async function insertRule(sql: Sql, companyId: string, fields: RuleFields): Promise<GroupRuleView> {

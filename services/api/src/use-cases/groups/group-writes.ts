@@ -3,7 +3,7 @@ import { foldGroupName, GROUP_NAME_BLANKS } from "@scimline/domain";
 import { badRequest, ScimError } from "../../scim/errors.ts";
 import type { ScimPrincipal } from "../../tenancy.ts";
 import { isUniqueViolation } from "../pg-errors.ts";
-import { lockCompanyUsers, membersOf, owedToUsers, planWithValues } from "./membership-work.ts";
+import { gateRuleChanges, lockCompanyUsers, membersOf, owedToUsers, planWithValues } from "./membership-work.ts";
 
 export type GroupWrite = { displayName: string; externalId: string | null; memberIds: string[] };
 
@@ -115,6 +115,7 @@ export async function insertGroup(database: Database, p: ScimPrincipal, g: Group
   try {
     await database.sql.begin(async (tx) => {
       await planWithValues(tx);
+      await gateRuleChanges(tx, p.companyId, "groupWrite");
       const ruled = await isRuled(tx, p.companyId, { id, names: [g.displayName] });
       if (ruled) await lockTouched(tx, p.companyId, id, g.memberIds, false);
       await checkMembers(tx, p, g.memberIds);
@@ -149,6 +150,7 @@ export async function updateGroup(
   try {
     return await database.sql.begin(async (tx) => {
       await planWithValues(tx);
+      await gateRuleChanges(tx, p.companyId, "groupWrite");
       const [before] = await tx<{ old_name: string }[]>`
         update groups set display_name = ${g.displayName}, external_id = ${g.externalId},
           version = groups.version + 1, updated_at = now()
@@ -175,6 +177,7 @@ export async function deleteGroup(database: Database, p: ScimPrincipal, id: stri
   if (!isUuid(id)) return false;
   return database.sql.begin(async (tx) => {
     await planWithValues(tx);
+    await gateRuleChanges(tx, p.companyId, "groupWrite");
     // The group's row first (as the DELETE below locks it), then its members if a rule names it.
     const [group] = await tx<{ display_name: string }[]>`
       select display_name from groups

@@ -13,6 +13,22 @@ export async function planWithValues(tx: TxSql): Promise<void> {
 }
 
 /**
+ * Orders a company's group writes and rule changes (a transaction-scoped advisory lock, its key derived
+ * from the company's id). A group write holds it shared from before it asks whether a rule names its
+ * group (isRuled) until it commits; a rule change holds it exclusively from before it reads the members
+ * it requeues. Without it, a rule created while a group write waited for a member a worker batch held
+ * read the members before that write committed, while the write had already decided no rule named its
+ * group: the member was never requeued, and the rule never applied to it. Group writes do not wait for
+ * each other, and the worker never takes it. Its place in the lock order (decision 0020): a rule change
+ * takes it after the company's row and before any user; a group write before its group's row and users.
+ */
+export async function gateRuleChanges(tx: TxSql, companyId: string, mode: "groupWrite" | "ruleChange"): Promise<void> {
+  const key = `group-rules:${companyId}`;
+  if (mode === "groupWrite") await tx`select pg_advisory_xact_lock_shared(hashtextextended(${key}, 0))`;
+  else await tx`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+}
+
+/**
  * Locks these live users of the company in id order, FOR NO KEY UPDATE (the lock owedToUsers' update
  * takes), until COMMIT, as every writer of many users locks them (lockUsersInIdOrder says why): a rule
  * change's update alone would lock them in the order its plan visits them, and the sweep erasing the same
