@@ -5,7 +5,7 @@ import { MAX_BODY_SHAPE } from "../src/http/json-shape.ts";
 import { MAX_RESOURCE_TEXT, MAX_RESOURCE_VALUES } from "../src/scim/resource/canonical.ts";
 import { MAX_MEMBER_DISPLAY } from "../src/use-cases/groups/group-store.ts";
 import { createTenant, oktaUser, scim, type Tenant } from "./helpers/clients.ts";
-import { useTestEnv } from "./helpers/env.ts";
+import { ADMIN_KEY, useTestEnv } from "./helpers/env.ts";
 import { TestIdp } from "./helpers/sso-idp.ts";
 
 // Requests within every other limit that made the API process allocate far more than they carried, or
@@ -261,6 +261,33 @@ describe("sign-in bodies (no credential needed)", () => {
     expect(body.error.code).toBe("VALIDATION_FAILED");
     expect(body.error.message).toContain("more than 32 fields");
   });
+
+  test("a multipart ACS form (the HTTP-POST binding is urlencoded) is refused before it is parsed", async () => {
+    const form = new FormData();
+    for (let i = 0; i < 5_000; i++) form.append("a", "");
+    form.append("SAMLResponse", "PHNhbWxwOlJlc3BvbnNlLz4=");
+    const res = await env().app.request(`/sso/${t.companyId}/saml/acs`, { method: "POST", body: form });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error).toMatchObject({ code: "VALIDATION_FAILED" });
+    expect(body.error.message).toContain("application/x-www-form-urlencoded");
+  });
+});
+
+test("an admin body read whatever its Content-Type (a token's expiry) is counted before it is parsed", async () => {
+  const { admin } = await import("./helpers/clients.ts");
+  const res = await env().app.request(`/api/v1/directories/${t.directoryId}/tokens`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${ADMIN_KEY}`, "Content-Type": "text/plain" },
+    body: `${"[".repeat(500_000)}${"]".repeat(500_000)}`,
+  });
+  expect(res.status).toBe(400);
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  expect(body.error).toMatchObject({ code: "VALIDATION_FAILED" });
+  expect(body.error.message).toContain(`deeper than ${MAX_BODY_SHAPE.depth} levels`);
+  // A small body of the same kind is still read (and refused by its schema, not its shape).
+  const small = await admin(env(), "POST", `/directories/${t.directoryId}/tokens`, { expiresAt: "soon" });
+  expect(small.status).toBe(400);
 });
 
 test("the request log keeps the start of a refused 1 MiB userName, not the whole of it", async () => {

@@ -2,6 +2,7 @@ import type { Hook, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
+import { refuseOutsizedJson } from "../middleware/storable-text.ts";
 
 /** zod failures become `400 VALIDATION_FAILED` naming each bad field (never the values). */
 // biome-ignore lint/suspicious/noExplicitAny: the hook is shared by routes of every input type
@@ -19,6 +20,8 @@ export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
 export async function optionalBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.output<T> | null> {
   const text = await c.req.text();
   if (text.trim() === "") return null;
+  // Read whatever its Content-Type says, so the shape limits the middleware applies to JSON types apply here.
+  refuseOutsizedJson(text);
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -44,14 +44,7 @@ export function refuseUnstorableText(): MiddlewareHandler<AppEnv> {
     if (/json/i.test(c.req.header("content-type") ?? "") && c.req.method !== "GET") {
       // Hono caches the text for the route's validator; a failed read (413) propagates as it is.
       const text = await c.req.text();
-      const passed = jsonShapePasses(text, MAX_BODY_SHAPE);
-      if (passed)
-        throw new AdminError(
-          "VALIDATION_FAILED",
-          passed === "depth"
-            ? `body: nests arrays and objects deeper than ${MAX_BODY_SHAPE.depth} levels`
-            : `body: holds more than ${MAX_BODY_SHAPE.values.toLocaleString("en")} JSON values (counted as its {, [, : and , outside strings)`,
-        );
+      refuseOutsizedJson(text);
       let body: unknown;
       try {
         body = JSON.parse(text);
@@ -63,4 +56,16 @@ export function refuseUnstorableText(): MiddlewareHandler<AppEnv> {
     }
     await next();
   };
+}
+
+/** `400 VALIDATION_FAILED` for a JSON text past the body's shape limits, before anything parses it. */
+export function refuseOutsizedJson(text: string): void {
+  const passed = jsonShapePasses(text, MAX_BODY_SHAPE);
+  if (passed)
+    throw new AdminError(
+      "VALIDATION_FAILED",
+      passed === "depth"
+        ? `body: nests arrays and objects deeper than ${MAX_BODY_SHAPE.depth} levels`
+        : `body: holds more than ${MAX_BODY_SHAPE.values.toLocaleString("en")} JSON values (counted as its {, [, : and , outside strings)`,
+    );
 }

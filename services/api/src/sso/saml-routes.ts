@@ -96,8 +96,10 @@ export function samlRoutes(deps: AppDeps) {
   app.post("/sso/:companyId/saml/acs", async (c) => {
     const company = await companyOf(c.req.param("companyId"));
     const idp = await configOf(company.id);
-    const urlencoded = /^application\/x-www-form-urlencoded\b/i.test(c.req.header("content-type") ?? "");
-    if (urlencoded && moreFieldsThan(await c.req.text(), MAX_ACS_FIELDS))
+    // The HTTP-POST binding sends a urlencoded form; a multipart one (any number of parts) is not parsed.
+    if (!/^application\/x-www-form-urlencoded\b/i.test(c.req.header("content-type") ?? ""))
+      throw new AdminError("VALIDATION_FAILED", "the SAML HTTP-POST binding sends application/x-www-form-urlencoded");
+    if (moreFieldsThan(await c.req.text(), MAX_ACS_FIELDS))
       throw new AdminError(
         "VALIDATION_FAILED",
         `the form has more than ${MAX_ACS_FIELDS} fields (SAMLResponse and RelayState are read)`,
