@@ -22,6 +22,8 @@ const schema = z.object({
   /** Postgres cancels an API statement running longer, and ends a session idle inside a transaction this long. */
   API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   API_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** A preview's answer not read by then is cut off, and its place among the running previews freed. */
+  PREVIEW_READ_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** How long a token → directory lookup is cached; a revoked token stops working within this. */
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),

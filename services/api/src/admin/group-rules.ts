@@ -168,7 +168,7 @@ export function groupRuleRoutes(deps: AppDeps) {
       if (!result) throw companyNotFound(id);
       // Streamed a slice of users per turn: 20,000 users are 9 MB of JSON, one JSON.stringify of them held
       // every other request for 30-110 ms. The next preview may start once the last byte is queued.
-      const stream = previewStream(result, () => previewing--);
+      const stream = previewStream(result, () => previewing--, deps.config.PREVIEW_READ_TIMEOUT_MS);
       streaming = true;
       return c.body(stream, 200, { "Content-Type": "application/json" });
     } finally {

@@ -95,7 +95,7 @@ export function previewRoutes(deps: AppDeps) {
       const today = deps.clock().toISOString().slice(0, 10);
       const result = await previewOnboarding(deps.database, id, parsed, today, slicer);
       if (!result) throw companyNotFound(id);
-      const stream = previewStream(result, () => running--);
+      const stream = previewStream(result, () => running--, deps.config.PREVIEW_READ_TIMEOUT_MS);
       streaming = true;
       return c.body(stream, 200, { "Content-Type": "application/json" });
     } finally {
