@@ -127,6 +127,10 @@ export function samlRoutes(deps: AppDeps) {
         "VALIDATION_FAILED",
         `SAMLResponse: more than ${SAML_RESPONSE_SHAPE.elements} XML elements or ${SAML_RESPONSE_SHAPE.namespaces} namespace declarations`,
       );
+    // A SAML message has no use for a DTD, and one is how entity tricks begin (expansion, external
+    // entities): refused before parsing, as ruby-saml and python3-saml do. A DOCTYPE placed before a
+    // validly signed response lies outside what the signature covers, so it was accepted until now.
+    if (/<!DOCTYPE/i.test(xml)) throw refused("SAML_INVALID", "SAMLResponse: a DOCTYPE is not allowed");
     const envelope = await parseXml(xml);
     if (envelope?.name !== "Response") throw refused("SAML_INVALID", "SAMLResponse is not a SAML Response");
     // SHA-1 collisions are practical: a SHA-1 signature anywhere in the document refuses it.
