@@ -36,7 +36,12 @@ export type RuleDecision = {
 export const GROUP_NAME_BLANKS =
   "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff";
 
-/** A group's name as rules compare it: trimmed (GROUP_NAME_BLANKS) and lower-cased. */
+/**
+ * A group's name as rules compare it: trimmed (GROUP_NAME_BLANKS) and lower-cased as V8 does, by ICU's
+ * root locale (the final sigma, İ to i̇). SQL folds the same way with `lower(btrim(name, blanks) collate
+ * "und-x-icu")`; Postgres's default lower() (libc) differs on those, so "ΠΩΛΗΣΕΙΣ" would not have met a
+ * rule for "Πωλησεις" there.
+ */
 export const foldGroupName = (name: string) => name.trim().toLowerCase();
 
 export function ruleMatchesGroup(rule: GroupRule, group: UserGroup): boolean {

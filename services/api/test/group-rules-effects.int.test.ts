@@ -200,34 +200,40 @@ describe("joining ruled groups after provisioning", () => {
 });
 
 describe("group names as the rules compare them", () => {
-  test("a pushed name with a tab or a no-break space around it matches a rule naming it plainly, in every path", async () => {
-    const t = await tenant();
-    const ids = await createUsers(t, ["blank.one", "blank.two", "blank.three"]);
-    const [first = "", second = "", third = ""] = ids;
-    // As a name pasted from a web page arrives: no-break spaces, a tab. A space-only trim (SQL's btrim
-    // without its second argument) leaves them, and the SQL reads then never saw what the plan matches.
-    const name = "\u00a0Field Sales\t\u00a0";
-    const groupId = await pushGroup(env(), t, name, [first]);
-    await until(t);
-    // The rule's creation requeues the group's members (read in SQL by name).
-    await addRule(env(), t, { group: { displayName: "field sales" }, officeId: t.officeIds.London, priority: 0 });
-    await until(t);
-    expect(await memberOf(env(), t, first)).toMatchObject({ officeName: "London", matchedBy: "groupRule" });
-    // A membership added afterwards makes its user work (the group is ruled) and the plan reads the group.
-    await oktaAddMembers(env(), t, groupId, name, [second]);
-    await until(t);
-    expect(await memberOf(env(), t, second)).toMatchObject({ officeName: "London", matchedBy: "groupRule" });
-    // A preview of a rule for the same name, not saved, reads the members and their groups the same way.
-    const preview = await api("POST", `/companies/${t.companyId}/group-rules/preview`, {
-      action: "create",
-      rule: { group: { displayName: "FIELD SALES" }, officeId: t.officeIds.Berlin, priority: 5 },
-    });
-    expect(preview.status, JSON.stringify(preview.body).slice(0, 300)).toBe(200);
-    const previewed = preview.body as { totals: { examined: number; changing: number }; users: { userName: string }[] };
-    expect(previewed.totals).toMatchObject({ examined: 2, changing: 2 });
-    expect(previewed.users.map((u) => u.userName).sort()).toEqual(["blank.one@acme.test", "blank.two@acme.test"]);
-    expect(await memberOf(env(), t, third)).toMatchObject({ officeName: "HQ" });
-  });
+  // As a name pasted from a web page arrives: no-break spaces, a tab (a space-only trim, SQL's btrim without
+  // its second argument, left them). And a Greek name in capitals: JavaScript lower-cases its last Σ to a
+  // final ς, libc's lower() to σ (ICU's root locale, which SQL now uses, agrees with JavaScript).
+  test.each([
+    ["white space around it", "\u00a0Field Sales\t\u00a0", "field sales", "FIELD SALES", "blank"],
+    ["a final sigma", "ΠΩΛΗΣΕΙΣ", "Πωλησεις", "πωλησεις", "sigma"],
+  ])(
+    "a pushed name with %s matches a rule naming it otherwise, in every path",
+    async (_, pushed, ruled, previewed, who) => {
+      const t = await tenant();
+      const ids = await createUsers(t, [`${who}.one`, `${who}.two`, `${who}.three`]);
+      const [first = "", second = "", third = ""] = ids;
+      const groupId = await pushGroup(env(), t, pushed, [first]);
+      await until(t);
+      // The rule's creation requeues the group's members (read in SQL by name).
+      await addRule(env(), t, { group: { displayName: ruled }, officeId: t.officeIds.London, priority: 0 });
+      await until(t);
+      expect(await memberOf(env(), t, first)).toMatchObject({ officeName: "London", matchedBy: "groupRule" });
+      // A membership added afterwards makes its user work (the group is ruled) and the plan reads the group.
+      await oktaAddMembers(env(), t, groupId, pushed, [second]);
+      await until(t);
+      expect(await memberOf(env(), t, second)).toMatchObject({ officeName: "London", matchedBy: "groupRule" });
+      // A preview of a rule for the same name, not saved, reads the members and their groups the same way.
+      const preview = await api("POST", `/companies/${t.companyId}/group-rules/preview`, {
+        action: "create",
+        rule: { group: { displayName: previewed }, officeId: t.officeIds.Berlin, priority: 5 },
+      });
+      expect(preview.status, JSON.stringify(preview.body).slice(0, 300)).toBe(200);
+      const body = preview.body as { totals: { examined: number; changing: number }; users: { userName: string }[] };
+      expect(body.totals).toMatchObject({ examined: 2, changing: 2 });
+      expect(body.users.map((u) => u.userName).sort()).toEqual([`${who}.one@acme.test`, `${who}.two@acme.test`]);
+      expect(await memberOf(env(), t, third)).toMatchObject({ officeName: "HQ" });
+    },
+  );
 });
 
 describe("an admin's change pins the user", () => {

@@ -1,5 +1,6 @@
 import {
   type CarrierOrderState,
+  foldGroupName,
   GROUP_NAME_BLANKS,
   type GroupRule,
   type LicenseType,
@@ -195,7 +196,9 @@ export async function loadCompanies(tx: TxSql, companyIds: readonly string[]): P
 /**
  * The pushed groups each user belongs to that some rule of its company names (the plan decides which
  * rule applies; this only keeps the rows few), and those `also` names (a preview's rule, not saved yet:
- * by id, or by name, folded here as the rules fold it: foldGroupName); or all of them (`ruledOnly: false`).
+ * by id, or by name); or all of them (`ruledOnly: false`). Names are compared folded as the plan folds
+ * them (foldGroupName): trimmed of GROUP_NAME_BLANKS and lower-cased by ICU's root locale, as V8's
+ * toLowerCase is (libc's lower() misses the final sigma and maps İ to a plain i).
  */
 export async function loadUserGroups(
   tx: TxSql,
@@ -213,9 +216,11 @@ export async function loadUserGroups(
     from group_members gm join groups g on g.id = gm.group_id
     where gm.user_id = any(${tx.array([...userIds])}::uuid[])
       and (not ${ruledOnly} or exists (select 1 from group_rules r where r.company_id = g.company_id
-                  and (r.group_id = g.id or lower(btrim(r.group_display_name, ${blanks})) = lower(btrim(g.display_name, ${blanks}))))
+                  and (r.group_id = g.id
+                       or lower(btrim(r.group_display_name, ${blanks}) collate "und-x-icu")
+                          = lower(btrim(g.display_name, ${blanks}) collate "und-x-icu")))
            or g.id = any(${tx.array([...also.ids])}::uuid[])
-           or lower(btrim(g.display_name, ${blanks})) in (select lower(btrim(n, ${blanks})) from unnest(${tx.array([...also.names])}::text[]) as n))`;
+           or lower(btrim(g.display_name, ${blanks}) collate "und-x-icu") = any(${tx.array(also.names.map(foldGroupName))}::text[]))`;
   for (const r of rows) {
     const list = byUser.get(r.user_id) ?? [];
     list.push({ id: r.id, displayName: r.display_name });

@@ -53,8 +53,8 @@ async function checkMembers(tx: TxSql, p: ScimPrincipal, ids: string[]): Promise
 async function isRuled(tx: TxSql, companyId: string, group: { id: string; names: string[] }): Promise<boolean> {
   const [ruled] = await tx<{ ruled: boolean }[]>`
     select exists (select 1 from group_rules where company_id = ${companyId}
-      and (group_id = ${group.id} or lower(btrim(group_display_name, ${GROUP_NAME_BLANKS}))
-           in (select lower(btrim(n, ${GROUP_NAME_BLANKS})) from unnest(${tx.array(group.names)}::text[]) as n))) as ruled`;
+      and (group_id = ${group.id} or lower(btrim(group_display_name, ${GROUP_NAME_BLANKS}) collate "und-x-icu")
+           = any(${tx.array(group.names.map(foldGroupName))}::text[]))) as ruled`;
   return ruled?.ruled === true;
 }
 
