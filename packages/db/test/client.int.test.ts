@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import postgres from "postgres";
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
 import { createDb, type Database, TransactionTimeoutError } from "../src/client.ts";
@@ -221,6 +223,53 @@ test("a query that fails after some of its rows arrived leaves the next query on
       expect(failed.status).toBe("rejected");
       expect(next.status === "fulfilled" ? [...next.value] : next.reason).toEqual([{ n: 1 }, { n: 2 }]);
     }
+  } finally {
+    await one.close();
+  }
+});
+
+// postgres.js 3.4.9 kept two things alive that it had no use for. Each transaction's close handler stayed
+// on its connection until the next transaction there, and through it the transaction's error (one per
+// connection, for as long as it stayed idle). And the error it caches per query text, for the origin of
+// a later failure, was never formatted: its stack frames kept the first caller's closures alive for good
+// (a group of 50,000 members, a 1 MiB body, whatever that caller had in scope). Each alone fails here.
+test("a finished transaction's result and error are not kept alive by the driver", async () => {
+  if (!testDb) throw new Error("no database");
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const one = createDb(testDb.url, { max: 1 });
+  try {
+    const resultRef = await (async () => {
+      const value = { payload: "r".repeat(1_000_000) };
+      await one.sql.begin(async (tx) => {
+        await tx`select 1`;
+        return value;
+      });
+      return new WeakRef(value);
+    })();
+    const errorRef = await (async () => {
+      const error = Object.assign(new Error("refused"), { payload: "e".repeat(1_000_000) });
+      const thrown = await one.sql
+        .begin(async (tx) => {
+          await tx`select 1`;
+          throw error;
+        })
+        .then(
+          () => null,
+          (e: unknown) => e === error,
+        );
+      if (!thrown) throw new Error("the transaction did not fail with its callback's error");
+      return new WeakRef(error);
+    })();
+    // Let the transactions' last continuations run, then collect.
+    await new Promise((r) => setTimeout(r, 50));
+    gc();
+    expect({ result: resultRef.deref() === undefined, error: errorRef.deref() === undefined }).toEqual({
+      result: true,
+      error: true,
+    });
+    // The connection still works, and still reports its own close to a transaction in flight.
+    expect(await one.sql.begin(async (tx) => (await tx<{ n: number }[]>`select 2 as n`)[0]?.n)).toBe(2);
   } finally {
     await one.close();
   }
