@@ -2,6 +2,7 @@ export * from "./batcher.ts";
 export * from "./client.ts";
 export * from "./desired-state.ts";
 export * from "./event-feed.ts";
+export * from "./group-names.ts";
 export * from "./held.ts";
 export * from "./ids.ts";
 export { checkInvariants, DEFAULT_STALE_WORK_SECONDS, type InvariantCheck } from "./invariants.ts";

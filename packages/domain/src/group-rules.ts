@@ -38,8 +38,8 @@ export const GROUP_NAME_BLANKS =
 
 /**
  * A group's name as rules compare it: trimmed (GROUP_NAME_BLANKS) and lower-cased as V8 does, by ICU's
- * root locale (the final sigma, İ to i̇). SQL folds the same way with `lower(btrim(name, blanks) collate
- * "und-x-icu")`; Postgres's default lower() (libc) differs on those, so "ΠΩΛΗΣΕΙΣ" would not have met a
+ * root locale (the final sigma, İ to i̇). SQL folds the same way (foldedGroupName in @scimline/db,
+ * `lower(btrim(name, blanks) collate "und-x-icu")`); Postgres's default lower() (libc) differs on those, so "ΠΩΛΗΣΕΙΣ" would not have met a
  * rule for "Πωλησεις" there.
  */
 export const foldGroupName = (name: string) => name.trim().toLowerCase();

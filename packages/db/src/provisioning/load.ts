@@ -1,7 +1,6 @@
 import {
   type CarrierOrderState,
   foldGroupName,
-  GROUP_NAME_BLANKS,
   type GroupRule,
   type LicenseType,
   type OfficeHints,
@@ -12,6 +11,7 @@ import {
 } from "@scimline/domain";
 import type { TxSql } from "../client.ts";
 import { desiredActive, desiredDeleted } from "../desired-state.ts";
+import { foldedGroupName } from "../group-names.ts";
 
 type UserRow = {
   id: string;
@@ -197,8 +197,7 @@ export async function loadCompanies(tx: TxSql, companyIds: readonly string[]): P
  * The pushed groups each user belongs to that some rule of its company names (the plan decides which
  * rule applies; this only keeps the rows few), and those `also` names (a preview's rule, not saved yet:
  * by id, or by name); or all of them (`ruledOnly: false`). Names are compared folded as the plan folds
- * them (foldGroupName): trimmed of GROUP_NAME_BLANKS and lower-cased by ICU's root locale, as V8's
- * toLowerCase is (libc's lower() misses the final sigma and maps İ to a plain i).
+ * them (foldedGroupName).
  */
 export async function loadUserGroups(
   tx: TxSql,
@@ -210,17 +209,15 @@ export async function loadUserGroups(
 ): Promise<Map<string, UserGroup[]>> {
   const byUser = new Map<string, UserGroup[]>();
   if (userIds.length === 0) return byUser;
-  const blanks = GROUP_NAME_BLANKS;
+  const groupName = foldedGroupName(tx, "g.display_name");
   const rows = await tx<{ user_id: string; id: string; display_name: string }[]>`
     select gm.user_id, g.id, g.display_name
     from group_members gm join groups g on g.id = gm.group_id
     where gm.user_id = any(${tx.array([...userIds])}::uuid[])
       and (not ${ruledOnly} or exists (select 1 from group_rules r where r.company_id = g.company_id
-                  and (r.group_id = g.id
-                       or lower(btrim(r.group_display_name, ${blanks}) collate "und-x-icu")
-                          = lower(btrim(g.display_name, ${blanks}) collate "und-x-icu")))
+                  and (r.group_id = g.id or ${foldedGroupName(tx, "r.group_display_name")} = ${groupName}))
            or g.id = any(${tx.array([...also.ids])}::uuid[])
-           or lower(btrim(g.display_name, ${blanks}) collate "und-x-icu") = any(${tx.array(also.names.map(foldGroupName))}::text[]))`;
+           or ${groupName} = any(${tx.array(also.names.map(foldGroupName))}::text[]))`;
   for (const r of rows) {
     const list = byUser.get(r.user_id) ?? [];
     list.push({ id: r.id, displayName: r.display_name });

@@ -1,5 +1,5 @@
-import { type Database, isUuid, newId, type TxSql } from "@scimline/db";
-import { foldGroupName, GROUP_NAME_BLANKS } from "@scimline/domain";
+import { type Database, foldedGroupName, isUuid, newId, type TxSql } from "@scimline/db";
+import { foldGroupName } from "@scimline/domain";
 import { badRequest, ScimError } from "../../scim/errors.ts";
 import type { ScimPrincipal } from "../../tenancy.ts";
 import { isUniqueViolation } from "../pg-errors.ts";
@@ -53,8 +53,8 @@ async function checkMembers(tx: TxSql, p: ScimPrincipal, ids: string[]): Promise
 async function isRuled(tx: TxSql, companyId: string, group: { id: string; names: string[] }): Promise<boolean> {
   const [ruled] = await tx<{ ruled: boolean }[]>`
     select exists (select 1 from group_rules where company_id = ${companyId}
-      and (group_id = ${group.id} or lower(btrim(group_display_name, ${GROUP_NAME_BLANKS}) collate "und-x-icu")
-           = any(${tx.array(group.names.map(foldGroupName))}::text[]))) as ruled`;
+      and (group_id = ${group.id}
+           or ${foldedGroupName(tx, "group_display_name")} = any(${tx.array(group.names.map(foldGroupName))}::text[]))) as ruled`;
   return ruled?.ruled === true;
 }
 

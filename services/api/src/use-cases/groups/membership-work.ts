@@ -1,5 +1,5 @@
-import { isUuid, lockUsersInIdOrder, type Sql, type TxSql, updateDesiredState } from "@scimline/db";
-import { AWAITING_GROUP_RULES, foldGroupName, GROUP_NAME_BLANKS } from "@scimline/domain";
+import { foldedGroupName, isUuid, lockUsersInIdOrder, type Sql, type TxSql, updateDesiredState } from "@scimline/db";
+import { AWAITING_GROUP_RULES, foldGroupName } from "@scimline/domain";
 
 /**
  * Statements over member lists of thousands are planned with their actual values in this transaction.
@@ -61,7 +61,7 @@ export async function owedToUsers(
   });
 }
 
-/** The members of a company's pushed groups, by group id and by displayName (folded as loadUserGroups says). */
+/** The members of a company's pushed groups, by group id and by displayName (foldedGroupName). */
 export async function membersOf(
   tx: TxSql,
   companyId: string,
@@ -71,8 +71,7 @@ export async function membersOf(
     select distinct gm.user_id from groups g join group_members gm on gm.group_id = g.id
     where g.company_id = ${companyId}
       and (g.id = any(${tx.array([...groups.ids])}::uuid[])
-           or lower(btrim(g.display_name, ${GROUP_NAME_BLANKS}) collate "und-x-icu")
-              = any(${tx.array(groups.names.map(foldGroupName))}::text[]))`;
+           or ${foldedGroupName(tx, "g.display_name")} = any(${tx.array(groups.names.map(foldGroupName))}::text[]))`;
   return rows.map((r) => r.user_id);
 }
 
