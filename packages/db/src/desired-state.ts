@@ -1,6 +1,7 @@
 import type { EventType } from "@scimline/domain";
 import type postgres from "postgres";
 import type { Sql, TxSql } from "./client.ts";
+import { jsonText } from "./json-parameter.ts";
 
 type Q = Sql | TxSql;
 type Fragment = postgres.Fragment;
@@ -95,7 +96,7 @@ export function insertUsers(
   return sql<{ id: string; created_at: string }[]>`
     with u as (
       insert into users (${names})
-      select ${names} from jsonb_populate_recordset(null::users, ${JSON.stringify(rows)}::text::jsonb)
+      select ${names} from jsonb_populate_recordset(null::users, ${jsonText(sql, rows)}::text::jsonb)
       ${options.skipConflicts ? sql`on conflict do nothing` : sql``}
       returning id, company_id, generation, created_at, directory_id, license_type_id
     ), ${outboxRows(sql, sql`true`)} ${eventRows(sql, options.events ?? [])}

@@ -6,6 +6,7 @@ export * from "./group-names.ts";
 export * from "./held.ts";
 export * from "./ids.ts";
 export { checkInvariants, DEFAULT_STALE_WORK_SECONDS, type InvariantCheck } from "./invariants.ts";
+export * from "./json-parameter.ts";
 export * from "./migrate.ts";
 export { applyPlan } from "./provisioning/apply.ts";
 export { type ClaimedResources, claimResources, lockSeats } from "./provisioning/claims.ts";
