@@ -8,7 +8,7 @@ type Waiter<R> = { resolve: (value: R) => void; reject: (error: unknown) => void
  * one key at a time, so one bad key cannot fail its neighbours.
  */
 export class Batcher<K, R> {
-  private readonly pending = new Map<K, Waiter<R>[]>();
+  private pending = new Map<K, Waiter<R>[]>();
   private inFlight = 0;
   private scheduled = false;
 
@@ -43,12 +43,22 @@ export class Batcher<K, R> {
 
   private drain(): void {
     while (this.inFlight < this.options.maxConcurrent && this.pending.size > 0) {
-      const batch = new Map<K, Waiter<R>[]>();
-      for (const [key, waiters] of this.pending) {
-        if (batch.size >= this.options.maxSize) break;
-        batch.set(key, waiters);
+      let batch: Map<K, Waiter<R>[]>;
+      if (this.pending.size <= this.options.maxSize) {
+        // The whole map goes, and a fresh one takes the next requests. Deleting its keys instead made V8
+        // rehash the long-lived map's table batch after batch, and a table promoted to the old generation
+        // and then dropped kept every request it had pointed to alive through young collections: they were
+        // promoted too, and the old generation filled towards the next mark-compact (docs/PERFORMANCE-LOG.md).
+        batch = this.pending;
+        this.pending = new Map();
+      } else {
+        batch = new Map();
+        for (const [key, waiters] of this.pending) {
+          if (batch.size >= this.options.maxSize) break;
+          batch.set(key, waiters);
+        }
+        for (const key of batch.keys()) this.pending.delete(key);
       }
-      for (const key of batch.keys()) this.pending.delete(key);
       this.inFlight++;
       void this.execute(batch).finally(() => {
         this.inFlight--;
