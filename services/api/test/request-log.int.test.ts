@@ -32,6 +32,27 @@ function directory() {
   return { ...ids, entry, rows };
 }
 
+/**
+ * Until the returned drop(), Postgres refuses the scim_requests rows `condition` (SQL over `new`) picks:
+ * a write of them fails as a lost connection would.
+ */
+async function refuseRows(name: string, condition: string): Promise<{ drop: () => Promise<void> }> {
+  const sql = env().database.sql;
+  await sql.unsafe(`
+    create function ${name}() returns trigger language plpgsql as $$
+    begin
+      if ${condition} then raise exception 'refused for the test'; end if;
+      return new;
+    end $$`);
+  await sql.unsafe(`create trigger ${name} before insert on scim_requests for each row execute function ${name}()`);
+  return {
+    drop: async () => {
+      await sql.unsafe(`drop trigger ${name} on scim_requests`);
+      await sql.unsafe(`drop function ${name}()`);
+    },
+  };
+}
+
 test("every field round-trips, non-ASCII text, quotes, a NUL and a lone surrogate (as U+FFFD) included, over several batches", async () => {
   const d = directory();
   const log = new RequestLog(env().database.sql, silent, { batchSize: 2 });
@@ -90,23 +111,26 @@ test("entries recorded while a batch is being written are written too, none twic
   expect(paths).toEqual([...[0, 1].map((i) => `/a/${i}`), ...[0, 1, 2, 3, 4].map((i) => `/b/${i}`)]);
 });
 
-test("a forgotten userName is dropped from the entries before the forget, whatever its case, and only those", async () => {
-  const d = directory();
-  const other = directory();
-  const log = new RequestLog(env().database.sql, silent);
-  log.record(d.entry({ path: "/1", userName: "Jo@Acme.com" }));
-  log.record(other.entry({ path: "/1", userName: "jo@acme.com" }));
-  log.record(d.entry({ path: "/2", userName: "someone@acme.com" }));
-  log.forget(d.companyId, "JO@acme.com");
-  log.record(d.entry({ path: "/3", userName: "jo@acme.com" }));
-  await log.flush();
-  expect((await d.rows()).map((r) => [r.path, r.user_name])).toEqual([
-    ["/1", null],
-    ["/2", "someone@acme.com"],
-    ["/3", "jo@acme.com"],
-  ]);
-  expect((await other.rows()).map((r) => r.user_name)).toEqual(["jo@acme.com"]);
-});
+test.each([2000, 1, 2])(
+  "a forgotten userName is dropped from the entries before the forget, whatever its case, and only those (batches of %i)",
+  async (batchSize) => {
+    const d = directory();
+    const other = directory();
+    const log = new RequestLog(env().database.sql, silent, { batchSize });
+    log.record(d.entry({ path: "/1", userName: "Jo@Acme.com" }));
+    log.record(other.entry({ path: "/1", userName: "jo@acme.com" }));
+    log.record(d.entry({ path: "/2", userName: "someone@acme.com" }));
+    log.forget(d.companyId, "JO@acme.com");
+    log.record(d.entry({ path: "/3", userName: "jo@acme.com" }));
+    await log.flush();
+    expect((await d.rows()).map((r) => [r.path, r.user_name])).toEqual([
+      ["/1", null],
+      ["/2", "someone@acme.com"],
+      ["/3", "jo@acme.com"],
+    ]);
+    expect((await other.rows()).map((r) => r.user_name)).toEqual(["jo@acme.com"]);
+  },
+);
 
 test("a full buffer drops new lines (counted) rather than hold up the door", async () => {
   const d = directory();
@@ -120,22 +144,15 @@ test("a full buffer drops new lines (counted) rather than hold up the door", asy
 test("a batch the database refuses is kept and written by a later flush", async () => {
   const d = directory();
   const sql = env().database.sql;
-  // Refuses this directory's rows until dropped: the write fails as a lost connection would.
-  await sql.unsafe(`
-    create function refuse_log_rows() returns trigger language plpgsql as $$
-    begin
-      if new.directory_id = '${d.directoryId}' then raise exception 'refused for the test'; end if;
-      return new;
-    end $$`);
-  await sql`create trigger refuse_log_rows before insert on scim_requests for each row execute function refuse_log_rows()`;
+  // Refuses this directory's rows until dropped.
+  const refused = await refuseRows("refuse_log_rows", `new.directory_id = '${d.directoryId}'`);
   const log = new RequestLog(sql, silent, { batchSize: 2 });
   try {
     for (let i = 0; i < 3; i++) log.record(d.entry({ path: `/${i}` }));
     await log.flush();
     expect(await d.rows()).toEqual([]);
   } finally {
-    await sql`drop trigger refuse_log_rows on scim_requests`;
-    await sql`drop function refuse_log_rows()`;
+    await refused.drop();
   }
   log.record(d.entry({ path: "/3" }));
   await log.flush();
@@ -164,4 +181,28 @@ test("a client naming a NUL or a lone surrogate gets its 400, and the log goes o
     [400, "x\ufffdy@acme.com"],
     [200, "fine@acme.com"],
   ]);
+});
+
+test("a batch that keeps failing is dropped (counted) once the buffer is full, and the lines after it are written", async () => {
+  const d = directory();
+  const sql = env().database.sql;
+  const refused = await refuseRows(
+    "refuse_poison_rows",
+    `new.directory_id = '${d.directoryId}' and new.path = '/poison'`,
+  );
+  try {
+    const log = new RequestLog(sql, silent, { batchSize: 2, maxBuffered: 4 });
+    log.record(d.entry({ path: "/poison" }));
+    log.record(d.entry({ path: "/a" }));
+    await log.flush();
+    expect(log.dropped).toBe(0);
+    for (const path of ["/b", "/c", "/d"]) log.record(d.entry({ path }));
+    expect(log.dropped).toBe(1);
+    await log.flush();
+    expect(log.dropped).toBe(3);
+    await log.flush();
+    expect((await d.rows()).map((r) => r.path)).toEqual(["/b", "/c"]);
+  } finally {
+    await refused.drop();
+  }
 });

@@ -1,4 +1,4 @@
-import type { Sql } from "@scimline/db";
+import { jsonText, type Sql, textBytes } from "@scimline/db";
 import type { Logger } from "pino";
 import { storable } from "../middleware/storable-text.ts";
 
@@ -42,14 +42,34 @@ function pgText(text: string | null): string | null {
   return text.toWellFormed().replaceAll("\u0000", "\ufffd");
 }
 
+/** Lines of one statement, encoded as they come: `[` and the lines' JSON objects separated by commas. */
+type Chunk = { bytes: Buffer; used: number; lines: number; first: number; sealed: boolean };
+
+/** A userName to drop from the lines buffered before `before` (a line's sequence number). */
+type Forget = { companyId: string; name: string; before: number };
+
+const FIRST_CHUNK_BYTES = 64 * 1024;
+const OPEN = "[".charCodeAt(0);
+const CLOSE = "]".charCodeAt(0);
+const COMMA = ",".charCodeAt(0);
+
 /**
- * The request log is written off the request's path: a request only appends to a buffer (no I/O);
- * a timer writes the buffer in batches, one statement per batch (the rows and each token's last use),
- * and now and then removes rows past the retention. Losing a buffer to a crash loses log lines only,
- * never a provisioning write.
+ * The request log is written off the request's path: a request only appends its line to a buffer (no
+ * I/O); a timer writes the buffer in batches, one statement per batch (the rows and each token's last
+ * use), and now and then removes rows past the retention. Losing a buffer to a crash loses log lines
+ * only, never a provisioning write.
+ *
+ * A line is encoded to JSON when recorded, into chunks outside the JS heap, one chunk per statement. Kept
+ * as objects for up to a flush interval, thousands a second at the door, every line outlived V8's young
+ * collections and was promoted, and the old generation filled towards a mark-compact every second or so:
+ * the pauses the door's slowest answers waited behind (docs/PERFORMANCE-LOG.md, 2026-12-07 fifth sitting).
  */
 export class RequestLog {
-  private buffer: RequestLogEntry[] = [];
+  private chunks: Chunk[] = [];
+  private buffered = 0;
+  /** Sequence number of the next line recorded. */
+  private recorded = 0;
+  private forgets: Forget[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | null = null;
   private lastPrune = 0;
@@ -77,15 +97,36 @@ export class RequestLog {
     return this.droppedEntries;
   }
 
-  record(entry: RequestLogEntry): void {
-    if (this.buffer.length >= this.maxBuffered) this.droppedEntries++;
-    else this.buffer.push(entry);
+  record(e: RequestLogEntry): void {
+    if (this.buffered >= this.maxBuffered) {
+      this.droppedEntries++;
+      return;
+    }
+    const line = JSON.stringify({
+      company_id: e.companyId,
+      directory_id: e.directoryId,
+      token_id: e.tokenId,
+      at: e.at.toISOString(),
+      method: e.method,
+      path: pgText(e.path),
+      status: e.status,
+      scim_type: e.scimType,
+      detail: pgText(e.detail),
+      user_id: e.userId,
+      user_name: pgText(e.userName),
+      duration_ms: e.durationMs,
+    });
+    const chunk = this.openChunk(line.length * 3 + 2);
+    if (chunk.lines > 0) chunk.bytes[chunk.used++] = COMMA;
+    chunk.used += chunk.bytes.write(line, chunk.used);
+    chunk.lines++;
+    this.buffered++;
+    this.recorded++;
   }
 
   /** A user of that name was deleted here: buffered entries that named it forget the name too. */
   forget(companyId: string, userName: string): void {
-    const name = userName.toLowerCase();
-    for (const e of this.buffer) if (e.companyId === companyId && e.userName?.toLowerCase() === name) e.userName = null;
+    if (this.buffered > 0) this.forgets.push({ companyId, name: userName.toLowerCase(), before: this.recorded });
   }
 
   start(): void {
@@ -109,43 +150,77 @@ export class RequestLog {
     return this.flushing;
   }
 
+  /** The chunk the next line goes to, with room for `bytes` more (and the closing bracket). */
+  private openChunk(bytes: number): Chunk {
+    let chunk = this.chunks.at(-1);
+    if (!chunk || chunk.sealed || chunk.lines >= this.batchSize) {
+      chunk = {
+        bytes: Buffer.allocUnsafeSlow(Math.max(FIRST_CHUNK_BYTES, bytes + 1)),
+        used: 1,
+        lines: 0,
+        first: this.recorded,
+        sealed: false,
+      };
+      chunk.bytes[0] = OPEN;
+      this.chunks.push(chunk);
+    } else if (chunk.used + bytes + 1 > chunk.bytes.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(chunk.bytes.length * 2, chunk.used + bytes + 1));
+      chunk.bytes.copy(grown, 0, 0, chunk.used);
+      chunk.bytes = grown;
+    }
+    return chunk;
+  }
+
   private async drain(): Promise<void> {
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.batchSize);
+    for (let chunk = this.chunks[0]; chunk; chunk = this.chunks[0]) {
+      // Lines recorded from now on go to a chunk of their own.
+      chunk.sealed = true;
       try {
-        await this.write(batch);
+        await this.write(chunk);
       } catch (error) {
-        // Kept for the next flush while there is room; the log never holds up the door.
-        if (this.buffer.length + batch.length <= this.maxBuffered) this.buffer.unshift(...batch);
-        else this.droppedEntries += batch.length;
+        // Kept for the next flush while there is room; the log never holds up the door, so a batch that
+        // keeps failing is dropped once the buffer is full, and newer lines go on being written.
+        if (this.buffered >= this.maxBuffered) {
+          this.droppedEntries += chunk.lines;
+          this.shift();
+        }
         this.logger.warn({ err: { message: (error as Error).message } }, "request log not written; retrying");
         return;
       }
+      this.shift();
     }
     if (Date.now() - this.lastPrune >= this.pruneEveryMs) await this.prune();
   }
 
+  private shift(): void {
+    const chunk = this.chunks.shift();
+    this.buffered -= chunk?.lines ?? 0;
+    const oldest = this.chunks[0]?.first ?? this.recorded;
+    if (this.forgets.length > 0) this.forgets = this.forgets.filter((f) => f.before > oldest);
+  }
+
+  /** The chunk's lines as the statement's parameter, with the names forgotten since they were recorded. */
+  private lines(chunk: Chunk) {
+    chunk.bytes[chunk.used] = CLOSE;
+    const bytes = chunk.bytes.subarray(0, chunk.used + 1);
+    const forgets = this.forgets.filter((f) => f.before > chunk.first);
+    if (forgets.length === 0) return textBytes(this.sql, bytes);
+    // Rare (a user deleted within a flush interval of a line naming it): decoded, scrubbed, encoded again.
+    const rows = JSON.parse(bytes.toString("utf8")) as { company_id: string; user_name: string | null }[];
+    rows.forEach((row, i) => {
+      const name = row.user_name?.toLowerCase();
+      const seq = chunk.first + i;
+      if (forgets.some((f) => f.before > seq && f.companyId === row.company_id && f.name === name))
+        row.user_name = null;
+    });
+    return jsonText(this.sql, rows);
+  }
+
   /** One statement: the rows (as one JSON parameter: no array types to know), and each token's last use. */
-  private async write(batch: RequestLogEntry[]): Promise<void> {
-    const rows = JSON.stringify(
-      batch.map((e) => ({
-        company_id: e.companyId,
-        directory_id: e.directoryId,
-        token_id: e.tokenId,
-        at: e.at.toISOString(),
-        method: e.method,
-        path: pgText(e.path),
-        status: e.status,
-        scim_type: e.scimType,
-        detail: pgText(e.detail),
-        user_id: e.userId,
-        user_name: pgText(e.userName),
-        duration_ms: e.durationMs,
-      })),
-    );
+  private async write(chunk: Chunk): Promise<void> {
     await this.sql`
       with v as (
-        select * from jsonb_to_recordset(${rows}::jsonb) as x(
+        select * from jsonb_to_recordset(${this.lines(chunk)}::text::jsonb) as x(
           company_id uuid, directory_id uuid, token_id uuid, at timestamptz, method text, path text, status int,
           scim_type text, detail text, user_id uuid, user_name text, duration_ms real)
       ), r as (
