@@ -16,7 +16,12 @@ export function jsonText(sql: Q, value: unknown): postgres.Parameter<string> {
   return textBytes(sql, Buffer.from(JSON.stringify(value)));
 }
 
-/** UTF-8 `bytes` as a text parameter, sent as they are (the request log encodes its lines as they come). */
+/**
+ * UTF-8 `bytes` as a text parameter, sent as they are (the request log encodes its lines as they come).
+ * They must be valid UTF-8 (Postgres refuses the statement otherwise) and must not change until the
+ * statement settles: the driver copies them when it sends the statement, which can be a round trip after
+ * it was queued.
+ */
 export function textBytes(sql: Q, bytes: Uint8Array): postgres.Parameter<string> {
   return sql.typed(bytes as unknown as string, TEXT);
 }

@@ -298,6 +298,9 @@ test("jsonText: a value's JSON travels as bytes and arrives whole (multi-byte te
   const query = sql`select ${jsonText(sql, rows)}::text::jsonb as back`;
   await query;
   expect((query as unknown as { parameters: unknown[] }).parameters[0]).toBeInstanceOf(Uint8Array);
+  // Only bytes take that path: another value a serializer leaves as it is (drizzle's json passes an array
+  // through) still fails as it always did, instead of being written as if its elements were bytes.
+  await expect(sql`select ${sql.json([49])}::jsonb as v`).rejects.toThrow(TypeError);
   const raw = Buffer.from([0, 1, 2, 250, 255]);
   const [bytea] = await sql<{ b: Buffer }[]>`select ${raw}::bytea as b`;
   expect(Buffer.compare(bytea?.b ?? Buffer.alloc(0), raw)).toBe(0);

@@ -23,7 +23,10 @@ export type RequestLogEntry = {
 export type RequestLogOptions = {
   /** How often the buffer is written (default 1000 ms). */
   flushMs?: number;
-  /** Entries held at most; beyond, new ones are dropped and counted (default 50,000). */
+  /**
+   * Lines held at most (default 50,000); beyond, new ones are dropped and counted. A batch the database
+   * keeps refusing is dropped (counted) once the buffer is full, so that newer lines get written.
+   */
   maxBuffered?: number;
   /** Rows per statement (default 2,000). */
   batchSize?: number;
@@ -199,7 +202,8 @@ export class RequestLog {
   private shift(): void {
     const chunk = this.chunks.shift();
     this.buffered -= chunk?.lines ?? 0;
-    // Its statement has settled: the driver copied the bytes into its message when the statement was sent.
+    // Its statement has settled, and the driver copied the bytes into its message before that (when it sent
+    // the statement, which may be a round trip after it was queued): the chunk can take new lines.
     if (chunk && chunk.bytes.length === CHUNK_BYTES && this.spare.length < SPARE_CHUNKS) this.spare.push(chunk.bytes);
     const oldest = this.chunks[0]?.first ?? this.recorded;
     if (this.forgets.length > 0) this.forgets = this.forgets.filter((f) => f.before > oldest);
