@@ -64,7 +64,13 @@ const port = { A: PORT, B: PORT + 1 };
 const a = startNode(file(o.a), apiDir, { ...env, PORT: String(port.A) }, nodeArgs(o["a-args"]));
 await waitHealthy(`http://127.0.0.1:${port.A}/healthz`, a);
 const b = startNode(file(o.b), apiDir, { ...env, PORT: String(port.B) }, nodeArgs(o["b-args"]));
-await waitHealthy(`http://127.0.0.1:${port.B}/healthz`, b);
+try {
+  await waitHealthy(`http://127.0.0.1:${port.B}/healthz`, b);
+} catch (error) {
+  // A side that never starts (a node option node refuses): stop the other, or this process waits for it.
+  await stop(a);
+  throw error;
+}
 const child = { A: a, B: b };
 const rss = rssSampler([a, b]);
 
