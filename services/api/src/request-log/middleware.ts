@@ -9,8 +9,15 @@ export type LogSubject = { userId?: string; userName?: string };
 
 export function logSubject(c: Context<AppEnv>, subject: LogSubject): void {
   const current = c.get("logSubject");
-  if (current) Object.assign(current, subject);
-  else c.set("logSubject", { ...subject });
+  if (!current) {
+    // Both fields from the start: a create names its userName before it waits for its batch and its
+    // userId after, and adding a property then allocated a new backing store (Object.assign) that the
+    // object, by then often in the old generation, kept alive through young collections.
+    c.set("logSubject", { userId: subject.userId, userName: subject.userName });
+    return;
+  }
+  if (subject.userId !== undefined) current.userId = subject.userId;
+  if (subject.userName !== undefined) current.userName = subject.userName;
 }
 
 const MAX_DETAIL = 500;
