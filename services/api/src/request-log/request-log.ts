@@ -128,7 +128,8 @@ export class RequestLog {
       user_name: pgText(e.userName),
       duration_ms: e.durationMs,
     });
-    const chunk = this.openChunk(line.length * 3 + 2);
+    // A comma and the line's UTF-8: at most 3 bytes a UTF-16 unit.
+    const chunk = this.openChunk(1 + line.length * 3);
     if (chunk.lines > 0) chunk.bytes[chunk.used++] = COMMA;
     chunk.used += chunk.bytes.write(line, chunk.used);
     chunk.lines++;
@@ -162,7 +163,7 @@ export class RequestLog {
     return this.flushing;
   }
 
-  /** The chunk the next line goes to, with room for `bytes` more (and the closing bracket). */
+  /** The chunk the next line goes to, with room for `bytes` more and the closing bracket (and a new one's opening). */
   private openChunk(bytes: number): Chunk {
     const last = this.chunks.at(-1);
     if (last && !last.sealed && last.lines < this.batchSize && last.used + bytes + 1 <= last.bytes.length) return last;
