@@ -305,3 +305,53 @@ test("jsonText: a value's JSON travels as bytes and arrives whole (multi-byte te
   const [bytea] = await sql<{ b: Buffer }[]>`select ${raw}::bytea as b`;
   expect(Buffer.compare(bytea?.b ?? Buffer.alloc(0), raw)).toBe(0);
 });
+
+test("a statement is copied once on its way to the socket: its Execute is written into its Bind's buffer; cursors and pipelined statements of every size still get their own rows", async () => {
+  if (!database) throw new Error("no database");
+  const { sql } = database;
+  const big = (i: number) => `${i}:${"ü".repeat(20_000 + i)}`;
+  const statement = (i: number) => sql<{ n: number; tail: string }[]>`
+    select octet_length(${big(i)}::text) as n, right(${big(i)}::text, 8) as tail`;
+  await statement(0); // prepared from here on: the next ones are Bind + Execute only
+  // The mechanism: no copy of a whole large statement is made after the driver builds it (unpatched, Bind
+  // and Execute were joined by Buffer.concat, then copied again by Buffer.from before the socket write).
+  const copies: number[] = [];
+  const concat = Buffer.concat;
+  const from = Buffer.from;
+  Buffer.concat = ((list: readonly Uint8Array[], length?: number) => {
+    const out = concat(list, length);
+    if (out.length > 10_000) copies.push(out.length);
+    return out;
+  }) as typeof Buffer.concat;
+  Buffer.from = ((...args: Parameters<typeof Buffer.from>) => {
+    const out = (from as (...a: unknown[]) => Buffer)(...args);
+    if (out.length > 10_000 && typeof args[0] !== "string") copies.push(out.length);
+    return out;
+  }) as typeof Buffer.from;
+  let one: { n: number; tail: string }[];
+  try {
+    one = await statement(1);
+  } finally {
+    Buffer.concat = concat;
+    Buffer.from = from;
+  }
+  expect(copies).toEqual([]);
+  expect(one[0]).toEqual({ n: Buffer.byteLength(big(1)), tail: big(1).slice(-8) });
+  // The outcome: small and large statements pipelined on the pool's connections each get their own rows.
+  const answers = await Promise.all(
+    Array.from({ length: 120 }, (_, i) =>
+      i % 3 === 0 ? statement(i) : sql<{ n: number; tail: string }[]>`select ${i}::int as n, ${`s${i}`} as tail`,
+    ),
+  );
+  expect(answers.map((rows) => rows[0])).toEqual(
+    answers.map((_, i) =>
+      i % 3 === 0 ? { n: Buffer.byteLength(big(i)), tail: big(i).slice(-8) } : { n: i, tail: `s${i}` },
+    ),
+  );
+  // A cursor's Execute asks for a number of rows and flushes instead of syncing.
+  const batches: number[][] = [];
+  for await (const rows of sql<{ g: number }[]>`select g from generate_series(1, 25) g`.cursor(10))
+    batches.push(rows.map((r) => r.g));
+  expect(batches.map((b) => b.length)).toEqual([10, 10, 5]);
+  expect(batches.flat()).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+});
