@@ -57,8 +57,8 @@ if (o.help) {
   --users U        users in the company the reads phase searches and pages (100000)
   --long           a 70 s door run: is the last 10 s as fast as the first?
   --skip LIST      phases to skip: door,burst,reads
-  --reads-warmup W lookups on each server before the 2,000 timed ones (1000; 0 before 12-08)
-  --reads-client K the reads phase's client: http (node:http, one kept-alive socket per server) or fetch (undici, before 12-08)
+  --reads-warmup W lookups on each server before the 2,000 timed ones (1000; 0 before the README column 12-07 h)
+  --reads-client K the reads phase's client: http (node:http, one kept-alive socket per server) or fetch (undici, before 12-07 h)
   --json           only the final JSON summary line
 Environment: BENCH_API_NODE_ARGS (e.g. --cpu-prof), BENCH_WORKER_NODE_ARGS, BENCH_DATABASE_NAME, BENCH_PORT, and any
 worker or API setting (WORKER_CONCURRENCY, BATCH_SIZE, LOG_LEVEL…).`);
