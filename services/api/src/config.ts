@@ -22,7 +22,10 @@ const schema = z.object({
   /** Postgres cancels an API statement running longer, and ends a session idle inside a transaction this long. */
   API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   API_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
-  /** A preview's answer not read by then is cut off, and its place among the running previews freed. */
+  /**
+   * A preview's answer whose client reads nothing for this long (or has not read it whole within ten times
+   * this) is cut off, and its place among the running previews freed.
+   */
   PREVIEW_READ_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** How long a token → directory lookup is cached; a revoked token stops working within this. */

@@ -3,12 +3,17 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 /** Users serialised per turn of the event loop: a few milliseconds of JSON.stringify. */
 const USERS_PER_CHUNK = 500;
 
+/** How many times the idle deadline a whole answer may take, read steadily. */
+export const READS_PER_ANSWER = 10;
+
 /**
  * The preview as a stream of JSON text, `{"users":[…],"totals":{…}}`, one chunk of users per turn of the
  * event loop: one JSON.stringify of 10,000 users (megabytes) would hold it for tens of milliseconds.
- * `done` runs once, when the last byte is queued, the client goes away, or `readWithinMs` has passed: a
- * client that keeps its connection open but stops reading would otherwise hold its place among the
- * running previews (a few per process, shared by every company) for as long as it liked. Cut off, its
+ * `done` runs once, when the last byte is queued, the client goes away, or the client stops reading: a
+ * client that keeps its connection open but reads nothing for `readWithinMs`, or has not read the whole
+ * answer within `READS_PER_ANSWER` times that, would otherwise hold its place among the running previews
+ * (a few per process, shared by every company) for as long as it liked. A client that reads steadily on a
+ * slow link is not cut off before that cap (10,000 users' answer is megabytes). Cut off, its
  * answer ends short (the connection is closed), which no JSON parser takes for a whole one.
  */
 export function previewStream(
@@ -19,23 +24,29 @@ export function previewStream(
   const encoder = new TextEncoder();
   let next = -1;
   let finished = false;
-  let deadline: NodeJS.Timeout | undefined;
+  let idle: NodeJS.Timeout | undefined;
+  let whole: NodeJS.Timeout | undefined;
   const finish = () => {
     if (finished) return;
     finished = true;
-    clearTimeout(deadline);
+    clearTimeout(idle);
+    clearTimeout(whole);
     done();
   };
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      deadline = setTimeout(() => {
-        controller.error(new Error(`the preview was not read within ${readWithinMs} ms`));
+      const cut = (why: string) => () => {
+        controller.error(new Error(why));
         finish();
-      }, readWithinMs);
-      deadline.unref();
+      };
+      idle = setTimeout(cut(`the preview was not read for ${readWithinMs} ms`), readWithinMs).unref();
+      const wholeMs = readWithinMs * READS_PER_ANSWER;
+      whole = setTimeout(cut(`the preview was not read whole within ${wholeMs} ms`), wholeMs).unref();
     },
     cancel: finish,
     async pull(controller) {
+      // Pulled: the client took what was queued (the stream asks for more only then).
+      idle?.refresh();
       if (next < 0) {
         next = 0;
         controller.enqueue(encoder.encode('{"users":['));
