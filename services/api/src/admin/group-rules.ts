@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.ts";
 import { AdminError } from "../errors.ts";
-import { previewStream } from "../preview/respond.ts";
+import { previewAnswer } from "../preview/respond.ts";
 import { companyNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
 import { MAX_RULE_PREVIEW_USERS, previewRuleChange, type RuleChange } from "./group-rule-preview.ts";
@@ -168,9 +168,9 @@ export function groupRuleRoutes(deps: AppDeps) {
       if (!result) throw companyNotFound(id);
       // Streamed a slice of users per turn: 20,000 users are 9 MB of JSON, one JSON.stringify of them held
       // every other request for 30-110 ms. The next preview may start once the last byte is queued.
-      const stream = previewStream(result, () => previewing--, deps.config.PREVIEW_READ_TIMEOUT_MS);
+      const answer = previewAnswer(c, result, () => previewing--, deps.config.PREVIEW_READ_TIMEOUT_MS);
       streaming = true;
-      return c.body(stream, 200, { "Content-Type": "application/json" });
+      return answer;
     } finally {
       if (!streaming) previewing--;
     }

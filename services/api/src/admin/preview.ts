@@ -6,7 +6,7 @@ import { type Parsed, parseBody } from "../preview/admit.ts";
 import { MAX_PREVIEW_USERS, usersFromCsv } from "../preview/csv.ts";
 import { usersFromJson } from "../preview/json-users.ts";
 import { previewOnboarding } from "../preview/preview.ts";
-import { previewStream } from "../preview/respond.ts";
+import { previewAnswer } from "../preview/respond.ts";
 import { mapInSlices, Slicer } from "../preview/slices.ts";
 import { companyNotFound } from "./companies.ts";
 import { findCompany } from "./company-store.ts";
@@ -95,9 +95,9 @@ export function previewRoutes(deps: AppDeps) {
       const today = deps.clock().toISOString().slice(0, 10);
       const result = await previewOnboarding(deps.database, id, parsed, today, slicer);
       if (!result) throw companyNotFound(id);
-      const stream = previewStream(result, () => running--, deps.config.PREVIEW_READ_TIMEOUT_MS);
+      const answer = previewAnswer(c, result, () => running--, deps.config.PREVIEW_READ_TIMEOUT_MS);
       streaming = true;
-      return c.body(stream, 200, { "Content-Type": "application/json" });
+      return answer;
     } finally {
       if (!streaming) running--;
     }

@@ -82,6 +82,25 @@ describe("previewStream's deadlines", () => {
     expect(done).toBe(1);
   });
 
+  test("cut off by a caller that closes the connection itself, the stream just ends, short of a whole document", async () => {
+    let done = 0;
+    const reasons: string[] = [];
+    const stream = previewStream(
+      preview,
+      () => done++,
+      200,
+      (reason) => reasons.push(reason) > 0,
+    );
+    const reader = stream.getReader();
+    const decoder = new TextDecoder();
+    let text = decoder.decode((await reader.read()).value);
+    await until(() => done > 0);
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += decoder.decode(r.value);
+    expect(reasons).toEqual(["the preview was not read for 200 ms"]);
+    expect(() => JSON.parse(text)).toThrow();
+    expect(done).toBe(1);
+  });
+
   test("a client that goes away frees the place once, and no deadline fires after", async () => {
     let done = 0;
     const stream = previewStream(preview, () => done++, 50);

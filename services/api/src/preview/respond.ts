@@ -1,4 +1,7 @@
+import type { ServerResponse } from "node:http";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import type { Context } from "hono";
+import type { AppEnv } from "../deps.ts";
 
 /** Users serialised per turn of the event loop: a few milliseconds of JSON.stringify. */
 const USERS_PER_CHUNK = 500;
@@ -20,6 +23,8 @@ export function previewStream(
   preview: { users: readonly unknown[]; totals: unknown },
   done: () => void,
   readWithinMs: number,
+  /** Told why the answer is cut off; true when it closed the connection itself (the stream then just ends). */
+  onCut: (reason: string) => boolean = () => false,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let next = -1;
@@ -36,7 +41,8 @@ export function previewStream(
   return new ReadableStream<Uint8Array>({
     start(controller) {
       const cut = (why: string) => () => {
-        controller.error(new Error(why));
+        if (onCut(why)) controller.close();
+        else controller.error(new Error(why));
         finish();
       };
       idle = setTimeout(cut(`the preview was not read for ${readWithinMs} ms`), readWithinMs).unref();
@@ -66,4 +72,26 @@ export function previewStream(
       }
     },
   });
+}
+
+/**
+ * The preview as the route's answer. Cut off, the answer's connection is closed here and a warning logged:
+ * an errored stream would make the HTTP adapter print the error's stack to stderr, outside the service's
+ * log. (Without a Node connection, as under `app.request`, the stream errors instead.)
+ */
+export function previewAnswer(
+  c: Context<AppEnv>,
+  preview: { users: readonly unknown[]; totals: unknown },
+  done: () => void,
+  readWithinMs: number,
+): Response {
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  const logger = c.get("logger");
+  const stream = previewStream(preview, done, readWithinMs, (reason) => {
+    logger?.warn({ companyId: c.req.param("id"), reason }, "preview answer cut off");
+    if (!outgoing) return false;
+    outgoing.destroy();
+    return true;
+  });
+  return c.body(stream, 200, { "Content-Type": "application/json" });
 }
