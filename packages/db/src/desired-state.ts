@@ -1,7 +1,7 @@
 import type { EventType } from "@scimline/domain";
 import type postgres from "postgres";
 import type { Sql, TxSql } from "./client.ts";
-import { jsonText } from "./json-parameter.ts";
+import { leasedJsonText } from "./json-parameter.ts";
 
 type Q = Sql | TxSql;
 type Fragment = postgres.Fragment;
@@ -93,14 +93,17 @@ export function insertUsers(
   // A plain list of quoted names (the columns are the caller's constants): after `insert into users (`
   // postgres.js would take an array for rows of values.
   const names = sql.unsafe(columns.map((c) => `"${c.replaceAll('"', '""')}"`).join(", "));
-  return sql<{ id: string; created_at: string }[]>`
+  const rowsText = leasedJsonText(sql, rows);
+  const query = sql<{ id: string; created_at: string }[]>`
     with u as (
       insert into users (${names})
-      select ${names} from jsonb_populate_recordset(null::users, ${jsonText(sql, rows)}::text::jsonb)
+      select ${names} from jsonb_populate_recordset(null::users, ${rowsText.parameter}::text::jsonb)
       ${options.skipConflicts ? sql`on conflict do nothing` : sql``}
       returning id, company_id, generation, created_at, directory_id, license_type_id
     ), ${outboxRows(sql, sql`true`)} ${eventRows(sql, options.events ?? [])}
     select id, created_at from u`;
+  query.then(rowsText.release, rowsText.release);
+  return query;
 }
 
 /**
