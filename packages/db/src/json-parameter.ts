@@ -19,8 +19,8 @@ export function jsonText(sql: Q, value: unknown): postgres.Parameter<string> {
 /**
  * UTF-8 `bytes` as a text parameter, sent as they are (the request log encodes its lines as they come).
  * They must be valid UTF-8 (Postgres refuses the statement otherwise) and must not change until the
- * statement settles: the driver writes them when it sends the statement, which can be a round trip after
- * it was queued, and from 16 KiB on it writes them to the socket as they are, without a copy.
+ * statement settles: the driver copies them when it sends the statement, which can be a round trip after
+ * it was queued.
  */
 export function textBytes(sql: Q, bytes: Uint8Array): postgres.Parameter<string> {
   return sql.typed(bytes as unknown as string, TEXT);
@@ -35,8 +35,8 @@ const leases: Buffer[] = [];
 
 /**
  * Like `jsonText`, in a buffer reused once `release` is called, after the statement settled (the driver
- * sends the bytes as they are, so they must not change before; a statement that never settles keeps its
- * buffer). For the door's batches, one per statement: a new buffer each time outlived two young
+ * copies the bytes into its message when it sends the statement, so they must not change before; a
+ * statement that never settles keeps its buffer). For the door's batches, one per statement: a new buffer each time outlived two young
  * collections more often than not, was promoted with it, and waited for a mark-compact to be freed: ~0.25
  * MB of external memory a scavenge, which brought the mark-compacts on sooner and raised the API's RSS.
  */

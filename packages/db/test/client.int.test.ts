@@ -1,10 +1,9 @@
-import { createHash } from "node:crypto";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import postgres from "postgres";
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
 import { createDb, type Database, TransactionTimeoutError } from "../src/client.ts";
-import { jsonText, leasedJsonText, textBytes } from "../src/json-parameter.ts";
+import { jsonText, leasedJsonText } from "../src/json-parameter.ts";
 import { createTestDatabase, type TestDatabase } from "../src/testing/database.ts";
 
 let testDb: TestDatabase | undefined;
@@ -355,54 +354,6 @@ test("a statement is copied once on its way to the socket: its Execute is writte
     batches.push(rows.map((r) => r.g));
   expect(batches.map((b) => b.length)).toEqual([10, 10, 5]);
   expect(batches.flat()).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
-});
-
-test("a byte parameter of 16 KiB or more is written to the socket as it is, between the statement's other pieces: prepared, first use, unnamed and pipelined statements all read it whole", async () => {
-  if (!database) throw new Error("no database");
-  const { sql } = database;
-  const text = (n: number) => `${n}:${"ä€".repeat(9_000 + n)}`;
-  const bytes = (n: number) => Buffer.from(text(n));
-  const check = (n: number, row: { a: number; big: string; z: string; big2: string } | undefined) =>
-    expect(row).toEqual({ a: n, big: createHash("md5").update(text(n)).digest("hex"), z: `z${n}`, big2: String(n) });
-  const statement = (n: number) => sql<{ a: number; big: string; z: string; big2: string }[]>`
-    select ${n}::int as a, md5(${textBytes(sql, bytes(n))}::text) as big, ${`z${n}`} as z,
-           split_part(${textBytes(sql, bytes(n))}::text, ':', 1) as big2`;
-  check(1, (await statement(1))[0]); // first use: Parse and Describe go first
-  // Prepared: the large parameters are not copied (no buffer of their size is made while it is sent).
-  const made: number[] = [];
-  const allocUnsafe = Buffer.allocUnsafe;
-  const concat = Buffer.concat;
-  Buffer.allocUnsafe = ((size: number) => {
-    if (size >= 16_384) made.push(size);
-    return allocUnsafe(size);
-  }) as typeof Buffer.allocUnsafe;
-  Buffer.concat = ((list: readonly Uint8Array[], length?: number) => {
-    const out = concat(list, length);
-    if (out.length >= 16_384) made.push(out.length);
-    return out;
-  }) as typeof Buffer.concat;
-  let row: Awaited<ReturnType<typeof statement>>;
-  try {
-    row = await statement(2);
-  } finally {
-    Buffer.allocUnsafe = allocUnsafe;
-    Buffer.concat = concat;
-  }
-  expect(made).toEqual([]);
-  check(2, row[0]);
-  // Pipelined with small statements on the pool's connections, each gets its own answer.
-  const answers = await Promise.all(
-    Array.from({ length: 60 }, (_, n) => (n % 2 ? statement(n) : sql<{ a: number }[]>`select ${n}::int as a`)),
-  );
-  for (const [n, rows] of answers.entries()) {
-    if (n % 2) check(n, rows[0] as never);
-    else expect(rows[0]).toEqual({ a: n });
-  }
-  // Unnamed (unprepared) statements take the same path.
-  const [unnamed] = await sql.unsafe<{ big: string }[]>("select md5($1::text) as big", [textBytes(sql, bytes(7))], {
-    prepare: false,
-  });
-  expect(unnamed?.big).toBe(createHash("md5").update(text(7)).digest("hex"));
 });
 
 test("leasedJsonText: a buffer is reused only once released, and a statement releases it when it settles", async () => {
