@@ -28,10 +28,13 @@ export function textBytes(sql: Q, bytes: Uint8Array): postgres.Parameter<string>
 
 const TEXT = 25;
 
-/** Buffers for `leasedJsonText`: a few kept for reuse, each at least this big. */
+/** `leasedJsonText`: smaller JSON takes a buffer of its own; a few buffers are kept for reuse, none larger. */
+const LEASE_FROM_BYTES = 16 * 1024;
 const LEASE_MIN_BYTES = 64 * 1024;
+const LEASE_MAX_KEPT_BYTES = 1024 * 1024;
 const LEASES_KEPT = 8;
 const leases: Buffer[] = [];
+const noRelease = () => {};
 
 /**
  * Like `jsonText`, in a buffer reused once `release` is called, after the statement settled (the driver
@@ -39,10 +42,14 @@ const leases: Buffer[] = [];
  * statement that never settles keeps its buffer). For the door's batches, one per statement: a new buffer each time outlived two young
  * collections more often than not, was promoted with it, and waited for a mark-compact to be freed: ~0.25
  * MB of external memory a scavenge, which brought the mark-compacts on sooner and raised the API's RSS.
+ * A driver error keeps the statement's parameters (`error.parameters`): after the release they may show
+ * another batch's bytes, so do not log them.
  */
 export function leasedJsonText(sql: Q, value: unknown): { parameter: postgres.Parameter<string>; release: () => void } {
   const text = JSON.stringify(value);
   const length = Buffer.byteLength(text);
+  // One row (a conflict retried alone, a single create) is not worth a pooled buffer.
+  if (length < LEASE_FROM_BYTES) return { parameter: textBytes(sql, Buffer.from(text)), release: noRelease };
   const at = leases.findIndex((b) => b.length >= length);
   const buffer =
     at >= 0 ? (leases.splice(at, 1)[0] as Buffer) : Buffer.allocUnsafeSlow(Math.max(LEASE_MIN_BYTES, length));
@@ -53,7 +60,7 @@ export function leasedJsonText(sql: Q, value: unknown): { parameter: postgres.Pa
     release: () => {
       if (released) return;
       released = true;
-      if (leases.length < LEASES_KEPT) leases.push(buffer);
+      if (leases.length < LEASES_KEPT && buffer.length <= LEASE_MAX_KEPT_BYTES) leases.push(buffer);
     },
   };
 }

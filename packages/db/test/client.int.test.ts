@@ -356,25 +356,36 @@ test("a statement is copied once on its way to the socket: its Execute is writte
   expect(batches.flat()).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
 });
 
-test("leasedJsonText: a buffer is reused only once released, and a statement releases it when it settles", async () => {
+test("leasedJsonText: a buffer is reused only once released, and a statement releases it when it settles; small JSON is not pooled", async () => {
   if (!database) throw new Error("no database");
   const { sql } = database;
-  const rows = Array.from({ length: 200 }, (_, i) => ({ i, name: `Zoë ${i}` }));
+  const rows = (tag: string) => Array.from({ length: 600 }, (_, i) => ({ i, name: `Zoë ${tag} ${i}` })); // > 16 KiB
   const bytesOf = (p: unknown) => (p as { value: Uint8Array }).value;
-  const a = leasedJsonText(sql, rows);
-  const b = leasedJsonText(sql, rows);
+  const textOf = (p: unknown) => Buffer.from(bytesOf(p)).toString();
+  const a = leasedJsonText(sql, rows("a"));
+  const b = leasedJsonText(sql, rows("b"));
   expect(bytesOf(b.parameter).buffer).not.toBe(bytesOf(a.parameter).buffer); // a is still out
-  expect(JSON.parse(Buffer.from(bytesOf(a.parameter)).toString())).toEqual(rows);
+  expect(JSON.parse(textOf(a.parameter))).toEqual(rows("a"));
   a.release();
   a.release(); // once only
-  const c = leasedJsonText(sql, [1]);
+  const c = leasedJsonText(sql, rows("c"));
   expect(bytesOf(c.parameter).buffer).toBe(bytesOf(a.parameter).buffer);
-  expect(Buffer.from(bytesOf(c.parameter)).toString()).toBe("[1]");
-  const d = leasedJsonText(sql, [2]);
+  expect(JSON.parse(textOf(c.parameter))).toEqual(rows("c"));
+  const d = leasedJsonText(sql, rows("d"));
   expect(bytesOf(d.parameter).buffer).not.toBe(bytesOf(a.parameter).buffer); // released once, leased once
   for (const lease of [b, c, d]) lease.release();
-  // Through a statement: the bytes arrive whole, and the buffer is free again after it settles.
-  const e = leasedJsonText(sql, rows);
-  const [back] = await sql<{ v: unknown }[]>`select ${e.parameter}::text::jsonb as v`;
-  expect(back?.v).toEqual(rows);
+  // Through a statement, as insertUsers does: the bytes arrive whole, and the buffer is free once it settled.
+  const e = leasedJsonText(sql, rows("e"));
+  const query = sql<{ v: unknown }[]>`select ${e.parameter}::text::jsonb as v`;
+  query.then(e.release, e.release);
+  const [back] = await query;
+  expect(back?.v).toEqual(rows("e"));
+  const taken = Array.from({ length: 8 }, () => leasedJsonText(sql, rows("f")));
+  expect(taken.map((t) => bytesOf(t.parameter).buffer)).toContain(bytesOf(e.parameter).buffer);
+  for (const t of taken) t.release();
+  // One row takes a buffer of its own: nothing pooled for it.
+  const g = leasedJsonText(sql, [{ one: 1 }]);
+  expect(textOf(g.parameter)).toBe('[{"one":1}]');
+  expect(bytesOf(g.parameter).buffer.byteLength).toBeLessThan(16 * 1024); // a pooled one is 64 KiB or more
+  g.release();
 });

@@ -101,6 +101,26 @@ describe("previewStream's deadlines", () => {
     expect(done).toBe(1);
   });
 
+  test("an answer that fails while it is written ends short, frees its place once, and no deadline fires after", async () => {
+    let done = 0;
+    let cuts = 0;
+    const broken = { users: [...preview.users.slice(0, 600), { n: 1n }], totals: {} }; // a BigInt: JSON.stringify throws
+    const got = await read(
+      previewStream(
+        broken,
+        () => done++,
+        50,
+        () => ++cuts > 0,
+      ),
+      0,
+    );
+    expect(got.error).toBeInstanceOf(TypeError);
+    expect(done).toBe(1);
+    await sleep(50 * READS_PER_ANSWER + 200); // past both deadlines: neither acts on the ended stream
+    expect(cuts).toBe(0);
+    expect(done).toBe(1);
+  });
+
   test("a client that goes away frees the place once, and no deadline fires after", async () => {
     let done = 0;
     const stream = previewStream(preview, () => done++, 50);

@@ -41,6 +41,7 @@ export function previewStream(
   return new ReadableStream<Uint8Array>({
     start(controller) {
       const cut = (why: string) => () => {
+        if (finished) return;
         if (onCut(why)) controller.close();
         else controller.error(new Error(why));
         finish();
@@ -60,14 +61,20 @@ export function previewStream(
       }
       await nextTurn();
       if (finished) return;
-      const end = Math.min(preview.users.length, next + USERS_PER_CHUNK);
-      const part = preview.users.slice(next, end).map((u) => JSON.stringify(u));
-      const text = `${next > 0 && part.length > 0 ? "," : ""}${part.join(",")}`;
-      next = end;
-      if (next < preview.users.length) controller.enqueue(encoder.encode(text));
-      else {
-        controller.enqueue(encoder.encode(`${text}],"totals":${JSON.stringify(preview.totals)}}`));
-        controller.close();
+      try {
+        const end = Math.min(preview.users.length, next + USERS_PER_CHUNK);
+        const part = preview.users.slice(next, end).map((u) => JSON.stringify(u));
+        const text = `${next > 0 && part.length > 0 ? "," : ""}${part.join(",")}`;
+        next = end;
+        if (next < preview.users.length) controller.enqueue(encoder.encode(text));
+        else {
+          controller.enqueue(encoder.encode(`${text}],"totals":${JSON.stringify(preview.totals)}}`));
+          controller.close();
+          finish();
+        }
+      } catch (error) {
+        // The answer ends short (never a whole document) and the place is freed; the deadlines stand down.
+        controller.error(error);
         finish();
       }
     },
