@@ -39,9 +39,10 @@ const noRelease = () => {};
 /**
  * Like `jsonText`, in a buffer reused once `release` is called, after the statement settled (the driver
  * copies the bytes into its message when it sends the statement, so they must not change before; a
- * statement that never settles keeps its buffer). For the door's batches, one per statement: a new buffer each time outlived two young
- * collections more often than not, was promoted with it, and waited for a mark-compact to be freed: ~0.25
- * MB of external memory a scavenge, which brought the mark-compacts on sooner and raised the API's RSS.
+ * statement that never settles keeps its buffer). For the door's batches, one per statement: a new buffer
+ * each time outlived two young collections more often than not, was promoted with it, and waited for a
+ * mark-compact to be freed: ~0.25 MB of external memory a scavenge, which brought the mark-compacts on
+ * sooner and raised the API's RSS.
  * A driver error keeps the statement's parameters (`error.parameters`): after the release they may show
  * another batch's bytes, so do not log them.
  */

@@ -166,7 +166,7 @@ export function load(
 
 /**
  * A lean GET client for measuring one request at a time: node:http over one kept-alive socket per
- * `getJson` client. `fetch` (undici) costs the measuring process far more per request (WHATWG streams,
+ * client `jsonGetter` returns. `fetch` (undici) costs the measuring process far more per request (WHATWG streams,
  * Headers, its own collections): alone against a one-SELECT server it read p99 1.8–2.2 ms where this
  * reads 0.4–0.5 ms, so a fetch-timed p99 was mostly the client's. `--reads-client fetch` keeps the old one.
  */
